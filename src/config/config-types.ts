@@ -1,0 +1,35 @@
+/** A problem in the config file, pointing at the node to fix. */
+export interface ConfigError {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** Where in the config, e.g. `pipelines.build.steps[0].run`; "" for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+export interface StepConfig {
+  name: string;
+  run: string;
+  /** As written; `null` means the pipeline's timeout (planning applies the cap). */
+  timeoutMs: number | null;
+}
+
+export interface PipelineConfig {
+  name: string;
+  /** Glob lists as written; `null` when absent (see `matchRef` for what absence means). */
+  on: { branches: string[] | null; tags: string[] | null; paths: string[] | null };
+  timeoutMs: number;
+  env: Record<string, string>;
+  needs: string[];
+  steps: StepConfig[];
+}
+
+export interface GantryConfig {
+  /** In file order. */
+  pipelines: PipelineConfig[];
+}
+
+export type ParseConfigResult = { ok: true; config: GantryConfig } | { ok: false; errors: ConfigError[] };

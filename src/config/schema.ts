@@ -1,0 +1,179 @@
+import * as z from "zod";
+import { describeValue } from "./describe-value.js";
+import { DURATION_PATTERN, parseDuration } from "./parse-duration.js";
+
+/** Pipeline names become check-run names and ids, so they stay short and free of spaces and slashes. */
+export const PIPELINE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** POSIX-style names; `GANTRY_*` is reserved for variables gantry sets itself, and `__proto__` cannot survive a plain object. */
+export const ENV_NAME_PATTERN = /^(?!GANTRY_)(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_PIPELINE_TIMEOUT = "60m";
+
+function notADuration(input: unknown): string {
+  // YAML reads `timeout: 90` as a number; saying why helps more than "expected a string".
+  const hint = typeof input === "number" ? `use "90s", "10m" or "1h"; a bare number has no unit` : `use "90s", "10m" or "1h"`;
+  return `${describeValue(input)} is not a duration (${hint})`;
+}
+
+const durationSchema = z
+  .string({ error: (issue) => notADuration(issue.input) })
+  .regex(DURATION_PATTERN, { error: (issue) => notADuration(issue.input) })
+  .refine((text) => parseDuration(text) !== 0, {
+    error: (issue) => `${describeValue(issue.input)} is zero; a timeout must be longer than that`,
+  })
+  .refine((text) => (parseDuration(text) ?? 0) <= MAX_TIMEOUT_MS, {
+    error: (issue) => `${describeValue(issue.input)} is longer than the maximum of 24h`,
+  });
+
+function notAList(input: unknown): string {
+  const hint = typeof input === "string" ? ` (write [${JSON.stringify(input)}])` : "";
+  return `${describeValue(input)} is not a list${hint}`;
+}
+
+const patternSchema = z
+  .string({ error: (issue) => `${describeValue(issue.input)} is not a pattern (quote it)` })
+  .refine((pattern) => pattern !== "" && pattern !== "!", {
+    error: (issue) => `${describeValue(issue.input)} is an empty pattern`,
+  });
+
+function patternListSchema(everything: string) {
+  return z
+    .array(patternSchema, { error: (issue) => notAList(issue.input) })
+    .refine((patterns) => patterns.length === 0 || patterns.some((pattern) => !pattern.startsWith("!")), {
+      // A list of exclusions alone can never include anything, which is never what the author meant.
+      error: `has only negative patterns, so it matches nothing (put ${JSON.stringify(everything)} first to match everything else)`,
+    });
+}
+
+/** When a push starts the pipeline. Each list is glob patterns; a leading `!` excludes what earlier entries matched. */
+export const triggerSchema = z
+  .strictObject({
+    /** Branch-name globs (`*` stays within one `/` segment, `**` crosses them). Absent: every branch, unless `tags` is given. `[]`: no branch. */
+    branches: patternListSchema("**")
+      .optional()
+      .describe(
+        'Branch-name globs ("*" stays within one "/" segment, "**" crosses segments; a leading "!" excludes). Absent: every branch, unless "tags" is given. []: no branch.',
+      ),
+    /** Tag-name globs. Absent: no tag. */
+    tags: patternListSchema("**")
+      .optional()
+      .describe('Tag-name globs (same syntax as "branches"). Absent: no tag.'),
+    /** File globs; the pipeline runs only when the push changes a matching file. Absent: any change. */
+    paths: patternListSchema("**")
+      .refine((patterns) => patterns.length > 0, {
+        error: `is empty, so the pipeline would never run (remove "paths" to run on every change)`,
+      })
+      .meta({ minItems: 1 })
+      .optional()
+      .describe(
+        'File globs relative to the repository root; the pipeline runs only when the push changes a matching file (a leading "!" excludes). Absent: any change.',
+      ),
+  })
+  .describe("Which pushes start this pipeline.");
+
+/** One shell command run in the checkout. */
+export const stepSchema = z
+  .strictObject({
+    /** Shown in the check run. Absent: the first line of `run`, cut to 60 characters. */
+    name: z
+      .string()
+      .refine((name) => name.trim() !== "", {
+        error: `is empty (remove "name" to use the command as the name)`,
+      })
+      .optional()
+      .describe('Shown in the check run. Absent: the first line of "run", cut to 60 characters.'),
+    /** The shell command (may span several lines). */
+    run: z
+      .string()
+      .refine((run) => run.trim() !== "", { error: "is empty; give the command to run" })
+      .describe("The shell command to run; may span several lines."),
+    /** Limit for this step alone; never longer than the pipeline's own timeout. */
+    timeout: durationSchema
+      .optional()
+      .describe(`Limit for this step, e.g. "5m". Absent: the pipeline's timeout, which also caps it.`),
+  })
+  .describe("One shell command run in the checkout.");
+
+const envNameSchema = z.string().regex(ENV_NAME_PATTERN, {
+  error: (issue) => {
+    const name = String(issue.input);
+    if (name.startsWith("GANTRY_")) return `${describeValue(name)} is reserved: names starting with GANTRY_ are set by gantry`;
+    return `${describeValue(name)} is not a valid variable name (use letters, digits and "_", not starting with a digit)`;
+  },
+});
+
+const envValueSchema = z.union([z.string(), z.number(), z.boolean()], {
+  error: (issue) => `${describeValue(issue.input)} is not a string, number or boolean (write "" for an empty value)`,
+});
+
+/** One pipeline: a named list of steps run on a matching push. */
+export const pipelineSchema = z
+  .strictObject({
+    /** Which pushes start the pipeline. Absent: every branch push, no tag. */
+    on: triggerSchema.optional(),
+    /** Pipelines that must succeed on the same commit before this one starts. */
+    needs: z
+      .array(z.string({ error: (issue) => `${describeValue(issue.input)} is not a pipeline name` }), {
+        error: (issue) => notAList(issue.input),
+      })
+      .optional()
+      .describe("Pipelines of this file that must succeed on the same commit before this one starts."),
+    /** Limit for the whole pipeline; at most 24h. */
+    timeout: durationSchema
+      .default(DEFAULT_PIPELINE_TIMEOUT)
+      .describe('Limit for the whole pipeline: "90s", "10m", "1h" or combinations like "1h30m"; at most 24h.'),
+    /** Environment for every step; numbers and booleans are kept as written. */
+    env: z
+      .record(envNameSchema, envValueSchema, { error: (issue) => `${describeValue(issue.input)} is not a mapping of names to values` })
+      .optional()
+      .describe(
+        "Environment variables for every step. Numbers and booleans are passed exactly as written. Names starting with GANTRY_ are reserved.",
+      ),
+    /** The commands, run in order; the pipeline fails at the first failing step. */
+    steps: z
+      .array(stepSchema, { error: (issue) => `${describeValue(issue.input)} is not a list of steps` })
+      .min(1, { error: "is empty; a pipeline needs at least one step" })
+      .describe("Commands run in order; the first failing step fails the pipeline."),
+  })
+  .describe("A named list of steps run on matching pushes.");
+
+const pipelineNameSchema = z.string().regex(PIPELINE_NAME_PATTERN, {
+  error: (issue) =>
+    `${describeValue(issue.input)} is not a valid pipeline name (use up to 64 letters, digits, "_", "." or "-", starting with a letter or digit)`,
+});
+
+/** The whole `.github/gantry.yml`. */
+export const configSchema = z
+  .strictObject(
+    {
+      /** Format version, reserved so the file format can change later. */
+      version: z
+        .literal(1, { error: (issue) => `${describeValue(issue.input)} is not a supported version (use 1)` })
+        .optional()
+        .describe("Version of this file format. Only 1 exists."),
+      /** Pipelines by name, in the order their check runs appear. */
+      pipelines: z
+        .record(pipelineNameSchema, pipelineSchema, {
+          error: (issue) => `${describeValue(issue.input)} is not a mapping of pipeline names to pipelines`,
+        })
+        .refine((pipelines) => Object.keys(pipelines).length > 0, { error: "is empty; define at least one pipeline" })
+        .meta({ minProperties: 1 })
+        .describe("Pipelines by name. Names become check-run names: up to 64 letters, digits, \"_\", \".\" or \"-\"."),
+    },
+    {
+      error: (issue) => {
+        if (issue.code !== "invalid_type") return undefined;
+        if (issue.input === null || issue.input === undefined) return `the file is empty; it needs a "pipelines" mapping`;
+        return `the file must be a mapping with a "pipelines" key, not ${describeValue(issue.input)}`;
+      },
+    },
+  )
+  .meta({ title: "Gantry configuration" })
+  .describe("Configuration for gantry, read from .github/gantry.yml.");
+
+/** The file as validated, before defaults and normalisation. */
+export type RawConfig = z.output<typeof configSchema>;
+export type RawPipeline = z.output<typeof pipelineSchema>;
+export type RawStep = z.output<typeof stepSchema>;

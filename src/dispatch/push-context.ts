@@ -1,0 +1,26 @@
+import type { EmitterWebhookEvent } from "@octokit/webhooks";
+import type { CommitInfo, PushContext } from "../storage/run-types.js";
+
+export type PushPayload = EmitterWebhookEvent<"push">["payload"];
+
+/** Copies what runs and reports need out of a push payload, so the payload itself need not be kept. */
+export function pushContextFromPayload(payload: PushPayload, installationId: number): PushContext {
+  const commit = (c: { id: string; message: string; author: { name: string; username?: string } }): CommitInfo => ({
+    id: c.id,
+    author: c.author.username ? `${c.author.name} (@${c.author.username})` : c.author.name,
+    message: c.message,
+  });
+  return {
+    installationId,
+    owner: payload.repository.owner?.login ?? payload.repository.full_name.split("/")[0]!,
+    repo: payload.repository.name,
+    ref: payload.ref,
+    before: payload.before,
+    sha: payload.after,
+    pusher: payload.pusher.username ?? payload.pusher.name,
+    headCommit: payload.head_commit ? commit(payload.head_commit) : null,
+    // a payload lists at most 2,048 commits: enough for a summary that shows 20
+    commits: payload.commits.slice(-100).map(commit),
+    totalCommits: payload.commits.length,
+  };
+}

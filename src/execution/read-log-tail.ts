@@ -1,0 +1,121 @@
+import { open, type FileHandle } from "node:fs/promises";
+
+export interface LogTail {
+  text: string;
+  /** Something before `text` was left out. */
+  truncated: boolean;
+}
+
+export interface ReadLogTailOptions {
+  /** Limit on `text.length` (UTF-16 code units, as GitHub's 65535 is counted by JS). */
+  maxChars: number;
+  /** How much of the file's end is read at most; defaults to `maxChars * 4`, the widest UTF-8 a character takes. */
+  maxBytes?: number;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * The end of a log file as plain text: only the last `maxBytes` are read, so a multi-GB log costs no
+ * more than a small one. The text starts at a line start and has no ANSI escapes or `\r` progress
+ * redraws. A missing file is an empty log.
+ */
+export async function readLogTail(path: string, options: ReadLogTailOptions): Promise<LogTail> {
+  const maxChars = Math.max(0, Math.floor(options.maxChars));
+  const maxBytes = Math.max(1, Math.floor(options.maxBytes ?? maxChars * 4));
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if (isMissing(error)) return { text: "", truncated: false };
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - maxBytes);
+    // One byte more than the window shows whether the window already begins at a line start.
+    const from = Math.max(0, start - 1);
+    const bytes = await readAt(handle, from, size - from);
+    const cut = start > 0;
+    const kept = cut ? bytes.subarray(firstLineStart(bytes)) : bytes;
+    // `stream: true` holds back an incomplete character at the end (a writer mid-character) instead of printing U+FFFD.
+    const decoded = new TextDecoder("utf-8").decode(kept, { stream: true });
+    const text = toPlainText(decoded);
+    if (text.length <= maxChars) return { text, truncated: cut };
+    return { text: tailWithinChars(text, maxChars), truncated: true };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The last `n` lines of `text`; a final newline ends the last line rather than starting another. */
+export function lastLines(text: string, n: number): string {
+  if (n <= 0) return "";
+  let index = text.endsWith("\n") ? text.length - 1 : text.length;
+  for (let found = 0; found < n; found++) {
+    if (index <= 0) return text;
+    index = text.lastIndexOf("\n", index - 1);
+    if (index === -1) return text;
+  }
+  return text.slice(index + 1);
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  // A short read only means the file shrank (rotated) meanwhile; keep what there is.
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+// `bytes` starts one byte before the window. A newline byte never occurs inside a multi-byte UTF-8
+// character, so cutting after one is also a clean character boundary.
+function firstLineStart(bytes: Buffer): number {
+  const newline = bytes.indexOf(NEWLINE);
+  if (newline !== -1 && newline < bytes.length - 1) return newline + 1;
+  // A single line longer than the window: keep its end, from the first whole character.
+  let index = Math.min(1, bytes.length);
+  while (index < bytes.length && ((bytes[index] ?? 0) & 0xc0) === 0x80) index++;
+  return index;
+}
+
+// CSI (colours, cursor moves), OSC (titles, hyperlinks) up to BEL/ST or the line end, other ESC sequences, and 8-bit CSI.
+const ANSI_ESCAPES =
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b\n]*(?:\u0007|\u001b\\)?|\u001b[P^_X][^\u001b\n]*(?:\u001b\\)?|\u001b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]/g;
+// Other control characters have no meaning in plain text (tab and newline are kept, `\r` is handled per line).
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+function toPlainText(text: string): string {
+  return text
+    .replace(ANSI_ESCAPES, "")
+    .split("\n")
+    .map(lastRedraw)
+    .join("\n")
+    .replace(CONTROLS, "");
+}
+
+// A terminal shows what was written after the last `\r`; a trailing `\r` (CRLF, or a redraw about to
+// happen) overwrites nothing yet.
+function lastRedraw(line: string): string {
+  const trimmed = line.replace(/\r+$/, "");
+  return trimmed.slice(trimmed.lastIndexOf("\r") + 1);
+}
+
+function tailWithinChars(text: string, maxChars: number): string {
+  let start = text.length - maxChars;
+  if (text[start - 1] === "\n") return text.slice(start);
+  const lineStart = text.indexOf("\n", start) + 1;
+  if (lineStart !== 0 && lineStart < text.length) return text.slice(lineStart);
+  // Only the last line is left and it is longer than maxChars: keep its end, not half a surrogate pair.
+  const unit = text.charCodeAt(start);
+  if (unit >= 0xdc00 && unit <= 0xdfff) start += 1;
+  return text.slice(start);
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && "code" in error && error.code === "ENOENT";
+}

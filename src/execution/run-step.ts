@@ -1,0 +1,84 @@
+import { execa } from "execa";
+import { killGroup } from "./kill-group.js";
+
+export interface StepOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  isCanceled: boolean;
+  durationMs: number;
+  /** Why the step could not start at all (e.g. the workspace vanished). */
+  startError: string | null;
+}
+
+export interface RunProcessOptions {
+  file: string;
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Output goes straight to this descriptor: no pipe through Node, no buffering, no limit. */
+  logFd: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** How long a step may take to exit after SIGTERM before the group is killed. */
+  graceMs?: number;
+}
+
+/** Runs one step with `sh -e -c`: the command comes from the repository's config, never from push data. */
+export function runStep(options: Omit<RunProcessOptions, "file" | "args"> & { command: string }): Promise<StepOutcome> {
+  const { command, ...rest } = options;
+  return runProcess({ ...rest, file: "sh", args: ["-e", "-c", command] });
+}
+
+/** Runs a process in its own process group; whatever it leaves running is killed when it ends. */
+export async function runProcess(options: RunProcessOptions): Promise<StepOutcome> {
+  const started = performance.now();
+  const graceMs = options.graceMs ?? 5_000;
+  let timedOut = false;
+  let isCanceled = false;
+  // execa's types only admit literal descriptors; at run time it hands any open descriptor to the child
+  const logFd = options.logFd as 3;
+  const subprocess = execa(options.file, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    stdin: "ignore",
+    stdout: logFd,
+    stderr: logFd,
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: true,
+  });
+  const pid = subprocess.pid;
+  let forceKill: NodeJS.Timeout | undefined;
+  const stop = (reason: "timeout" | "cancel") => {
+    if (pid === undefined || timedOut || isCanceled) return;
+    if (reason === "timeout") timedOut = true;
+    else isCanceled = true;
+    killGroup(pid, "SIGTERM");
+    forceKill = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
+  };
+  const timer = setTimeout(() => stop("timeout"), options.timeoutMs);
+  const onAbort = () => stop("cancel");
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const result = await subprocess;
+    const startError = result.failed && result.exitCode === undefined && !result.signal ? (result.shortMessage ?? "unknown error") : null;
+    return {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      timedOut,
+      isCanceled,
+      durationMs: Math.round(performance.now() - started),
+      startError,
+    };
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(forceKill);
+    options.signal?.removeEventListener("abort", onAbort);
+    // daemons a step forked must not outlive it or leak into the next step
+    if (pid !== undefined) killGroup(pid, "SIGKILL");
+  }
+}

@@ -1,0 +1,40 @@
+/** What planning needs to know about a push: plain data, extracted from the webhook payload or from a local checkout. */
+export interface PushFacts {
+  /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.0.0`. */
+  ref: string;
+  /** Commit the push moved the ref to. */
+  after: string;
+  /** Commit the ref pointed at before (all zeros for a new ref). */
+  before: string;
+  /** The push deleted the ref. */
+  deleted: boolean;
+  /** Full message of the head commit ("" when unknown). */
+  headCommitMessage: string;
+  /** Files added, modified or removed by the pushed commits; `null` when the push does not say (then path filters match). */
+  changedFiles: string[] | null;
+}
+
+export interface PlannedStep {
+  name: string;
+  run: string;
+  /** Per-step limit, already capped by the pipeline's. */
+  timeoutMs: number;
+}
+
+export interface PlannedPipeline {
+  name: string;
+  /** `run`: execute the steps; `skip`: create a check run concluded `skipped` with `reason`. */
+  action: "run" | "skip";
+  /** Why the pipeline is skipped (present when action is `skip`). */
+  reason?: string;
+  /** Pipelines of the same plan that must succeed first. */
+  needs: string[];
+  timeoutMs: number;
+  env: Record<string, string>;
+  steps: PlannedStep[];
+}
+
+export interface Plan {
+  /** Only pipelines whose branch/tag filters match; the rest get no check run at all. */
+  pipelines: PlannedPipeline[];
+}

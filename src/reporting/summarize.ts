@@ -1,0 +1,212 @@
+import {
+  codeFence,
+  escapeMarkdown,
+  firstLine,
+  tailWithinBytes,
+  truncateBytes,
+  truncateChars,
+  utf8Length,
+} from "./markdown.js";
+import type { CommitInfo, Conclusion, RunReport, StepResult } from "./report-types.js";
+import { formatDuration } from "./format-duration.js";
+
+/**
+ * GitHub's limit for a check run's summary and text. The docs say characters, but the API rejects
+ * bodies over 65535 UTF-8 bytes ("summary exceeds a maximum bytesize of 65535"), so we measure bytes;
+ * that also keeps the JS length under 65535.
+ */
+export const OUTPUT_LIMIT = 65535;
+
+const TITLE_CHARS = 255;
+const NAME_CHARS = 100;
+const AUTHOR_CHARS = 60;
+const MESSAGE_CHARS = 120;
+const REASON_CHARS = 4000;
+const COMMITS_SHOWN = 20;
+const STEPS_SHOWN = 50;
+const SEPARATOR = "\n\n";
+const TRUNCATED_NOTICE = "\n\n_Summary truncated._";
+
+export interface CheckRunOutput {
+  title: string;
+  summary: string;
+  text: string;
+}
+
+/** The check run's `output` for a finished (or skipped) pipeline run. */
+export function summarize(report: RunReport): CheckRunOutput {
+  return { title: titleOf(report), summary: summaryOf(report), text: textOf(report.logTail) };
+}
+
+/** `850 ms`, `12.3 s`, `2 min 5 s`, `1 h 3 min`. */
+function titleOf(report: RunReport): string {
+  const pipeline = plain(report.pipeline);
+  const culprit = culpritStep(report);
+  const step = culprit === undefined ? undefined : plain(culprit);
+  return truncateChars(titleText(report, pipeline, step), TITLE_CHARS, "…");
+}
+
+function titleText(report: RunReport, pipeline: string, step: string | undefined): string {
+  switch (report.conclusion) {
+    case "success":
+      return report.durationMs === null
+        ? `✔ ${pipeline} succeeded`
+        : `✔ ${pipeline} succeeded in ${formatDuration(report.durationMs)}`;
+    case "failure":
+      return step === undefined ? `✖ ${pipeline} failed` : `✖ ${pipeline} failed at step "${step}"`;
+    case "timed_out":
+      return step === undefined ? `⏱ ${pipeline} timed out` : `⏱ ${pipeline} timed out in step "${step}"`;
+    case "skipped":
+      return `${pipeline} skipped`;
+    case "cancelled":
+      return `${pipeline} cancelled`;
+  }
+}
+
+// Titles are plain text, not Markdown: only newlines and length need taming.
+function plain(s: string): string {
+  return truncateChars(s.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ").trim(), NAME_CHARS, "…");
+}
+
+function culpritStep(report: RunReport): string | undefined {
+  if (report.conclusion !== "failure" && report.conclusion !== "timed_out") return undefined;
+  return report.failingStep?.name ?? report.steps.find((step) => step.conclusion === report.conclusion)?.name;
+}
+
+function summaryOf(report: RunReport): string {
+  const lead = leadSections(report);
+  const details = [refSection(report), commitsSection(report), stepsSection(report)].filter((s) => s !== "");
+  // The failing output leads, but it is the part that gives way so the rest always fits.
+  const tail = culpritTail(report);
+  const room = OUTPUT_LIMIT - utf8Length([...lead, ...details].join(SEPARATOR)) - SEPARATOR.length;
+  const block = tail === "" ? "" : fencedWithin(tail, room);
+  const sections = block === "" ? [...lead, ...details] : [...lead, block, ...details];
+  return capBytes(sections.join(SEPARATOR));
+}
+
+function leadSections(report: RunReport): string[] {
+  const sections: string[] = [];
+  const culprit = culpritStep(report);
+  if (culprit !== undefined) sections.push(culpritHeading(report, culprit));
+  if (report.reason !== undefined && report.reason.trim() !== "") {
+    sections.push(reasonSection(reasonLabel(report.conclusion), report.reason));
+  }
+  return sections;
+}
+
+function culpritHeading(report: RunReport, name: string): string {
+  const quoted = `"${escapeMarkdown(truncateChars(name, NAME_CHARS, "…"))}"`;
+  if (report.conclusion === "timed_out") return `### ⏱ Step ${quoted} timed out`;
+  const exitCode = report.steps.find((step) => step.name === name)?.exitCode ?? null;
+  return exitCode === null ? `### ✖ Step ${quoted} failed` : `### ✖ Step ${quoted} failed with exit code ${exitCode}`;
+}
+
+function culpritTail(report: RunReport): string {
+  if (report.conclusion !== "failure" && report.conclusion !== "timed_out") return "";
+  const tail = report.failingStep?.tail ?? "";
+  return tail.trim() === "" ? "" : tail;
+}
+
+function reasonLabel(conclusion: Conclusion): string {
+  if (conclusion === "skipped") return "Skipped";
+  if (conclusion === "cancelled") return "Cancelled";
+  return "Reason";
+}
+
+// Multi-line reasons (config errors with a caret under the bad line) only make sense verbatim.
+function reasonSection(label: string, reason: string): string {
+  const bounded = truncateChars(reason.trim(), REASON_CHARS, "…");
+  return /[\r\n]/.test(bounded)
+    ? `**${label}:**${SEPARATOR}${codeFence(bounded)}`
+    : `**${label}:** ${escapeMarkdown(bounded)}`;
+}
+
+function refSection(report: RunReport): string {
+  const lines = [`- **Ref:** ${refName(report.ref)}`, `- **Commit:** ${commitLine(report.sha, report.headCommit)}`];
+  if (report.durationMs !== null) lines.push(`- **Duration:** ${formatDuration(report.durationMs)}`);
+  return lines.join("\n");
+}
+
+function refName(ref: string): string {
+  const tag = /^refs\/tags\/(.+)$/s.exec(ref);
+  if (tag?.[1] !== undefined) return `${escapeMarkdown(truncateChars(tag[1], NAME_CHARS, "…"))} (tag)`;
+  return escapeMarkdown(truncateChars(ref.replace(/^refs\/heads\//, ""), NAME_CHARS, "…"));
+}
+
+function commitLine(sha: string, commit: CommitInfo | null): string {
+  let line = shortSha(sha);
+  if (commit === null) return line;
+  const author = truncateChars(commit.author.trim(), AUTHOR_CHARS, "…");
+  const subject = truncateChars(firstLine(commit.message), MESSAGE_CHARS, "…");
+  if (author !== "") line += ` by ${escapeMarkdown(author)}`;
+  if (subject !== "") line += ` — ${escapeMarkdown(subject)}`;
+  return line;
+}
+
+function commitsSection(report: RunReport): string {
+  if (report.commits.length === 0) return "";
+  const total = Math.max(report.totalCommits ?? 0, report.commits.length);
+  const shown = report.commits.slice(0, COMMITS_SHOWN);
+  const items = shown.map((commit) => `- ${commitItem(commit)}`);
+  const more = total - shown.length;
+  if (more > 0) items.push(`- …and ${more} more ${more === 1 ? "commit" : "commits"}`);
+  return `#### Commits (${total})${SEPARATOR}${items.join("\n")}`;
+}
+
+function commitItem(commit: CommitInfo): string {
+  const subject = truncateChars(firstLine(commit.message), MESSAGE_CHARS, "…");
+  const author = truncateChars(commit.author.trim(), AUTHOR_CHARS, "…");
+  let item = shortSha(commit.id);
+  if (subject !== "") item += ` ${escapeMarkdown(subject)}`;
+  if (author !== "") item += ` — ${escapeMarkdown(author)}`;
+  return item;
+}
+
+// A sha from the payload should be hex; anything else is escaped like any other untrusted text.
+function shortSha(sha: string): string {
+  const short = sha.slice(0, 7);
+  return /^[0-9a-f]+$/i.test(short) ? `\`${short}\`` : escapeMarkdown(short);
+}
+
+function stepsSection(report: RunReport): string {
+  if (report.steps.length === 0) return "";
+  const rows = report.steps.slice(0, STEPS_SHOWN).map(stepRow);
+  const more = report.steps.length - STEPS_SHOWN;
+  if (more > 0) rows.push(`| …and ${more} more ${more === 1 ? "step" : "steps"} | | | |`);
+  return ["#### Steps", "", "| Step | Result | Exit code | Duration |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+function stepRow(step: StepResult): string {
+  const name = escapeMarkdown(truncateChars(step.name, NAME_CHARS, "…"));
+  const exitCode = step.exitCode === null ? "—" : String(step.exitCode);
+  const duration = step.durationMs === null ? "—" : formatDuration(step.durationMs);
+  return `| ${name} | ${RESULT_LABELS[step.conclusion]} | ${exitCode} | ${duration} |`;
+}
+
+const RESULT_LABELS: Record<Conclusion, string> = {
+  success: "✔ success",
+  failure: "✖ failure",
+  timed_out: "⏱ timed out",
+  cancelled: "cancelled",
+  skipped: "skipped",
+};
+
+// `output.text` is rendered as Markdown too, so the log goes in a code block to show up as plain text.
+function textOf(logTail: string): string {
+  return logTail === "" ? "" : fencedWithin(logTail, OUTPUT_LIMIT);
+}
+
+/** A code block of the end of `text` (cut at a line start) within `maxBytes`, or "" when nothing fits. */
+function fencedWithin(text: string, maxBytes: number): string {
+  // Cutting can only shorten backtick runs, so the full text's fence bounds the block's overhead.
+  const overhead = codeFence(text).length - text.length;
+  const body = tailWithinBytes(text, maxBytes - overhead);
+  if (body === "") return "";
+  const block = codeFence(body);
+  return utf8Length(block) <= maxBytes ? block : "";
+}
+
+function capBytes(summary: string): string {
+  if (utf8Length(summary) <= OUTPUT_LIMIT) return summary;
+  return truncateBytes(summary, OUTPUT_LIMIT - utf8Length(TRUNCATED_NOTICE)) + TRUNCATED_NOTICE;
+}

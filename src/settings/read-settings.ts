@@ -1,0 +1,65 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+
+/** gantry's own settings, read once at start-up from the environment. */
+export interface Settings {
+  /** Embedded store, logs and workspaces live here. */
+  dataDir: string;
+  /** Pipelines run at once by this process; 0 = serve webhooks only. */
+  concurrency: number;
+  /** Base of each check run's `details_url` (no trailing slash); null = no link. */
+  publicUrl: string | null;
+  /** Extra server variables that steps may see, besides the built-in allowlist. */
+  passEnv: string[];
+  webhookSecret: string;
+  webhookPath: string;
+  port: number;
+  host: string;
+  /** `https://github.com` or `${GHE_PROTOCOL}://${GHE_HOST}`: where repositories are cloned from. */
+  gitBaseUrl: string;
+  /** REST API base, as Probot derives it. */
+  apiBaseUrl: string;
+  production: boolean;
+}
+
+export class SettingsError extends Error {
+  override name = "SettingsError";
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const production = env["NODE_ENV"] === "production";
+  const secret = env["WEBHOOK_SECRET"] ?? "";
+  if (secret === "" && production) {
+    throw new SettingsError(
+      "WEBHOOK_SECRET is not set. In production gantry refuses to start without it, because Probot would " +
+        'otherwise accept deliveries signed with the public default "development". Set WEBHOOK_SECRET to the ' +
+        "secret configured in your GitHub App's webhook settings.",
+    );
+  }
+  const gheHost = env["GHE_HOST"] ?? "";
+  const gheProtocol = env["GHE_PROTOCOL"] || "https";
+  const gitBaseUrl = gheHost ? `${gheProtocol}://${gheHost}` : "https://github.com";
+  return {
+    dataDir: resolve(env["GANTRY_DATA_DIR"] || ".gantry"),
+    concurrency: readCount(env, "GANTRY_CONCURRENCY", availableParallelism()),
+    publicUrl: env["GANTRY_PUBLIC_URL"] ? env["GANTRY_PUBLIC_URL"].replace(/\/+$/, "") : null,
+    passEnv: (env["GANTRY_PASS_ENV"] ?? "").split(/[\s,]+/).filter(Boolean),
+    webhookSecret: secret || "development",
+    webhookPath: env["WEBHOOK_PATH"] || "/api/github/webhooks",
+    port: readCount(env, "PORT", 3000),
+    host: env["HOST"] || "localhost",
+    gitBaseUrl,
+    apiBaseUrl: gheHost ? `${gitBaseUrl}/api/v3` : "https://api.github.com",
+    production,
+  };
+}
+
+function readCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new SettingsError(`${name}: "${raw}" is not a whole number of 0 or more`);
+  }
+  return value;
+}

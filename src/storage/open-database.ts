@@ -1,0 +1,59 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+export type Db = Database.Database;
+
+/** One SQLite file holds deliveries, runs and the embedded queue, so one transaction can span them. */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, "gantry.db"));
+  db.pragma("journal_mode = WAL");
+  // FULL: an acknowledged delivery must survive a power cut, not only a process crash
+  db.pragma("synchronous = FULL");
+  db.pragma("busy_timeout = 5000");
+  db.exec(SCHEMA);
+  return db;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS deliveries (
+  id TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS pushes (
+  key TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL,
+  claimed_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  delivery_id TEXT NOT NULL,
+  pipeline_name TEXT NOT NULL,
+  pipeline TEXT NOT NULL,
+  push TEXT NOT NULL,
+  state TEXT NOT NULL,
+  check_run_id INTEGER,
+  result TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  completed_at INTEGER,
+  UNIQUE (delivery_id, pipeline_name)
+);
+CREATE INDEX IF NOT EXISTS runs_state ON runs (state);
+CREATE TABLE IF NOT EXISTS jobs (
+  run_id TEXT PRIMARY KEY,
+  state TEXT NOT NULL DEFAULT 'ready',
+  enqueued_at INTEGER NOT NULL,
+  claimed_by TEXT,
+  claimed_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (state, enqueued_at);
+`;

@@ -1,0 +1,134 @@
+import type { Repo } from "../helpers/git-repo.js";
+
+export interface FakeGitHubOptions {
+  appId: number;
+  /** PEM of the app's RSA public key (SPKI or PKCS#1); JWTs are verified against it. */
+  publicKey: string;
+  /** Directory for bare repos (`owner/name.git`); default: a new temp dir, removed on close. */
+  reposRoot?: string;
+  /** Delay every API answer by a random time in [min, max] ms (git traffic is not delayed). */
+  latencyMs?: [number, number];
+}
+
+/** One API request as the fake saw it, recorded when its answer was sent. */
+export interface RecordedRequest {
+  method: string;
+  /** Path below `/api/v3`, still percent-encoded, without the query (e.g. `/repos/o/r/check-runs`). */
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON body; null without a body; the raw text when it was not JSON. */
+  body: unknown;
+  status: number;
+  /** Installation of the token used (or of the access-token request). */
+  installationId?: number;
+  /** OpenAPI operationId (e.g. `checks/create`); absent when the subset has no such operation. */
+  operationId?: string;
+  /** Error message sent back for a 4xx/5xx answer. */
+  error?: string;
+  /** Milliseconds since epoch when the answer was sent. */
+  at: number;
+}
+
+export interface GitRequestRecord {
+  method: string;
+  /** e.g. `/octo/app.git/info/refs` */
+  path: string;
+  query: string;
+  /** Basic-auth user name, or null without credentials. */
+  user: string | null;
+  /** Credentials valid for this repo, so the request reached `git http-backend`. */
+  ok: boolean;
+  status: number;
+}
+
+export type CheckRunStatus = "queued" | "in_progress" | "completed";
+
+/** Current state of a check run (create + every accepted update merged, as GitHub would show it). */
+export interface CheckRunRecord {
+  id: number;
+  /** Repository as created with `createRepo` (original case). */
+  owner: string;
+  repo: string;
+  installationId: number;
+  name: string;
+  head_sha: string;
+  status: CheckRunStatus;
+  conclusion: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  details_url: string | null;
+  external_id: string | null;
+  output: {
+    title: string | null;
+    summary: string | null;
+    text: string | null;
+    annotations_count: number;
+  };
+  /** Every annotation sent, in order (GitHub appends them across updates). */
+  annotations: Array<Record<string, unknown>>;
+  images: Array<Record<string, unknown>>;
+  actions: Array<Record<string, unknown>>;
+  check_suite_id: number;
+  /** Every accepted create/update request body, in order (create first). Rejected ones are not here. */
+  history: Array<Record<string, unknown>>;
+}
+
+/** A webhook delivery as `GET /app/hook/deliveries` lists it; extra fields are returned by the single-delivery route. */
+export interface HookDelivery {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  status: string;
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
+  [extra: string]: unknown;
+}
+
+/** A repository hosted by the fake: the git-repo helper plus what webhook payloads need. */
+export interface HostedRepo extends Repo {
+  owner: string;
+  name: string;
+  fullName: string;
+  id: number;
+  installationId: number;
+  /** `${url}/owner/name.git` */
+  cloneUrl: string;
+  htmlUrl: string;
+}
+
+export interface CreateRepoOptions {
+  /** Installation the repo belongs to (tokens of other installations cannot see it). Default 1. */
+  installationId?: number;
+  defaultBranch?: string;
+}
+
+export interface FakeGitHub {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `127.0.0.1:PORT` (the app's GHE_HOST; API base is `${url}/api/v3`). */
+  host: string;
+  /** `${url}/api/v3` */
+  apiUrl: string;
+  reposRoot: string;
+  requests: RecordedRequest[];
+  gitRequests: GitRequestRecord[];
+  checkRuns: Map<number, CheckRunRecord>;
+  checkRunsFor(owner: string, repo: string): CheckRunRecord[];
+  /** Polls `predicate` every 20 ms until it returns a truthy value (thrown errors count as "not yet"). Default timeout 10 s. */
+  waitFor<T>(predicate: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
+  issuedTokens: string[];
+  /** The next `times` (default 1) requests whose method matches (`*` = any) and whose path matches get `status`. */
+  failNext(method: string, pathPattern: RegExp, status: number, times?: number): void;
+  createRepo(owner: string, name: string, options?: CreateRepoOptions): Promise<HostedRepo>;
+  repos: Map<string, HostedRepo>;
+  /** Served by `GET /app/hook/deliveries`; replace or push freely. */
+  hookDeliveries: HookDelivery[];
+  /** Delivery ids passed to `POST /app/hook/deliveries/{id}/attempts`, in order. */
+  redeliveries: number[];
+  close(): Promise<void>;
+}

@@ -1,0 +1,18 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
+import { openDatabase } from "../../src/storage/open-database.js";
+import { queueContract } from "./queue-contract.js";
+
+const onError = (error: unknown) => {
+  throw error;
+};
+
+queueContract("SqliteQueue", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-queue-"));
+  return {
+    queue: new SqliteQueue(openDatabase(dir), { consumerId: "first", onError }),
+    reopen: async () => new SqliteQueue(openDatabase(dir), { consumerId: "second", onError }),
+  };
+});
