@@ -1,5 +1,5 @@
 import type { PushContext } from "../storage/run-types.js";
-import { parseRef } from "../planning/match-ref.js";
+import { parseRef } from "../planning/parse-ref.js";
 
 /** Server variables a step may see: what a shell needs to find tools and speak the right locale, nothing that authenticates. */
 const BASE_ALLOWLIST = ["PATH", "HOME", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TERM", "USER", "SHELL"];

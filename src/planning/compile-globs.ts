@@ -1,44 +1,21 @@
-import picomatch from "picomatch";
-
-/**
- * GitHub Actions-like globs: `*` stays within a `/` segment, `**` crosses segments, names starting with `.` match,
- * and `\` escapes. Extglobs are off and parentheses and `|` are literal, because branch names may contain them.
- * `windows: false` keeps `\` an escape even when the server runs on Windows.
- */
-const OPTIONS: picomatch.PicomatchOptions = { dot: true, noextglob: true, nonegate: true, windows: false };
+import { compileGlob } from "../config/compile-glob.js";
 
 /**
  * A matcher for an ordered pattern list where a leading `!` excludes: the last pattern that matches decides,
  * so `["release/**", "!release/old/**", "release/old/keep"]` re-includes the last one. No match means excluded.
+ * Patterns come from a validated config; one that does not compile throws.
  */
 export function compileGlobs(patterns: readonly string[]): (subject: string) => boolean {
   const rules = patterns.map((pattern) => {
     const negative = pattern.startsWith("!");
-    const glob = escapeGroups(negative ? pattern.slice(1) : pattern);
-    return { negative, test: picomatch(glob, OPTIONS) };
+    return { negative, test: compileGlob(negative ? pattern.slice(1) : pattern) };
   });
   return (subject) => {
     let included = false;
     for (const rule of rules) {
+      // Only a rule that would flip the outcome needs testing.
       if (rule.negative === included && rule.test(subject)) included = !rule.negative;
     }
     return included;
   };
-}
-
-/** picomatch turns `(a|b)` into a regex group even with extglobs off; escape the unescaped ones so they match themselves. */
-function escapeGroups(glob: string): string {
-  let out = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!;
-    if (char === "\\" && i + 1 < glob.length) {
-      out += char + glob[i + 1]!;
-      i++;
-    } else if (char === "(" || char === ")" || char === "|") {
-      out += `\\${char}`;
-    } else {
-      out += char;
-    }
-  }
-  return out;
 }

@@ -28,16 +28,16 @@ export function planPush(facts: PushFacts, config: GantryConfig): Plan {
     return reason;
   };
   const decide = (pipeline: PipelineConfig): string | null => {
-    if (directive !== null) return `Skipped: the head commit message contains ${directive}`;
+    if (directive !== null) return `the head commit message contains ${directive}`;
     if (!matchPaths(pipeline.on.paths, facts.changedFiles)) {
-      return `Skipped: no file changed by this push matches paths ${(pipeline.on.paths ?? []).map((p) => JSON.stringify(p)).join(", ")}`;
+      return `no file changed by this push matches paths ${(pipeline.on.paths ?? []).map((p) => JSON.stringify(p)).join(", ")}`;
     }
     for (const need of pipeline.needs) {
       const needed = byName.get(need);
-      if (needed === undefined) return `Skipped: needs \`${need}\`, which does not run for this push`;
+      if (needed === undefined) return `needs \`${need}\`, which does not run for this push`;
       // parseConfig rejects cycles; this only keeps a hand-built config from recursing forever.
-      if (pending.has(need)) return `Skipped: needs \`${need}\`, which needs it back in a cycle`;
-      if (skipReason(needed) !== null) return `Skipped: needs \`${need}\`, which is skipped for this push`;
+      if (pending.has(need)) return `needs \`${need}\`, which needs it back in a cycle`;
+      if (skipReason(needed) !== null) return `needs \`${need}\`, which is skipped for this push`;
     }
     return null;
   };

@@ -17,7 +17,7 @@ export async function releaseDependents(deps: PublishDeps, completed: RunRecord)
     if (failed) {
       const result = {
         conclusion: "skipped" as const,
-        reason: `Skipped: needs \`${failed.pipeline.name}\`, which concluded ${failed.result?.conclusion ?? "without a result"}.`,
+        reason: `needs \`${failed.pipeline.name}\`, which concluded ${failed.result?.conclusion ?? "without a result"}.`,
         steps: [],
         durationMs: null,
       };

@@ -232,6 +232,14 @@ describe("parseConfig errors: on", () => {
     ]);
   });
 
+  it("rejects patterns that cannot compile instead of letting them match nothing", () => {
+    expect(errorsOf(yaml("pipelines:", "  a:", "    on:", "      branches: ['[z-a]', '!{a,', ok]", "      paths: ['dir\\']", "    steps: [{ run: x }]"))).toEqual([
+      `${F}:4:18: pipelines.a.on.branches[0]: "[z-a]" is not a valid pattern (Range out of order in character class)`,
+      `${F}:4:27: pipelines.a.on.branches[1]: "!{a," is not a valid pattern (Unterminated group)`,
+      `${F}:5:15: pipelines.a.on.paths[0]: "dir\\\\" is not a valid pattern (Unterminated group)`,
+    ]);
+  });
+
   it("rejects lists of exclusions only, and empty paths", () => {
     expect(errorsOf(yaml("pipelines:", "  a:", "    on:", "      branches: ['!main']", "      paths: []", "    steps: [{ run: x }]"))).toEqual([
       `${F}:4:17: pipelines.a.on.branches: has only negative patterns, so it matches nothing (put "**" first to match everything else)`,

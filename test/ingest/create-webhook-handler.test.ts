@@ -37,7 +37,7 @@ async function post(body: string, headers: Record<string, string>, path = "/api/
   return { status: response.status, body: await response.json().catch(() => null) as Record<string, unknown> | null };
 }
 
-async function signed(event: string, payload: string, id = crypto.randomUUID(), secret = SECRET) {
+async function signed(event: string, payload: string, id: string = crypto.randomUUID(), secret = SECRET) {
   return post(payload, {
     "content-type": "application/json",
     "x-github-event": event,

@@ -1,0 +1,120 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAppKey } from "../fake-github/app-key.js";
+import { startFakeGitHub, type CheckRunRecord, type FakeGitHub, type HostedRepo } from "../fake-github/fake-github.js";
+import { sendDelivery, type SendResult } from "../../src/cli/send-delivery.js";
+import { ZERO_SHA, type GitIdentity } from "../helpers/git-repo.js";
+import { pushPayload } from "../helpers/push-payload.js";
+import { startApp, type RunningApp } from "../helpers/start-app.js";
+
+export const SECRET = "e2e-webhook-secret";
+export const APP_ID = 4242;
+
+export interface Stack {
+  fake: FakeGitHub;
+  app: RunningApp;
+  privateKey: string;
+  /** A new repository on the fake GitHub, with `.github/gantry.yml` and other files in its first commit. */
+  repo(name: string, files: Record<string, string>): Promise<HostedRepo>;
+  /** Commits, pushes to the bare repository, and delivers the matching signed push event. */
+  push(repo: HostedRepo, options: PushOptions): Promise<{ sha: string; before: string; delivery: SendResult; payload: string }>;
+  deliver(payload: string, options?: { event?: string; deliveryId?: string; secret?: string }): Promise<SendResult>;
+  completed(repo: HostedRepo, sha: string, name: string, timeoutMs?: number): Promise<CheckRunRecord>;
+  stop(): Promise<void>;
+}
+
+export interface PushOptions {
+  ref?: string;
+  files?: Record<string, string | null>;
+  message?: string;
+  author?: GitIdentity & { username?: string };
+  /** Push this existing commit instead of making a new one. */
+  sha?: string;
+}
+
+/** The real app (built, as `npm start` runs it) against a fake GitHub serving real git repositories. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const { privateKey, publicKey } = createAppKey();
+  const reposRoot = await mkdtemp(join(tmpdir(), "gantry-e2e-repos-"));
+  const fake = await startFakeGitHub({ appId: APP_ID, publicKey, reposRoot });
+  const app = await startApp({
+    APP_ID: String(APP_ID),
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: SECRET,
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+    ...env,
+  });
+  let counter = 0;
+  const stack: Stack = {
+    fake,
+    app,
+    privateKey,
+    async repo(name, files) {
+      const repo = await fake.createRepo("octo", name);
+      await repo.push("refs/heads/main", await repo.commit(files, "Initial commit"));
+      return repo;
+    },
+    async push(repo, options) {
+      const ref = options.ref ?? "refs/heads/main";
+      const message = options.message ?? `change ${++counter}`;
+      const author = options.author ?? { name: "Mona Lisa", email: "mona@example.com", username: "mona" };
+      const sha = options.sha ?? (await repo.commit(options.files ?? { [`file-${++counter}.txt`]: String(counter) }, message, author));
+      const { before } = await repo.push(ref, sha);
+      const files = before === ZERO_SHA ? null : await repo.changedFiles(before, sha);
+      const payload = JSON.stringify(
+        pushPayload({
+          owner: repo.owner,
+          repo: repo.name,
+          repoId: repo.id,
+          installationId: repo.installationId,
+          ref,
+          before,
+          after: sha,
+          commits: [
+            {
+              id: sha,
+              message,
+              author: { name: author.name, email: author.email, ...(author.username ? { username: author.username } : {}) },
+              ...(files ? { modified: files } : {}),
+            },
+          ],
+        }),
+      );
+      return { sha, before, delivery: await stack.deliver(payload), payload };
+    },
+    deliver(payload, options = {}) {
+      return sendDelivery({
+        url: app.webhookUrl,
+        secret: options.secret ?? SECRET,
+        event: options.event ?? "push",
+        payload,
+        ...(options.deliveryId ? { deliveryId: options.deliveryId } : {}),
+      });
+    },
+    completed(repo, sha, name, timeoutMs = 30_000) {
+      return fake.waitFor(
+        () => fake.checkRunsFor(repo.owner, repo.name).find((c) => c.head_sha === sha && c.name === name && c.status === "completed"),
+        timeoutMs,
+      );
+    },
+    async stop() {
+      await app.stop();
+      await fake.close();
+      await rm(reposRoot, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+/** Waits until the app has logged a line matching `pattern` (the app's logs are JSON, one object a line). */
+export async function waitForLog(app: RunningApp, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const line = app.output().split("\n").find((l) => pattern.test(l));
+    if (line) return line;
+    if (Date.now() > end) throw new Error(`no log line matched ${pattern}; output:\n${app.output().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
