@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { createAppKey } from "../fake-github/app-key.js";
 import { startFakeGitHub, type CheckRunRecord, type FakeGitHub, type HostedRepo } from "../fake-github/fake-github.js";
 import { sendDelivery, type SendResult } from "../../src/cli/send-delivery.js";
@@ -20,6 +20,8 @@ export interface Stack {
   /** Commits, pushes to the bare repository, and delivers the matching signed push event. */
   push(repo: HostedRepo, options: PushOptions): Promise<{ sha: string; before: string; delivery: SendResult; payload: string }>;
   deliver(payload: string, options?: { event?: string; deliveryId?: string; secret?: string }): Promise<SendResult>;
+  /** Stops the app with `signal` (SIGKILL: a crash) and starts it again on the same data directory. */
+  restart(signal: NodeJS.Signals): Promise<void>;
   completed(repo: HostedRepo, sha: string, name: string, timeoutMs?: number): Promise<CheckRunRecord>;
   stop(): Promise<void>;
 }
@@ -38,14 +40,16 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const { privateKey, publicKey } = createAppKey();
   const reposRoot = await mkdtemp(join(tmpdir(), "gantry-e2e-repos-"));
   const fake = await startFakeGitHub({ appId: APP_ID, publicKey, reposRoot });
-  const app = await startApp({
+  const appEnv = {
     APP_ID: String(APP_ID),
     PRIVATE_KEY: privateKey,
     WEBHOOK_SECRET: SECRET,
     GHE_HOST: fake.host,
     GHE_PROTOCOL: "http",
     ...env,
-  });
+  };
+  const dataDir = join(reposRoot, "..", `${basename(reposRoot)}-data`);
+  const app = await startApp(appEnv, { dataDir });
   let counter = 0;
   const stack: Stack = {
     fake,
@@ -86,7 +90,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     },
     deliver(payload, options = {}) {
       return sendDelivery({
-        url: app.webhookUrl,
+        url: stack.app.webhookUrl,
         secret: options.secret ?? SECRET,
         event: options.event ?? "push",
         payload,
@@ -99,10 +103,15 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
         timeoutMs,
       );
     },
+    async restart(signal) {
+      await stack.app.stop(signal);
+      stack.app = await startApp(appEnv, { dataDir });
+    },
     async stop() {
-      await app.stop();
+      await stack.app.stop();
       await fake.close();
       await rm(reposRoot, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
   return stack;

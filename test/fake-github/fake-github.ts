@@ -186,6 +186,10 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     this.failures.push({ method: method.toUpperCase(), pattern: pathPattern, status, remaining: times });
   }
 
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   async createRepo(owner: string, name: string, options: CreateRepoOptions = {}): Promise<HostedRepo> {
     if (!NAME.test(owner) || !NAME.test(name) || [owner, name].some((n) => n === "." || n === "..")) {
       throw new Error(`createRepo: invalid owner/name ${owner}/${name}`);

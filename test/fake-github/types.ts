@@ -124,6 +124,8 @@ export interface FakeGitHub {
   issuedTokens: string[];
   /** The next `times` (default 1) requests whose method matches (`*` = any) and whose path matches get `status`. */
   failNext(method: string, pathPattern: RegExp, status: number, times?: number): void;
+  /** Forgets every failure still to be injected. */
+  clearFailures(): void;
   createRepo(owner: string, name: string, options?: CreateRepoOptions): Promise<HostedRepo>;
   repos: Map<string, HostedRepo>;
   /** Served by `GET /app/hook/deliveries`; replace or push freely. */

@@ -70,7 +70,8 @@ export async function startApp(env: Record<string, string>, options: { dataDir?:
         await exited;
         clearTimeout(timer);
       }
-      if (!options.dataDir) await rm(cwd, { recursive: true, force: true });
+      // a given data directory outlives this process (restarts); the working directory does not
+      await rm(cwd, { recursive: true, force: true });
     },
   };
 }

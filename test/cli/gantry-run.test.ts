@@ -1,0 +1,90 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initRepo, type Repo } from "../helpers/git-repo.js";
+
+const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+const run = promisify(execFile);
+
+let root: string;
+let repo: Repo;
+
+async function gantry(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { PATH: process.env["PATH"]!, HOME: root } });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, out: e.stdout + e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "gantry-cli-"));
+  repo = await initRepo({ bareDir: join(root, "sample.git") });
+});
+afterAll(async () => {
+  await repo?.cleanup();
+  await rm(root, { recursive: true, force: true });
+});
+
+const config = [
+  "pipelines:",
+  "  build:",
+  "    steps:",
+  "      - name: Compile",
+  '        run: echo "compiling $GANTRY_SHA on $GANTRY_BRANCH"; ls',
+  "      - name: Test",
+  "        run: test -f app.txt",
+  "  deploy:",
+  "    needs: [build]",
+  "    on: { branches: [main] }",
+  "    steps:",
+  "      - run: echo deploying",
+  "",
+].join("\n");
+
+describe("gantry run", () => {
+  it("plans and runs the working tree's config against HEAD, streams output and prints a table", async () => {
+    const sha = await repo.commit({ ".github/gantry.yml": config, "app.txt": "hello" }, "Add app");
+    const { code, out } = await gantry(["run", repo.workDir]);
+    expect(code).toBe(0);
+    expect(out).toContain(`compiling ${sha} on main`);
+    expect(out).toContain("app.txt");
+    expect(out).toContain("deploying");
+    expect(out).toMatch(/build\s+Compile\s+✔ success\s+0/);
+    expect(out).toMatch(/deploy\s+echo deploying\s+✔ success/);
+    expect(out.indexOf("deploying")).toBeGreaterThan(out.indexOf("compiling"));
+  });
+
+  it("exits non-zero when a step fails, and skips what needs it", async () => {
+    await repo.commit({ "app.txt": null }, "Remove app");
+    const { code, out } = await gantry(["run", repo.workDir]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/build\s+Test\s+✖ failure\s+1/);
+    expect(out).toMatch(/deploy\s+○ skipped/);
+  });
+
+  it("selects one pipeline and plans for another branch", async () => {
+    const one = await gantry(["run", repo.workDir, "--pipeline", "deploy"]);
+    expect(one.code).toBe(0);
+    expect(one.out).not.toContain("compiling");
+    const other = await gantry(["run", repo.workDir, "--pipeline", "deploy", "--branch", "feature"]);
+    expect(other.code).toBe(2);
+    expect(other.out).toContain('pipeline "deploy" does not run for refs/heads/feature');
+    const unknown = await gantry(["run", repo.workDir, "--pipeline", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toContain('--pipeline "nope" is not in .github/gantry.yml');
+  });
+
+  it("reports a broken config with file, line and column", async () => {
+    await repo.commit({ ".github/gantry.yml": "pipelines:\n  build:\n    stepz: []\n" }, "Break config");
+    const { code, out } = await gantry(["run", repo.workDir]);
+    expect(code).toBe(2);
+    expect(out).toMatch(/\.github\/gantry\.yml:3:5: .*stepz/);
+  });
+});
