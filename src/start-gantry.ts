@@ -5,6 +5,7 @@ import { DeliveryPump } from "./dispatch/delivery-pump.js";
 import type { GitHubApp } from "./github/github-app.js";
 import { createWebhookHandler } from "./ingest/create-webhook-handler.js";
 import { SqliteQueue } from "./queue/sqlite-queue.js";
+import { createRunPageHandler } from "./server/create-run-page-handler.js";
 import { pingHandler, startHttpServer } from "./server/start-http-server.js";
 import type { Settings } from "./settings/read-settings.js";
 import { openDatabase } from "./storage/open-database.js";
@@ -47,7 +48,7 @@ export async function startGantry(options: { settings: Settings; github: GitHubA
     log,
     onRecorded: () => pump.wake(),
   });
-  const { server, url } = await startHttpServer({ port: settings.port, host: settings.host, handlers: [webhooks, pingHandler], log });
+  const { server, url } = await startHttpServer({ port: settings.port, host: settings.host, handlers: [webhooks, pingHandler, createRunPageHandler({ store, dataDir: settings.dataDir })], log });
   log.info(`gantry listening on ${url}${settings.webhookPath}`);
 
   return {

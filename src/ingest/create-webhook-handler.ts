@@ -29,7 +29,7 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<b
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): Handler {
   const path = options.path.replace(/\/+$/, "") || "/";
-  const log = options.log.child({ name: "webhooks" });
+  const log = options.log;
   return async (request, response) => {
     const pathname = (request.url ?? "/").split("?")[0]!.replace(/\/+$/, "") || "/";
     if (pathname !== path) return false;
