@@ -18,6 +18,9 @@ async function main(): Promise<void> {
   }
   const probot = createProbot({ env: { LOG_LEVEL: "info", ...env } });
   await probot.ready();
+  if (!env["WEBHOOK_SECRET"]) {
+    probot.log.warn('WEBHOOK_SECRET is not set: accepting deliveries signed with "development" (refused with NODE_ENV=production)');
+  }
   const gantry = await startGantry({ settings, github: githubAppFromProbot(probot), log: probot.log, env });
   let stopping = false;
   const stop = (signal: string) => {

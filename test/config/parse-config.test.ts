@@ -1,28 +1,10 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/parse-config.js";
 import { configOf, yaml } from "./helpers.js";
 
-const EXAMPLE = yaml(
-  "pipelines:",
-  "  build:",
-  "    on:",
-  '      branches: [main, "release/*"]   # globs; absent = every branch',
-  '      tags: ["v*"]',
-  '      paths: ["src/**"]',
-  "    timeout: 10m",
-  "    env: { NODE_ENV: test }",
-  "    steps:",
-  "      - name: Install",
-  "        run: npm ci",
-  "      - name: Test",
-  "        run: npm test",
-  "        timeout: 5m",
-  "  deploy:",
-  "    needs: [build]",
-  "    on: { branches: [main] }",
-  "    steps:",
-  "      - run: ./scripts/deploy.sh",
-);
+/** The example of the issue and README, shared with the planning tests. */
+const EXAMPLE = readFileSync(new URL("../fixtures/example-gantry.yml", import.meta.url), "utf8");
 
 describe("parseConfig on valid files", () => {
   it("reads the documented example with every default applied", () => {

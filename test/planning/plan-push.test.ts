@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type GantryConfig } from "../../src/config/parse-config.js";
 import { planPush } from "../../src/planning/plan-push.js";
@@ -24,27 +25,8 @@ function push(overrides: Partial<PushFacts> = {}): PushFacts {
 const summary = (facts: PushFacts, gantry: GantryConfig) =>
   planPush(facts, gantry).pipelines.map((p) => (p.action === "run" ? `${p.name}: run` : `${p.name}: ${p.reason}`));
 
-const EXAMPLE = config(
-  "pipelines:",
-  "  build:",
-  "    on:",
-  '      branches: [main, "release/*"]',
-  '      tags: ["v*"]',
-  '      paths: ["src/**"]',
-  "    timeout: 10m",
-  "    env: { NODE_ENV: test }",
-  "    steps:",
-  "      - name: Install",
-  "        run: npm ci",
-  "      - name: Test",
-  "        run: npm test",
-  "        timeout: 5m",
-  "  deploy:",
-  "    needs: [build]",
-  "    on: { branches: [main] }",
-  "    steps:",
-  "      - run: ./scripts/deploy.sh",
-);
+/** The example of the issue and README, shared with the config tests. */
+const EXAMPLE = config(readFileSync(new URL("../fixtures/example-gantry.yml", import.meta.url), "utf8"));
 
 describe("planPush", () => {
   it("plans the documented example for a push to main", () => {
