@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { memoryLog } from "../helpers/memory-log.js";
 import { pushPayload } from "../helpers/push-payload.js";
 
 const SECRET = "It's a Secret to Everybody";
+let dir: string;
 let store: SqliteStore;
 let server: Server;
 let url: string;
@@ -20,7 +21,8 @@ let lines: () => string[];
 let recorded: number;
 
 beforeEach(async () => {
-  store = new SqliteStore(openDatabase(mkdtempSync(join(tmpdir(), "gantry-ingest-"))));
+  dir = mkdtempSync(join(tmpdir(), "gantry-ingest-"));
+  store = new SqliteStore(openDatabase(dir));
   const memory = memoryLog();
   lines = memory.lines;
   recorded = 0;
@@ -30,6 +32,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await new Promise((r) => server.close(r));
   await store.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function post(body: string, headers: Record<string, string>, path = "/api/github/webhooks") {
