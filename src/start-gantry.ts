@@ -1,63 +1,91 @@
 import { hostname } from "node:os";
 import type { Server } from "node:http";
 import type { Logger } from "probot";
+import type { Backend } from "./backend/backend.js";
 import { DeliveryPump } from "./dispatch/delivery-pump.js";
 import type { GitHubApp } from "./github/github-app.js";
-import { createWebhookHandler } from "./ingest/create-webhook-handler.js";
-import { SqliteQueue } from "./queue/sqlite-queue.js";
+import { createWebhookHandler, HANDLED_EVENTS } from "./ingest/create-webhook-handler.js";
+import { startSweeps } from "./redelivery/start-sweeps.js";
 import { createRunPageHandler } from "./server/create-run-page-handler.js";
 import { pingHandler, startHttpServer } from "./server/start-http-server.js";
 import type { Settings } from "./settings/read-settings.js";
-import { openDatabase } from "./storage/open-database.js";
-import { SqliteStore } from "./storage/sqlite-store.js";
-import { runPipeline, type WorkerDeps } from "./worker/run-pipeline.js";
+import { CheckRunSyncer } from "./sync/check-run-syncer.js";
+import { Worker } from "./worker/worker.js";
+import type { WorkerDeps } from "./worker/worker-deps.js";
 
 export interface Gantry {
-  url: string;
+  /** The webhook server's base URL; null for a worker-only node. */
+  url: string | null;
+  /** Stops taking work, lets running steps finish within the grace period, queues the rest again. */
   stop(): Promise<void>;
 }
 
-/** The composition root: one store, one queue, the delivery pump, the workers and the webhook server. */
-export async function startGantry(options: { settings: Settings; github: GitHubApp; log: Logger; env: NodeJS.ProcessEnv }): Promise<Gantry> {
-  const { settings, github, log } = options;
-  const db = openDatabase(settings.dataDir);
-  const store = new SqliteStore(db);
-  const queue = new SqliteQueue(db, {
-    consumerId: `${hostname()}:${process.pid}`,
-    onError: (error, runId) => log.error({ err: error, run: runId }, "run failed unexpectedly"),
-  });
+export interface StartOptions {
+  settings: Settings;
+  backend: Backend;
+  github: GitHubApp;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  /** `server`: webhooks, plus a worker unless concurrency is 0; `worker`: runs pipelines only. */
+  role: "server" | "worker";
+}
+
+/** The composition root: delivery pump, check-run syncer, workers and (for a server) the webhook server. */
+export async function startGantry(options: StartOptions): Promise<Gantry> {
+  const { settings, backend, github, log } = options;
+  const { store, queue } = backend;
+  const syncer = new CheckRunSyncer({ store, github, log, dataDir: settings.dataDir, publicUrl: settings.publicUrl });
   const deps: WorkerDeps = {
     store,
     queue,
     github,
     log,
-    publicUrl: settings.publicUrl,
+    wakeSyncer: () => syncer.wake(),
     dataDir: settings.dataDir,
     gitBaseUrl: settings.gitBaseUrl,
     passEnv: settings.passEnv,
     serverEnv: options.env,
+    nodeId: `${hostname()}:${process.pid}`,
   };
   const pump = new DeliveryPump(deps);
-  if (settings.concurrency > 0) queue.consume((runId) => runPipeline(deps, runId), settings.concurrency);
-  pump.start();
+  const worker = new Worker(deps);
 
-  const webhooks = createWebhookHandler({
-    path: settings.webhookPath,
-    secret: settings.webhookSecret,
-    store,
-    log,
-    onRecorded: () => pump.wake(),
-  });
-  const { server, url } = await startHttpServer({ port: settings.port, host: settings.host, handlers: [webhooks, pingHandler, createRunPageHandler({ store, dataDir: settings.dataDir })], log });
-  log.info(`gantry listening on ${url}${settings.webhookPath}`);
+  // Runs queued before a crash whose job never reached the queue are queued now (enqueueing is idempotent).
+  for (const run of await store.runsInState("queued")) await queue.enqueue(run.id);
+  syncer.start();
+  pump.start();
+  worker.start(settings.concurrency);
+
+  let server: Server | null = null;
+  let url: string | null = null;
+  let sweeps: { stop(): Promise<void> } | null = null;
+  if (options.role === "server") {
+    if (settings.redeliveryIntervalMs > 0) {
+      sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, events: new Set(Object.keys(HANDLED_EVENTS)) });
+    }
+    const webhooks = createWebhookHandler({ path: settings.webhookPath, secret: settings.webhookSecret, store, log, onRecorded: () => pump.wake() });
+    ({ server, url } = await startHttpServer({
+      port: settings.port,
+      host: settings.host,
+      handlers: [webhooks, pingHandler, createRunPageHandler({ store, dataDir: settings.dataDir })],
+      log,
+    }));
+    log.info(`gantry listening on ${url}${settings.webhookPath}`);
+  } else {
+    log.info(`gantry worker running ${settings.concurrency} pipeline(s) at a time`);
+  }
 
   return {
     url,
     async stop() {
-      await closeServer(server);
+      if (server) await closeServer(server);
+      await sweeps?.stop();
       await pump.stop();
-      await queue.stop();
-      await store.close();
+      await worker.stop(settings.shutdownGraceMs);
+      // the last states (a run just completed, or queued again) reach GitHub before the process goes
+      await syncer.drain(5_000);
+      await syncer.stop();
+      await backend.close();
     },
   };
 }

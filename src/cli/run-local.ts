@@ -145,5 +145,6 @@ async function localPush(dir: string, branch: string | undefined): Promise<PushC
     headCommit,
     commits: [headCommit],
     totalCommits: 1,
+    changedFiles: null,
   };
 }

@@ -38,6 +38,9 @@ function buildPipeline(name: string, raw: RawPipeline, envNode: (key: string) =>
     timeoutMs: durationMs(raw.timeout),
     env: buildEnv(raw.env ?? {}, envNode),
     needs: raw.needs ?? [],
+    cancelSuperseded: raw.cancel_superseded,
+    environment: raw.environment ?? null,
+    concurrency: raw.concurrency ?? null,
     steps: raw.steps.map((step) => ({
       name: step.name ?? defaultStepName(step.run),
       run: step.run,

@@ -24,6 +24,12 @@ export interface PipelineConfig {
   timeoutMs: number;
   env: Record<string, string>;
   needs: string[];
+  /** A newer push to the same branch cancels older runs of this pipeline. */
+  cancelSuperseded: boolean;
+  /** Deployment target: runs of the same environment never overlap; the newest waiting one runs next. */
+  environment: string | null;
+  /** At most one run of this group at a time across the installation. */
+  concurrency: string | null;
   steps: StepConfig[];
 }
 

@@ -9,6 +9,8 @@ export const PIPELINE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** POSIX-style names; `GANTRY_*` is reserved for variables gantry sets itself, and `__proto__` cannot survive a plain object. */
 export const ENV_NAME_PATTERN = /^(?!GANTRY_)(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Environment and concurrency-group names end up in lock keys and summaries. */
+export const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,63}$/;
 export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_PIPELINE_TIMEOUT = "60m";
 
@@ -151,6 +153,27 @@ export const pipelineSchema = z
       .describe(
         "Environment variables for every step. Numbers and booleans are passed exactly as written. Names starting with GANTRY_ are reserved.",
       ),
+    /** A newer push to the same branch cancels this pipeline's older runs (queued and running). */
+    cancel_superseded: z
+      .boolean({ error: (issue) => `${describeValue(issue.input)} is not true or false` })
+      .default(true)
+      .describe(
+        "A newer push to the same branch cancels this pipeline's older queued and running runs. Default true. Pipelines with an environment never cancel a running run.",
+      ),
+    /** A deployment target: runs of the same environment never overlap and never deploy an older commit after a newer one. */
+    environment: z
+      .string({ error: (issue) => `${describeValue(issue.input)} is not an environment name` })
+      .regex(GROUP_NAME_PATTERN, { error: (issue) => `${describeValue(issue.input)} is not a valid environment name (up to 64 letters, digits, "_", ".", "-" or "/")` })
+      .optional()
+      .describe(
+        "Deployment target, e.g. production. Runs for the same environment of a repository run one at a time; a running one is never cancelled, and of the runs waiting behind it only the newest runs.",
+      ),
+    /** At most one run of this group at a time across the whole installation. */
+    concurrency: z
+      .string({ error: (issue) => `${describeValue(issue.input)} is not a group name` })
+      .regex(GROUP_NAME_PATTERN, { error: (issue) => `${describeValue(issue.input)} is not a valid group name (up to 64 letters, digits, "_", ".", "-" or "/")` })
+      .optional()
+      .describe("Group name: at most one run of the group runs at a time across every repository of the installation; the others wait."),
     /** The commands, run in order; the pipeline fails at the first failing step. */
     steps: z
       .array(stepSchema, { error: (issue) => `${describeValue(issue.input)} is not a list of steps` })

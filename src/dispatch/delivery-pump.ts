@@ -1,26 +1,31 @@
+import { hostname } from "node:os";
 import { RequestError } from "@octokit/request-error";
 import type { Delivery } from "../storage/store.js";
+import { dispatchCheckEvent } from "./dispatch-check-event.js";
+import type { DispatchDeps } from "./dispatch-deps.js";
 import { dispatchPush } from "./dispatch-push.js";
-import type { PublishDeps } from "./publish-runs.js";
 
 const BATCH = 8;
+const LEASE_MS = 5 * 60_000;
 const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 5 * 60_000, 30 * 60_000];
 
 /**
  * Turns recorded deliveries into runs, after the webhook was answered. Deliveries recorded before a crash
- * are picked up at the next start; a GitHub outage delays a delivery instead of losing it.
+ * are picked up at the next start; a GitHub outage delays a delivery instead of losing it. Several nodes may
+ * pump one store: each delivery is leased to one of them.
  */
 export class DeliveryPump {
   #state: {
-    deps: PublishDeps;
+    deps: DispatchDeps;
+    owner: string;
     inFlight: Map<string, Promise<void>>;
     timer: NodeJS.Timeout | null;
     scheduled: boolean;
     stopped: boolean;
   };
 
-  constructor(deps: PublishDeps) {
-    this.#state = { deps, inFlight: new Map(), timer: null, scheduled: false, stopped: false };
+  constructor(deps: DispatchDeps) {
+    this.#state = { deps, owner: `${hostname()}:${process.pid}`, inFlight: new Map(), timer: null, scheduled: false, stopped: false };
   }
 
   start(pollMs = 1_000): void {
@@ -49,8 +54,7 @@ export class DeliveryPump {
     const state = this.#state;
     const free = BATCH - state.inFlight.size;
     if (free <= 0 || state.stopped) return;
-    const pending = await state.deps.store.pendingDeliveries(Date.now(), BATCH + state.inFlight.size);
-    for (const delivery of pending.filter((d) => !state.inFlight.has(d.id)).slice(0, free)) {
+    for (const delivery of await state.deps.store.claimDeliveries(state.owner, Date.now(), free, LEASE_MS)) {
       const done = this.#dispatch(delivery).finally(() => {
         state.inFlight.delete(delivery.id);
         this.wake();
@@ -63,7 +67,12 @@ export class DeliveryPump {
     const { store, log } = this.#state.deps;
     const logger = log.child({ delivery: delivery.id, event: delivery.event });
     try {
-      const outcome = delivery.event === "push" ? await dispatchPush(this.#state.deps, delivery) : "event not handled";
+      const outcome =
+        delivery.event === "push"
+          ? await dispatchPush(this.#state.deps, delivery)
+          : delivery.event === "check_run" || delivery.event === "check_suite"
+            ? await dispatchCheckEvent(this.#state.deps, delivery)
+            : "event not handled";
       logger.info(`dispatched: ${outcome}`);
       await store.finishDelivery(delivery.id, {});
     } catch (error) {

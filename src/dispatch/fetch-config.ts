@@ -1,8 +1,7 @@
 import { RequestError } from "@octokit/request-error";
 import type { InstallationOctokit } from "../github/github-app.js";
 import type { PushContext } from "../storage/run-types.js";
-
-export const CONFIG_PATH = ".github/gantry.yml";
+import { CONFIG_PATH } from "./plan-runs.js";
 
 /** The config as it is in the pushed commit (not the default branch), or null when the commit has none. */
 export async function fetchConfig(octokit: InstallationOctokit, push: PushContext): Promise<string | null> {

@@ -1,4 +1,5 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
+import { pushFactsFromPayload } from "../planning/push-facts.js";
 import type { CommitInfo, PushContext } from "../storage/run-types.js";
 
 export type PushPayload = EmitterWebhookEvent<"push">["payload"];
@@ -22,5 +23,6 @@ export function pushContextFromPayload(payload: PushPayload, installationId: num
     // a payload lists at most 2,048 commits: enough for a summary that shows 20
     commits: payload.commits.slice(-100).map(commit),
     totalCommits: payload.commits.length,
+    changedFiles: pushFactsFromPayload(payload).changedFiles,
   };
 }

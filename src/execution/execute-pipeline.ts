@@ -20,8 +20,9 @@ export interface ExecutePipelineOptions {
   /** Epoch ms by which the whole pipeline must be done (it includes the checkout). */
   deadline: number;
   signal?: AbortSignal;
-  /** Told when a step starts, for live progress. */
-  onStep?: (index: number, phase: "start" | "end", record?: StepRecord) => void;
+  /** Told when a step's process starts (its process group id) and when a step ends, for live progress. */
+  onSpawn?: (pid: number) => void;
+  onStepEnd?: (steps: StepRecord[]) => void;
 }
 
 /** Runs the steps in order; the first one that does not succeed ends the pipeline and the rest are skipped. */
@@ -38,7 +39,6 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
     const left = options.deadline - Date.now();
     const pipelineLimited = left <= step.timeoutMs;
     log.write(`\n==> ${step.name}\n`);
-    options.onStep?.(index, "start");
     const outcome = await runStep({
       command: step.run,
       cwd: options.cwd,
@@ -46,10 +46,11 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
       logFd: log.fd,
       timeoutMs: Math.max(0, Math.min(step.timeoutMs, left)),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
     });
     const record = { ...steps[index]!, ...stepRecord(outcome) };
     steps[index] = record;
-    options.onStep?.(index, "end", record);
+    options.onStepEnd?.(steps.slice(0, index + 1));
     if (record.conclusion !== "success") {
       const reason = explain(outcome, step.timeoutMs, pipelineLimited ? pipeline.timeoutMs : null);
       log.write(`\n==> ${step.name}: ${reason}\n`);

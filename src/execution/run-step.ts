@@ -22,6 +22,8 @@ export interface RunProcessOptions {
   signal?: AbortSignal;
   /** How long a step may take to exit after SIGTERM before the group is killed. */
   graceMs?: number;
+  /** Told the process group id once the child runs, so a successor can clean up after a crash. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** Runs one step with `sh -e -c`: the command comes from the repository's config, never from push data. */
@@ -51,6 +53,7 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
     cleanup: true,
   });
   const pid = subprocess.pid;
+  if (pid !== undefined) options.onSpawn?.(pid);
   let forceKill: NodeJS.Timeout | undefined;
   const stop = (reason: "timeout" | "cancel") => {
     if (pid === undefined || timedOut || isCanceled) return;

@@ -7,8 +7,23 @@ import { BodyTooLargeError, readBody } from "./read-body.js";
 /** GitHub caps webhook payloads at 25 MB. */
 export const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
-/** Events gantry acts on; anything else is acknowledged and dropped. */
-export const HANDLED_EVENTS = new Set(["push"]);
+/**
+ * Events (and actions) gantry acts on; anything else is acknowledged and dropped unrecorded. GitHub also sends
+ * `check_run.created`/`completed` for every check run gantry itself writes: recording those would be noise.
+ */
+export const HANDLED_EVENTS: Record<string, ReadonlySet<string> | "any"> = {
+  push: "any",
+  check_run: new Set(["rerequested", "requested_action"]),
+  check_suite: new Set(["rerequested"]),
+};
+
+function isHandled(event: string, payload: unknown): boolean {
+  const actions = Object.hasOwn(HANDLED_EVENTS, event) ? HANDLED_EVENTS[event] : undefined;
+  if (actions === undefined) return false;
+  if (actions === "any") return true;
+  const action = (payload as { action?: unknown } | null)?.action;
+  return typeof action === "string" && actions.has(action);
+}
 
 const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i;
 
@@ -72,12 +87,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): Handler {
     if (!(await verify(options.secret, payload, signature!).catch(() => false))) {
       return reject(400, "[@octokit/webhooks] signature does not match event payload and secret", body.length);
     }
+    let parsed: unknown;
     try {
-      JSON.parse(payload);
+      parsed = JSON.parse(payload);
     } catch {
       return reject(400, "Invalid JSON", body.length);
     }
-    if (!HANDLED_EVENTS.has(event!)) {
+    if (!isHandled(event!, parsed)) {
       log.debug({ delivery: id, event }, "event not handled");
       answer(response, 200, { ok: true, handled: false });
       return true;

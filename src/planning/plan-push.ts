@@ -50,6 +50,9 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
     name: pipeline.name,
     action: skipReason === null ? "run" : "skip",
     needs: [...pipeline.needs],
+    cancelSuperseded: pipeline.cancelSuperseded,
+    environment: pipeline.environment,
+    concurrency: pipeline.concurrency,
     timeoutMs: pipeline.timeoutMs,
     env: { ...pipeline.env },
     steps: pipeline.steps.map((step) => ({

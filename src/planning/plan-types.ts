@@ -29,6 +29,12 @@ export interface PlannedPipeline {
   reason?: string;
   /** Pipelines of the same plan that must succeed first. */
   needs: string[];
+  /** A newer push to the same ref cancels this pipeline's older runs. */
+  cancelSuperseded: boolean;
+  /** Deployment target: never overlapping, never an older commit after a newer one. */
+  environment: string | null;
+  /** At most one run of this group at a time across the installation. */
+  concurrency: string | null;
   timeoutMs: number;
   env: Record<string, string>;
   steps: PlannedStep[];

@@ -29,10 +29,11 @@ export class SqliteQueue implements JobQueue {
     };
   }
 
-  async enqueue(runId: string): Promise<void> {
+  async enqueue(runId: string, options: { delayMs?: number } = {}): Promise<void> {
+    const now = Date.now();
     this.#state.db
-      .prepare("INSERT OR IGNORE INTO jobs (run_id, enqueued_at) VALUES (?, ?)")
-      .run(runId, Date.now());
+      .prepare("INSERT OR IGNORE INTO jobs (run_id, enqueued_at, available_at) VALUES (?, ?, ?)")
+      .run(runId, now, now + (options.delayMs ?? 0));
     queueMicrotask(() => this.#fill());
   }
 
@@ -54,6 +55,10 @@ export class SqliteQueue implements JobQueue {
     await Promise.allSettled(state.inFlight.values());
   }
 
+  async close(): Promise<void> {
+    // the database belongs to the store, which closes it
+  }
+
   #fill(): void {
     const state = this.#state;
     while (!state.stopped && state.process && state.inFlight.size < state.concurrency) {
@@ -61,11 +66,24 @@ export class SqliteQueue implements JobQueue {
       if (runId === null) return;
       const done = state
         .process(runId)
-        .catch((error: unknown) => state.onError(error, runId))
+        .then(
+          (outcome) => {
+            if (outcome) {
+              state.db
+                .prepare("UPDATE jobs SET state = 'ready', claimed_by = NULL, available_at = ? WHERE run_id = ?")
+                .run(Date.now() + outcome.retryInMs, runId);
+            } else {
+              state.db.prepare("DELETE FROM jobs WHERE run_id = ?").run(runId);
+            }
+          },
+          (error: unknown) => {
+            state.db.prepare("DELETE FROM jobs WHERE run_id = ?").run(runId);
+            state.onError(error, runId);
+          },
+        )
         .finally(() => {
-          state.db.prepare("DELETE FROM jobs WHERE run_id = ?").run(runId);
           state.inFlight.delete(runId);
-          this.#fill();
+          if (state.process) setTimeout(() => this.#fill(), 0);
         });
       state.inFlight.set(runId, done);
     }
@@ -75,10 +93,10 @@ export class SqliteQueue implements JobQueue {
     const row = this.#state.db
       .prepare(
         `UPDATE jobs SET state = 'claimed', claimed_by = ?, claimed_at = ?
-         WHERE run_id = (SELECT run_id FROM jobs WHERE state = 'ready' ORDER BY enqueued_at, rowid LIMIT 1)
+         WHERE run_id = (SELECT run_id FROM jobs WHERE state = 'ready' AND available_at <= ? ORDER BY enqueued_at, rowid LIMIT 1)
          RETURNING run_id`,
       )
-      .get(this.#state.consumerId, Date.now()) as { run_id: string } | undefined;
+      .get(this.#state.consumerId, Date.now(), Date.now()) as { run_id: string } | undefined;
     return row?.run_id ?? null;
   }
 }

@@ -20,6 +20,12 @@ export interface Settings {
   /** REST API base, as Probot derives it. */
   apiBaseUrl: string;
   production: boolean;
+  /** Set: queue and run records live in this Redis (BullMQ), shared by any number of nodes. */
+  redisUrl: string | null;
+  /** On SIGTERM, how long running steps may go on before they are interrupted and queued again. */
+  shutdownGraceMs: number;
+  /** How often to ask GitHub to redeliver deliveries that failed; 0 = never. */
+  redeliveryIntervalMs: number;
 }
 
 export class SettingsError extends Error {
@@ -51,6 +57,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     gitBaseUrl,
     apiBaseUrl: gheHost ? `${gitBaseUrl}/api/v3` : "https://api.github.com",
     production,
+    redisUrl: env["REDIS_URL"] || null,
+    shutdownGraceMs: readCount(env, "GANTRY_SHUTDOWN_GRACE_SECONDS", 30) * 1000,
+    redeliveryIntervalMs: readCount(env, "GANTRY_REDELIVERY_INTERVAL_SECONDS", 600) * 1000,
   };
 }
 

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
   state TEXT NOT NULL DEFAULT 'pending',
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_until INTEGER NOT NULL DEFAULT 0,
   error TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, next_attempt_at);
@@ -42,16 +44,42 @@ CREATE TABLE IF NOT EXISTS runs (
   state TEXT NOT NULL,
   check_run_id INTEGER,
   result TEXT,
+  owner TEXT NOT NULL,
+  repo TEXT NOT NULL,
+  sha TEXT NOT NULL,
+  ref TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   started_at INTEGER,
   completed_at INTEGER,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  node_id TEXT,
+  pid INTEGER,
+  cancel_requested TEXT,
+  progress TEXT NOT NULL DEFAULT '[]',
+  version INTEGER NOT NULL DEFAULT 1,
+  synced_version INTEGER NOT NULL DEFAULT 0,
+  sync_not_before INTEGER NOT NULL DEFAULT 0,
+  sync_lease_owner TEXT,
+  sync_lease_until INTEGER NOT NULL DEFAULT 0,
   UNIQUE (delivery_id, pipeline_name)
 );
 CREATE INDEX IF NOT EXISTS runs_state ON runs (state);
+CREATE INDEX IF NOT EXISTS runs_repo ON runs (owner, repo, sha);
+CREATE INDEX IF NOT EXISTS runs_unsynced ON runs (synced_version, version) WHERE synced_version < version;
+CREATE TABLE IF NOT EXISTS locks (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  until INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS jobs (
   run_id TEXT PRIMARY KEY,
   state TEXT NOT NULL DEFAULT 'ready',
   enqueued_at INTEGER NOT NULL,
+  available_at INTEGER NOT NULL DEFAULT 0,
   claimed_by TEXT,
   claimed_at INTEGER
 );

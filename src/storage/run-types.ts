@@ -22,6 +22,8 @@ export interface PushContext {
   headCommit: CommitInfo | null;
   commits: CommitInfo[];
   totalCommits: number;
+  /** Files the push changed, for planning again on a re-run; null when the push did not say. */
+  changedFiles: string[] | null;
 }
 
 export interface StepRecord {
@@ -53,6 +55,7 @@ export interface RunResult {
 /** One pipeline of one push: the unit that is queued, run and reported as one check run. */
 export interface RunRecord {
   id: string;
+  /** The delivery (push, re-run request) that created the run; unique together with the pipeline name. */
   deliveryId: string;
   pipeline: PlannedPipeline;
   push: PushContext;
@@ -62,4 +65,23 @@ export interface RunRecord {
   createdAt: number;
   startedAt: number | null;
   completedAt: number | null;
+  /** How many times a worker started it; a run that dies with its worker twice is failed, not retried. */
+  attempt: number;
+  /** The worker running it (`host:pid`), while running. */
+  nodeId: string | null;
+  /** Process group of the step running now, so a successor on the same host can kill what a crash left. */
+  pid: number | null;
+  /** Set when someone asked to stop it (cancel button, a newer push); the worker acts on it. */
+  cancelRequested: string | null;
+  /** Steps finished so far, while running: the live part of the check run. */
+  progress: StepRecord[];
+  /** Bumped by every change GitHub should see; the check-run syncer reports the latest version only. */
+  version: number;
+  /** The version GitHub has seen. */
+  syncedVersion: number;
 }
+
+/** The fields a caller may change in one atomic update. */
+export type RunPatch = Partial<
+  Pick<RunRecord, "state" | "result" | "startedAt" | "completedAt" | "attempt" | "nodeId" | "pid" | "cancelRequested" | "progress" | "checkRunId">
+>;

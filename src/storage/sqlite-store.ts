@@ -1,6 +1,6 @@
 import type { Db } from "./open-database.js";
-import type { RunRecord, RunResult, RunState } from "./run-types.js";
-import type { Delivery, Store } from "./store.js";
+import type { RunPatch, RunRecord, RunState } from "./run-types.js";
+import type { Delivery, RunFilter, Store } from "./store.js";
 
 interface RunRow {
   id: string;
@@ -13,7 +13,28 @@ interface RunRow {
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
+  attempt: number;
+  node_id: string | null;
+  pid: number | null;
+  cancel_requested: string | null;
+  progress: string;
+  version: number;
+  synced_version: number;
 }
+
+const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
+  state: "state",
+  result: "result",
+  startedAt: "started_at",
+  completedAt: "completed_at",
+  attempt: "attempt",
+  nodeId: "node_id",
+  pid: "pid",
+  cancelRequested: "cancel_requested",
+  progress: "progress",
+  checkRunId: "check_run_id",
+};
+const JSON_FIELDS = new Set<keyof RunPatch>(["result", "progress"]);
 
 /** The embedded store: better-sqlite3 is synchronous, so each method is one short transaction. */
 export class SqliteStore implements Store {
@@ -30,25 +51,37 @@ export class SqliteStore implements Store {
     return info.changes === 1;
   }
 
-  async pendingDeliveries(now: number, limit: number): Promise<Delivery[]> {
-    return this.#db
-      .prepare(
-        `SELECT id, event, payload, received_at AS receivedAt, attempts FROM deliveries
-         WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY received_at, rowid LIMIT ?`,
-      )
-      .all(now, limit) as Delivery[];
+  async hasDelivery(id: string): Promise<boolean> {
+    return this.#db.prepare("SELECT 1 FROM deliveries WHERE id = ?").get(id) !== undefined;
+  }
+
+  async claimDeliveries(owner: string, now: number, limit: number, leaseMs: number): Promise<Delivery[]> {
+    return this.#db.transaction(() => {
+      const rows = this.#db
+        .prepare(
+          `SELECT id, event, payload, received_at AS receivedAt, attempts FROM deliveries
+           WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
+           ORDER BY received_at, rowid LIMIT ?`,
+        )
+        .all(now, now, limit) as Delivery[];
+      const lease = this.#db.prepare("UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?");
+      for (const row of rows) lease.run(owner, now + leaseMs, row.id);
+      return rows;
+    }).immediate();
   }
 
   async finishDelivery(id: string, outcome: { error?: string }): Promise<void> {
     // the payload is dropped once dispatched: the runs carry what they need
     this.#db
-      .prepare("UPDATE deliveries SET state = ?, error = ?, payload = '' WHERE id = ?")
+      .prepare("UPDATE deliveries SET state = ?, error = ?, payload = '', lease_owner = NULL, lease_until = 0 WHERE id = ?")
       .run(outcome.error === undefined ? "done" : "failed", outcome.error ?? null, id);
   }
 
   async retryDeliveryLater(id: string, at: number, error: string): Promise<void> {
     this.#db
-      .prepare("UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?")
+      .prepare(
+        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?, lease_owner = NULL, lease_until = 0 WHERE id = ?",
+      )
       .run(at, error, id);
   }
 
@@ -58,7 +91,7 @@ export class SqliteStore implements Store {
   }
 
   async claimPush(key: string, deliveryId: string, now: number, windowMs: number): Promise<boolean> {
-    const claim = this.#db.transaction(() => {
+    return this.#db.transaction(() => {
       const row = this.#db.prepare("SELECT delivery_id, claimed_at FROM pushes WHERE key = ?").get(key) as
         | { delivery_id: string; claimed_at: number }
         | undefined;
@@ -66,88 +99,149 @@ export class SqliteStore implements Store {
       if (row && (row.delivery_id === deliveryId || now - row.claimed_at < windowMs)) {
         return row.delivery_id === deliveryId;
       }
-      this.#db
-        .prepare("INSERT OR REPLACE INTO pushes (key, delivery_id, claimed_at) VALUES (?, ?, ?)")
-        .run(key, deliveryId, now);
+      this.#db.prepare("INSERT OR REPLACE INTO pushes (key, delivery_id, claimed_at) VALUES (?, ?, ?)").run(key, deliveryId, now);
       return true;
-    });
-    return claim.immediate();
+    }).immediate();
   }
 
   async addRuns(runs: RunRecord[]): Promise<RunRecord[]> {
     const insert = this.#db.prepare(
-      `INSERT OR IGNORE INTO runs (id, delivery_id, pipeline_name, pipeline, push, state, check_run_id, result, created_at, started_at, completed_at)
-       VALUES (@id, @delivery_id, @pipeline_name, @pipeline, @push, @state, @check_run_id, @result, @created_at, @started_at, @completed_at)`,
+      `INSERT OR IGNORE INTO runs (id, delivery_id, pipeline_name, pipeline, push, state, check_run_id, result, owner, repo, sha, ref,
+         created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, version, synced_version)
+       VALUES (@id, @delivery_id, @pipeline_name, @pipeline, @push, @state, @check_run_id, @result, @owner, @repo, @sha, @ref,
+         @created_at, @started_at, @completed_at, @attempt, @node_id, @pid, @cancel_requested, @progress, @version, @synced_version)`,
     );
     const deliveryIds = new Set(runs.map((run) => run.deliveryId));
     return this.#db.transaction(() => {
-      for (const run of runs) insert.run({ ...toRow(run), pipeline_name: run.pipeline.name });
-      return [...deliveryIds].flatMap((id) => this.#runsOfDelivery(id));
+      for (const run of runs) insert.run(toRow(run));
+      return [...deliveryIds].flatMap((id) => this.#select("WHERE delivery_id = ? ORDER BY rowid", id));
     })();
   }
 
   async getRun(id: string): Promise<RunRecord | null> {
-    const row = this.#db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
-    return row ? fromRow(row) : null;
+    return this.#select("WHERE id = ?", id)[0] ?? null;
   }
 
   async runsOfDelivery(deliveryId: string): Promise<RunRecord[]> {
-    return this.#runsOfDelivery(deliveryId);
+    return this.#select("WHERE delivery_id = ? ORDER BY rowid", deliveryId);
+  }
+
+  async findRuns(filter: RunFilter): Promise<RunRecord[]> {
+    const where = ["owner = ?", "repo = ?"];
+    const values: unknown[] = [filter.owner, filter.repo];
+    if (filter.sha !== undefined) (where.push("sha = ?"), values.push(filter.sha));
+    if (filter.ref !== undefined) (where.push("ref = ?"), values.push(filter.ref));
+    if (filter.pipeline !== undefined) (where.push("pipeline_name = ?"), values.push(filter.pipeline));
+    if (filter.states) (where.push(`state IN (${filter.states.map(() => "?").join(", ")})`), values.push(...filter.states));
+    return this.#select(`WHERE ${where.join(" AND ")} ORDER BY created_at, rowid`, ...values);
   }
 
   async runsInState(state: RunState): Promise<RunRecord[]> {
-    const rows = this.#db.prepare("SELECT * FROM runs WHERE state = ? ORDER BY created_at, rowid").all(state) as RunRow[];
-    return rows.map(fromRow);
+    return this.#select("WHERE state = ? ORDER BY created_at, rowid", state);
   }
 
-  async setCheckRunId(id: string, checkRunId: number): Promise<void> {
-    this.#db.prepare("UPDATE runs SET check_run_id = ? WHERE id = ?").run(checkRunId, id);
+  async updateRun(id: string, from: RunState[], patch: RunPatch, options: { report?: boolean } = {}): Promise<RunRecord | null> {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [key, value] of Object.entries(patch) as Array<[keyof RunPatch, unknown]>) {
+      if (value === undefined) continue;
+      sets.push(`${PATCH_COLUMNS[key]} = ?`);
+      values.push(JSON_FIELDS.has(key) && value !== null ? JSON.stringify(value) : value);
+    }
+    if (options.report !== false) sets.push("version = version + 1");
+    if (sets.length === 0) return this.getRun(id);
+    const guard = from.length > 0 ? ` AND state IN (${from.map(() => "?").join(", ")})` : "";
+    return this.#db.transaction(() => {
+      const info = this.#db.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?${guard}`).run(...values, id, ...from);
+      return info.changes === 1 ? (this.#select("WHERE id = ?", id)[0] ?? null) : null;
+    })();
   }
 
-  async transitionRun(
-    id: string,
-    from: RunState[],
-    to: RunState,
-    fields: { result?: RunResult; at?: number } = {},
-  ): Promise<boolean> {
-    const at = fields.at ?? Date.now();
-    const placeholders = from.map(() => "?").join(", ");
-    const info = this.#db
+  async claimUnsynced(owner: string, now: number, limit: number, leaseMs: number): Promise<RunRecord[]> {
+    return this.#db.transaction(() => {
+      const runs = this.#select(
+        `WHERE synced_version < version AND sync_lease_until <= ? AND (state = 'completed' OR sync_not_before <= ?)
+         ORDER BY created_at, rowid LIMIT ?`,
+        now,
+        now,
+        limit,
+      );
+      const lease = this.#db.prepare("UPDATE runs SET sync_lease_owner = ?, sync_lease_until = ? WHERE id = ?");
+      for (const run of runs) lease.run(owner, now + leaseMs, run.id);
+      return runs;
+    }).immediate();
+  }
+
+  async markSynced(id: string, version: number, options: { checkRunId?: number; notBefore: number }): Promise<void> {
+    this.#db
       .prepare(
-        `UPDATE runs SET state = ?,
-           result = coalesce(?, result),
-           started_at = CASE WHEN ? = 'running' THEN ? ELSE started_at END,
-           completed_at = CASE WHEN ? = 'completed' THEN ? ELSE completed_at END
-         WHERE id = ? AND state IN (${placeholders})`,
+        `UPDATE runs SET synced_version = max(synced_version, ?), check_run_id = coalesce(?, check_run_id),
+           sync_not_before = ?, sync_lease_owner = NULL, sync_lease_until = 0 WHERE id = ?`,
       )
-      .run(to, fields.result ? JSON.stringify(fields.result) : null, to, at, to, at, id, ...from);
-    return info.changes === 1;
+      .run(version, options.checkRunId ?? null, options.notBefore, id);
+  }
+
+  async syncFailed(id: string, retryAt: number): Promise<void> {
+    this.#db
+      .prepare("UPDATE runs SET sync_not_before = ?, sync_lease_owner = NULL, sync_lease_until = ? WHERE id = ?")
+      .run(retryAt, retryAt, id);
+  }
+
+  async acquireLock(name: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const row = this.#db.prepare("SELECT owner, until FROM locks WHERE name = ?").get(name) as { owner: string; until: number } | undefined;
+      if (row && row.owner !== owner && row.until > now) return false;
+      this.#db.prepare("INSERT OR REPLACE INTO locks (name, owner, until) VALUES (?, ?, ?)").run(name, owner, now + leaseMs);
+      return true;
+    }).immediate();
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    this.#db.prepare("DELETE FROM locks WHERE name = ? AND owner = ?").run(name, owner);
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.#db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
   }
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 
-  #runsOfDelivery(deliveryId: string): RunRecord[] {
-    const rows = this.#db
-      .prepare("SELECT * FROM runs WHERE delivery_id = ? ORDER BY rowid")
-      .all(deliveryId) as RunRow[];
-    return rows.map(fromRow);
+  #select(clause: string, ...values: unknown[]): RunRecord[] {
+    return (this.#db.prepare(`SELECT * FROM runs ${clause}`).all(...values) as RunRow[]).map(fromRow);
   }
 }
 
-function toRow(run: RunRecord): Omit<RunRow, never> {
+function toRow(run: RunRecord) {
   return {
     id: run.id,
     delivery_id: run.deliveryId,
+    pipeline_name: run.pipeline.name,
     pipeline: JSON.stringify(run.pipeline),
     push: JSON.stringify(run.push),
     state: run.state,
     check_run_id: run.checkRunId,
     result: run.result ? JSON.stringify(run.result) : null,
+    owner: run.push.owner,
+    repo: run.push.repo,
+    sha: run.push.sha,
+    ref: run.push.ref,
     created_at: run.createdAt,
     started_at: run.startedAt,
     completed_at: run.completedAt,
+    attempt: run.attempt,
+    node_id: run.nodeId,
+    pid: run.pid,
+    cancel_requested: run.cancelRequested,
+    progress: JSON.stringify(run.progress),
+    version: run.version,
+    synced_version: run.syncedVersion,
   };
 }
 
@@ -163,5 +257,12 @@ function fromRow(row: RunRow): RunRecord {
     createdAt: row.created_at,
     startedAt: row.started_at,
     completedAt: row.completed_at,
+    attempt: row.attempt,
+    nodeId: row.node_id,
+    pid: row.pid,
+    cancelRequested: row.cancel_requested,
+    progress: JSON.parse(row.progress),
+    version: row.version,
+    syncedVersion: row.synced_version,
   };
 }

@@ -1,69 +1,112 @@
 import { join } from "node:path";
-import type { PublishDeps } from "../dispatch/publish-runs.js";
 import { executePipeline, type PipelineOutcome } from "../execution/execute-pipeline.js";
 import { LogFile } from "../execution/log-file.js";
 import { buildStepEnv } from "../execution/step-env.js";
 import { checkout, removeWorkspace } from "../execution/workspace.js";
+import { releaseDependents } from "../runs/release-dependents.js";
 import type { RunRecord, RunResult } from "../storage/run-types.js";
-import { releaseDependents } from "./release-dependents.js";
-import { reportCompleted, reportStarted } from "./report.js";
+import { killLeftovers } from "./kill-leftovers.js";
+import { acquireLocks, releaseLocks } from "./run-locks.js";
+import { watchRun } from "./watch-run.js";
+import type { WorkerDeps } from "./worker-deps.js";
 
-export interface WorkerDeps extends PublishDeps {
-  dataDir: string;
-  gitBaseUrl: string;
-  passEnv: readonly string[];
-  serverEnv: NodeJS.ProcessEnv;
-}
+/** A run whose worker died this many times is failed instead of being tried again. */
+export const MAX_ATTEMPTS = 2;
+/** How soon a run waiting for its environment or concurrency group asks again. */
+const LOCK_RETRY_MS = 1_000;
 
-/** Claim → check out → run steps → report → release what waited on it. Never throws for a failed build. */
-export async function runPipeline(deps: WorkerDeps, runId: string): Promise<void> {
-  // 1. Take the run; one that is already completed (a duplicate job) is left alone.
-  if (!(await deps.store.transitionRun(runId, ["queued", "running"], "running"))) return;
-  const run = (await deps.store.getRun(runId))!;
+/**
+ * Take → wait for locks → check out → run steps → record → release. GitHub is never awaited here: every change
+ * goes to the store, and the check-run syncer shows it. `shutdown` aborted means: put the run back, unfinished.
+ */
+export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: AbortSignal): Promise<void | { retryInMs: number }> {
+  // 1. Only a queued run, or one whose worker died, is taken; one that died too often is failed.
+  const run = await deps.store.getRun(runId);
+  if (!run || (run.state !== "queued" && run.state !== "running")) return;
+  if (run.state === "running") {
+    const killed = await killLeftovers(run);
+    deps.log.warn({ run: run.id, attempt: run.attempt, killedLeftovers: killed }, "taking over a run whose worker died");
+    if (run.attempt >= MAX_ATTEMPTS) {
+      return finish(deps, run, {
+        conclusion: "failure",
+        reason: `gantry stopped ${run.attempt} times while running this pipeline (a crash, or the machine running out of memory); it was not tried again.`,
+        steps: run.progress,
+        durationMs: null,
+      });
+    }
+  }
+
+  // 2. A deployment environment or concurrency group runs one run at a time; this one waits its turn.
+  if (!(await acquireLocks(deps.store, run))) return { retryInMs: LOCK_RETRY_MS };
+
+  // 3. Take it.
+  const taken = await deps.store.updateRun(run.id, [run.state], {
+    state: "running",
+    attempt: run.attempt + 1,
+    nodeId: deps.nodeId,
+    startedAt: Date.now(),
+    progress: [],
+    pid: null,
+  });
+  if (!taken) return releaseLocks(deps.store, run);
+  deps.wakeSyncer();
   const log = deps.log.child({ run: run.id, pipeline: run.pipeline.name, repository: `${run.push.owner}/${run.push.repo}` });
 
-  // 2. Show it as started.
-  await reportStarted(deps, run, log);
-
-  // 3. Check out the pushed commit and run the steps, all output into one log file.
+  // 4. Check out and run the steps, watching for a cancel request and keeping the locks.
+  const watch = watchRun(deps.store, taken, shutdown);
   const logFile = new LogFile(join(deps.dataDir, "logs"), run.id);
-  let result: RunResult;
   let workspace: string | null = null;
+  let outcome: PipelineOutcome;
   try {
-    const outcome = await execute(deps, run, logFile, (dir) => (workspace = dir));
-    result = {
-      conclusion: outcome.conclusion,
-      steps: outcome.steps,
-      durationMs: outcome.durationMs,
-      ...(outcome.reason ? { reason: outcome.reason } : {}),
-      ...(outcome.failedStep !== null ? { failedStep: outcome.failedStep } : {}),
-    };
+    outcome = await execute(deps, taken, logFile, watch.signal, (dir) => (workspace = dir));
   } catch (error) {
     log.error({ err: error }, "pipeline could not run");
-    result = { conclusion: "failure", reason: `gantry could not run the pipeline: ${(error as Error).message}`, steps: [], durationMs: null };
+    outcome = { conclusion: "failure", reason: `gantry could not run the pipeline: ${(error as Error).message}`, steps: [], failedStep: null, durationMs: 0 };
   } finally {
+    watch.stop();
     logFile.close();
     if (workspace) await removeWorkspace(workspace).catch((error: unknown) => log.warn({ err: error }, "workspace not removed"));
   }
 
-  // 4. Record the result, then report it.
-  await deps.store.transitionRun(run.id, ["running"], "completed", { result });
-  const completed = (await deps.store.getRun(run.id))!;
-  log.info(`pipeline ${result.conclusion}`);
-  await reportCompleted(deps, completed, logFile.path, log);
+  // 5. Interrupted by a shutdown: back to the queue, as if it had never started.
+  if (shutdown.aborted && outcome.conclusion === "cancelled") {
+    await deps.store.updateRun(run.id, ["running"], { state: "queued", attempt: run.attempt, progress: [], pid: null, startedAt: null });
+    await releaseLocks(deps.store, run);
+    deps.wakeSyncer();
+    log.info("interrupted by shutdown; queued again");
+    return { retryInMs: 0 };
+  }
 
-  // 5. Start or skip the pipelines that needed this one.
-  await releaseDependents(deps, completed);
+  // 6. Record the result; the syncer reports it, and what waited on this run can go.
+  const reason = watch.cancelReason() ?? outcome.reason;
+  log.info(`pipeline ${outcome.conclusion}`);
+  return finish(deps, taken, {
+    conclusion: outcome.conclusion,
+    steps: outcome.steps,
+    durationMs: outcome.durationMs,
+    ...(reason ? { reason } : {}),
+    ...(outcome.failedStep !== null ? { failedStep: outcome.failedStep } : {}),
+  });
+}
+
+async function finish(deps: WorkerDeps, run: RunRecord, result: RunResult): Promise<void> {
+  const completed = await deps.store.updateRun(run.id, ["running", "queued"], { state: "completed", result, completedAt: Date.now(), pid: null });
+  await releaseLocks(deps.store, run);
+  deps.wakeSyncer();
+  if (completed) await releaseDependents(deps, completed);
+  deps.wakeSyncer();
 }
 
 async function execute(
   deps: WorkerDeps,
   run: RunRecord,
   logFile: LogFile,
+  signal: AbortSignal,
   onWorkspace: (dir: string) => void,
 ): Promise<PipelineOutcome> {
   const deadline = Date.now() + run.pipeline.timeoutMs;
-  const token = await deps.github.token(run.push.installationId);
+  const onSpawn = (pid: number) => void deps.store.updateRun(run.id, ["running"], { pid }, { report: false });
+  const token = await deps.github.checkoutToken(run.push.installationId, run.push.repo);
   logFile.write(`==> Checkout ${run.push.owner}/${run.push.repo}@${run.push.sha}\n`);
   const { dir, outcome } = await checkout({
     root: join(deps.dataDir, "workspaces"),
@@ -73,11 +116,13 @@ async function execute(
     token,
     logFd: logFile.fd,
     timeoutMs: run.pipeline.timeoutMs,
+    signal,
+    onSpawn,
   });
   onWorkspace(dir);
   if (outcome.exitCode !== 0) {
     return {
-      conclusion: outcome.timedOut ? "timed_out" : "failure",
+      conclusion: outcome.isCanceled ? "cancelled" : outcome.timedOut ? "timed_out" : "failure",
       steps: run.pipeline.steps.map((step) => ({ name: step.name, conclusion: "skipped", exitCode: null, durationMs: null })),
       failedStep: null,
       reason: `checkout of ${run.push.sha} failed (git exited with ${outcome.exitCode ?? outcome.signal})`,
@@ -85,5 +130,16 @@ async function execute(
     };
   }
   const env = buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace: dir });
-  return executePipeline({ pipeline: run.pipeline, cwd: dir, env, log: logFile, deadline });
+  return executePipeline({
+    pipeline: run.pipeline,
+    cwd: dir,
+    env,
+    log: logFile,
+    deadline,
+    signal,
+    onSpawn,
+    onStepEnd: (steps) => {
+      void deps.store.updateRun(run.id, ["running"], { progress: steps }).then(() => deps.wakeSyncer());
+    },
+  });
 }

@@ -32,7 +32,7 @@ describe("nothing is lost when the app dies", () => {
     const { sha } = await stack.push(repo, {});
     await stack.fake.waitFor(() => stack.fake.checkRunsFor("octo", "interrupted").find((c) => c.status === "in_progress"));
     await stack.restart("SIGKILL");
-    const run = await stack.completed(repo, sha, "build");
+    const run = await stack.completed(repo, sha, "build").catch((e) => { throw new Error(e.message + stack.app.output().slice(-5000)); });
     expect(run.conclusion).toBe("success");
     expect(run.output.text).toContain("finished");
     expect(stack.fake.checkRunsFor("octo", "interrupted")).toHaveLength(1);

@@ -36,10 +36,11 @@ export interface PushOptions {
 }
 
 /** The real app (built, as `npm start` runs it) against a fake GitHub serving real git repositories. */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, options: { beforeApp?: (fake: FakeGitHub) => void | Promise<void> } = {}): Promise<Stack> {
   const { privateKey, publicKey } = createAppKey();
   const reposRoot = await mkdtemp(join(tmpdir(), "gantry-e2e-repos-"));
   const fake = await startFakeGitHub({ appId: APP_ID, publicKey, reposRoot });
+  await options.beforeApp?.(fake);
   const appEnv = {
     APP_ID: String(APP_ID),
     PRIVATE_KEY: privateKey,

@@ -13,6 +13,7 @@ const push: PushContext = {
   headCommit: { id: "a".repeat(40), author: 'Eve "; rm -rf /', message: "$(touch pwned)\n\nbody `id`" },
   commits: [],
   totalCommits: 1,
+  changedFiles: null,
 };
 
 const serverEnv = {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gitEnv, initRepo } from "../helpers/git-repo.js";
 import { serveGitHttpBackend } from "./git-backend.js";
+import { buildHookDelivery, PENDING_OUTCOME } from "./hook-deliveries.js";
 import { errorReply, HttpError, readBody, sendReply, type Reply } from "./http-util.js";
 import { loadOperations, type OperationIndex } from "./openapi-operations.js";
 import { createRoutes, type FakeState, type IssuedToken, type Route, type RouteContext } from "./routes.js";
@@ -18,6 +19,8 @@ import type {
   FakeGitHubOptions,
   GitRequestRecord,
   HookDelivery,
+  HookDeliveryInit,
+  HookOutcome,
   HostedRepo,
   RecordedRequest,
 } from "./types.js";
@@ -93,6 +96,8 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
   readonly repos = new Map<string, HostedRepo>();
   hookDeliveries: HookDelivery[] = [];
   readonly redeliveries: number[] = [];
+  redeliveryOutcome: HookOutcome = PENDING_OUTCOME;
+  readonly permissions = new Map<string, "admin" | "maintain" | "write" | "triage" | "read">();
   readonly gitEnv: NodeJS.ProcessEnv;
 
   private readonly publicKey: KeyObject;
@@ -104,6 +109,8 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
   private lastId = 0;
   private lastRepoId = 100_000;
   private lastSuiteId = 50_000;
+  // GitHub's delivery ids are large; starting high keeps them apart from check run ids in test output.
+  private lastDeliveryId = 90_000_000;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -137,6 +144,12 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
       this.suites.set(key, id);
     }
     return id;
+  }
+
+  nextDeliveryId(): number {
+    // Tests may also push deliveries with ids of their own choosing.
+    this.lastDeliveryId = Math.max(this.lastDeliveryId, ...this.hookDeliveries.map((d) => d.id)) + 1;
+    return this.lastDeliveryId;
   }
 
   installationAccount(installationId: number): { login: string; id: number } | undefined {
@@ -188,6 +201,12 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
 
   clearFailures(): void {
     this.failures.length = 0;
+  }
+
+  addHookDelivery(init: HookDeliveryInit): HookDelivery {
+    const delivery = buildHookDelivery(this.nextDeliveryId(), init);
+    this.hookDeliveries.push(delivery);
+    return delivery;
   }
 
   async createRepo(owner: string, name: string, options: CreateRepoOptions = {}): Promise<HostedRepo> {

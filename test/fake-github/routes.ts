@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { applyCheckRunBody, checkRunJson, filterCheckRuns, newCheckRun } from "./check-runs.js";
 import { appJson, DEFAULT_PERMISSIONS, installationJson, repositoryJson, type Urls } from "./github-objects.js";
+import { listHookDeliveries, redeliveryAttempt } from "./hook-deliveries.js";
 import { HttpError, isoSeconds, paginate, type Reply } from "./http-util.js";
 import { readContents, type TreeEntry } from "./read-contents.js";
-import type { CheckRunRecord, HookDelivery, HostedRepo } from "./types.js";
+import type { CheckRunRecord, HookDelivery, HookOutcome, HostedRepo } from "./types.js";
 
 export interface IssuedToken {
   installationId: number;
@@ -24,8 +25,13 @@ export interface FakeState {
   issuedTokens: string[];
   hookDeliveries: HookDelivery[];
   redeliveries: number[];
+  redeliveryOutcome: HookOutcome;
+  /** `owner/repo:login` (lower-cased) → repository permission; absent = not a collaborator (404). */
+  permissions: Map<string, "admin" | "maintain" | "write" | "triage" | "read">;
   gitEnv: NodeJS.ProcessEnv;
   nextId(): number;
+  /** Greater than every delivery id listed so far, as GitHub's ids grow with time. */
+  nextDeliveryId(): number;
   checkSuiteId(repo: HostedRepo, headSha: string): number;
   /** Installations that exist: 1 plus every installation a repo was created in. */
   installationAccount(installationId: number): { login: string; id: number } | undefined;
@@ -124,6 +130,19 @@ export function createRoutes(state: FakeState): Map<string, Route> {
     return { status: 200, json: installationJson(repo.installationId, state.appId, account, state.urls) };
   });
 
+  route("GET /repos/{owner}/{repo}/collaborators/{username}/permission", "installation", (ctx) => {
+    const repo = repoFor(ctx);
+    const login = ctx.params["username"]!;
+    const role = state.permissions.get(`${repo.fullName}:${login}`.toLowerCase());
+    if (!role) throw new HttpError(404, "Not Found");
+    // the legacy `permission` field folds maintain into write and triage into read
+    const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+    return {
+      status: 200,
+      json: { permission, role_name: role, user: { login, id: state.ownerId(login), type: "User", site_admin: false } },
+    };
+  });
+
   route("POST /repos/{owner}/{repo}/check-runs", "installation", async (ctx) => {
     const repo = repoFor(ctx);
     const body = ctx.body as Record<string, unknown>;
@@ -206,20 +225,7 @@ export function createRoutes(state: FakeState): Map<string, Route> {
     return { status: 200, json: { ...entryJson(entry), ...extra, ...urlsFor(entry) } };
   });
 
-  route("GET /app/hook/deliveries", "jwt", (ctx) => {
-    // GitHub pages deliveries with an opaque cursor; an offset is enough for a fake.
-    const perPage = Math.min(Math.max(Number(ctx.query["per_page"] ?? 30) || 30, 1), 100);
-    const offset = Math.max(Number(ctx.query["cursor"] ?? 0) || 0, 0);
-    const items = state.hookDeliveries.slice(offset, offset + perPage).map(deliverySummary);
-    const headers: Record<string, string> = {};
-    if (offset + perPage < state.hookDeliveries.length) {
-      const next = new URL(ctx.selfUrl);
-      next.searchParams.set("per_page", String(perPage));
-      next.searchParams.set("cursor", String(offset + perPage));
-      headers["link"] = `<${next.toString()}>; rel="next"`;
-    }
-    return { status: 200, json: items, headers };
-  });
+  route("GET /app/hook/deliveries", "jwt", (ctx) => listHookDeliveries(state.hookDeliveries, ctx.query, ctx.selfUrl));
 
   route("GET /app/hook/deliveries/{delivery_id}", "jwt", (ctx) => {
     const delivery = state.hookDeliveries.find((d) => d.id === Number(ctx.params["delivery_id"]));
@@ -232,17 +238,14 @@ export function createRoutes(state: FakeState): Map<string, Route> {
 
   route("POST /app/hook/deliveries/{delivery_id}/attempts", "jwt", (ctx) => {
     const id = Number(ctx.params["delivery_id"]);
-    if (!state.hookDeliveries.some((d) => d.id === id)) throw new HttpError(404, "Not Found");
+    const original = state.hookDeliveries.find((d) => d.id === id);
+    if (!original) throw new HttpError(404, "Not Found");
     state.redeliveries.push(id);
+    state.hookDeliveries.push(redeliveryAttempt(state.nextDeliveryId(), original, state.redeliveryOutcome, new Date()));
     return { status: 202, json: {} };
   });
 
   return routes;
-}
-
-function deliverySummary(delivery: HookDelivery): Record<string, unknown> {
-  const { request: _request, response: _response, ...summary } = delivery;
-  return summary;
 }
 
 function entryJson(entry: TreeEntry): Record<string, unknown> {

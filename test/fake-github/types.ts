@@ -89,6 +89,29 @@ export interface HookDelivery {
   [extra: string]: unknown;
 }
 
+/** What `addHookDelivery` needs; the rest defaults to a plausible push delivery of installation 1. */
+export interface HookDeliveryInit {
+  guid: string;
+  event: string;
+  /** 0 = no answer (GitHub's "failed to connect"). */
+  statusCode: number;
+  /** Date, epoch ms or ISO string; listed with whole seconds, as GitHub does. */
+  deliveredAt: Date | number | string;
+  redelivery?: boolean;
+  /** Default: "OK" for 2xx, "failed to connect" for 0, else "Invalid HTTP Response: <code>". */
+  status?: string;
+  action?: string | null;
+  installationId?: number | null;
+  repositoryId?: number | null;
+  duration?: number;
+}
+
+/** How an attempt ended, as the deliveries list shows it. */
+export interface HookOutcome {
+  statusCode: number;
+  status?: string;
+}
+
 /** A repository hosted by the fake: the git-repo helper plus what webhook payloads need. */
 export interface HostedRepo extends Repo {
   owner: string;
@@ -128,9 +151,18 @@ export interface FakeGitHub {
   clearFailures(): void;
   createRepo(owner: string, name: string, options?: CreateRepoOptions): Promise<HostedRepo>;
   repos: Map<string, HostedRepo>;
-  /** Served by `GET /app/hook/deliveries`; replace or push freely. */
+  /** Served by `GET /app/hook/deliveries` (newest first, whatever the order here); replace or push freely. */
   hookDeliveries: HookDelivery[];
-  /** Delivery ids passed to `POST /app/hook/deliveries/{id}/attempts`, in order. */
+  /** Adds a delivery attempt with a fresh id (greater than any listed one) and returns it. */
+  addHookDelivery(init: HookDeliveryInit): HookDelivery;
+  /** Delivery ids accepted by `POST /app/hook/deliveries/{id}/attempts`, in order. */
   redeliveries: number[];
+  /**
+   * Status of the attempt each accepted redelivery appends to `hookDeliveries` (`redelivery: true`,
+   * delivered now). Default `{ statusCode: 0, status: "pending" }`: the fake sends no webhook itself.
+   */
+  redeliveryOutcome: HookOutcome;
+  /** Repository permissions by `owner/repo:login` (lower-cased); a login not listed is not a collaborator. */
+  readonly permissions: Map<string, "admin" | "maintain" | "write" | "triage" | "read">;
   close(): Promise<void>;
 }

@@ -66,7 +66,7 @@ describe("the webhook ack path", () => {
     expect(first).toEqual({ status: 202, body: { ok: true, delivery: "delivery-1" } });
     const again = await signed("push", push, "delivery-1");
     expect(again).toEqual({ status: 200, body: { ok: true, duplicate: true } });
-    const pending = await store.pendingDeliveries(Date.now(), 10);
+    const pending = await store.claimDeliveries("test", Date.now(), 10, 1_000);
     expect(pending.map((d) => [d.id, d.event, d.payload])).toEqual([["delivery-1", "push", push]]);
     expect(recorded).toBe(1);
   });
@@ -97,7 +97,17 @@ describe("the webhook ack path", () => {
   it("acknowledges ping and unhandled events without recording them", async () => {
     expect((await signed("ping", JSON.stringify({ zen: "Keep it logically awesome." }))).status).toBe(200);
     expect((await signed("issues", JSON.stringify({ action: "opened" }))).status).toBe(200);
+    expect((await signed("check_run", JSON.stringify({ action: "created" }))).status).toBe(200);
+    expect((await signed("check_suite", JSON.stringify({ action: "completed" }))).status).toBe(200);
+    expect((await signed("__proto__", JSON.stringify({ action: "x" }))).status).toBe(200);
     expect(await store.countPendingDeliveries()).toBe(0);
+  });
+
+  it("records re-run and cancel requests from the Checks tab", async () => {
+    expect((await signed("check_run", JSON.stringify({ action: "requested_action" }), "c1")).status).toBe(202);
+    expect((await signed("check_run", JSON.stringify({ action: "rerequested" }), "c2")).status).toBe(202);
+    expect((await signed("check_suite", JSON.stringify({ action: "rerequested" }), "c3")).status).toBe(202);
+    expect(await store.countPendingDeliveries()).toBe(3);
   });
 
   it("refuses a body over 25 MB with 413 by its declared length, without reading it", async () => {

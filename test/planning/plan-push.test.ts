@@ -36,6 +36,9 @@ describe("planPush", () => {
           name: "build",
           action: "run",
           needs: [],
+          cancelSuperseded: true,
+          environment: null,
+          concurrency: null,
           timeoutMs: 600_000,
           env: { NODE_ENV: "test" },
           steps: [
@@ -47,6 +50,9 @@ describe("planPush", () => {
           name: "deploy",
           action: "run",
           needs: ["build"],
+          cancelSuperseded: true,
+          environment: null,
+          concurrency: null,
           timeoutMs: 3_600_000,
           env: {},
           steps: [{ name: "./scripts/deploy.sh", run: "./scripts/deploy.sh", timeoutMs: 3_600_000 }],
@@ -99,6 +105,9 @@ describe("planPush", () => {
         action: "skip",
         reason: "the head commit message contains [skip ci]",
         needs: [],
+        cancelSuperseded: true,
+        environment: null,
+        concurrency: null,
         timeoutMs: 600_000,
         env: { NODE_ENV: "test" },
         steps: [
@@ -208,8 +217,8 @@ describe("planPush", () => {
       const on = { branches: null, tags: null, paths: null };
       const gantry: GantryConfig = {
         pipelines: [
-          { name: "a", on, timeoutMs: 1_000, env: {}, needs: ["b"], steps: [step] },
-          { name: "b", on, timeoutMs: 1_000, env: {}, needs: ["a"], steps: [step] },
+          { name: "a", on, timeoutMs: 1_000, env: {}, needs: ["b"], cancelSuperseded: true, environment: null, concurrency: null, steps: [step] },
+          { name: "b", on, timeoutMs: 1_000, env: {}, needs: ["a"], cancelSuperseded: true, environment: null, concurrency: null, steps: [step] },
         ],
       };
       expect(summary(push(), gantry)).toEqual([

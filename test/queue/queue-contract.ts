@@ -9,8 +9,19 @@ const until = async (predicate: () => boolean, timeoutMs = 5_000) => {
   }
 };
 
+export interface OpenedQueue {
+  queue: JobQueue;
+  /** A new consumer of the same jobs. */
+  reopen: () => Promise<JobQueue>;
+  /**
+   * Makes `queue`'s consumer look dead to the others, as a killed process would (BullMQ: its locks stop being
+   * renewed). Absent when a never-finishing consumer already looks dead (SQLite: a new consumer takes over).
+   */
+  kill?: (queue: JobQueue) => Promise<void>;
+}
+
 /** The behaviour every JobQueue must have; `open` returns a fresh queue, `reopen` a new consumer of the same jobs. */
-export function queueContract(name: string, open: () => Promise<{ queue: JobQueue; reopen: () => Promise<JobQueue> }>): void {
+export function queueContract(name: string, open: () => Promise<OpenedQueue>): void {
   describe(`JobQueue contract: ${name}`, () => {
     it("processes each waiting job once, in order, even when enqueued twice", async () => {
       const { queue } = await open();
@@ -42,7 +53,7 @@ export function queueContract(name: string, open: () => Promise<{ queue: JobQueu
     });
 
     it("hands a job whose consumer died to the next consumer", async () => {
-      const { queue, reopen } = await open();
+      const { queue, reopen, kill } = await open();
       let release: () => void = () => {};
       const started: string[] = [];
       queue.consume((id) => {
@@ -52,6 +63,7 @@ export function queueContract(name: string, open: () => Promise<{ queue: JobQueu
       await queue.enqueue("survivor");
       await until(() => started.length === 1);
       // the first consumer never finishes: as if its process was killed
+      await kill?.(queue);
       const second = await reopen();
       const seen: string[] = [];
       second.consume(async (id) => void seen.push(id), 1);
@@ -60,6 +72,20 @@ export function queueContract(name: string, open: () => Promise<{ queue: JobQueu
       await second.stop();
       release();
       await queue.stop();
+    });
+
+    it("holds a delayed job back until its time", async () => {
+      const { queue } = await open();
+      const seen: Array<[string, number]> = [];
+      const start = Date.now();
+      await queue.enqueue("later", { delayMs: 700 });
+      await queue.enqueue("now");
+      queue.consume(async (id) => void seen.push([id, Date.now() - start]), 2);
+      await until(() => seen.length === 2);
+      expect(seen.map(([id]) => id)).toEqual(["now", "later"]);
+      expect(seen[1]![1]).toBeGreaterThanOrEqual(650);
+      await queue.stop();
+      await queue.close();
     });
 
     it("stop() waits for the jobs in hand and takes no more", async () => {

@@ -3,10 +3,13 @@ import type { PlannedPipeline } from "../../src/planning/plan-types.js";
 import type { RunRecord } from "../../src/storage/run-types.js";
 import type { Store } from "../../src/storage/store.js";
 
-const pipeline = (name: string, needs: string[] = []): PlannedPipeline => ({
+const pipeline = (name: string): PlannedPipeline => ({
   name,
   action: "run",
-  needs,
+  needs: [],
+  cancelSuperseded: true,
+  environment: null,
+  concurrency: null,
   timeoutMs: 60_000,
   env: {},
   steps: [{ name: "s", run: "true", timeoutMs: 60_000 }],
@@ -28,6 +31,7 @@ export function run(id: string, deliveryId: string, name: string, overrides: Par
       headCommit: { id: "a".repeat(40), author: "Mona", message: "hi 😀" },
       commits: [],
       totalCommits: 0,
+      changedFiles: ["src/a.ts"],
     },
     state: "queued",
     checkRunId: null,
@@ -35,31 +39,53 @@ export function run(id: string, deliveryId: string, name: string, overrides: Par
     createdAt: 1,
     startedAt: null,
     completedAt: null,
+    attempt: 0,
+    nodeId: null,
+    pid: null,
+    cancelRequested: null,
+    progress: [],
+    version: 1,
+    syncedVersion: 0,
     ...overrides,
   };
 }
 
-/** The behaviour every Store must have; each implementation's test file calls this with a fresh store factory. */
-export function storeContract(name: string, open: () => Promise<{ store: Store; reopen?: () => Promise<Store> }>): void {
+const ids = (runs: RunRecord[]) => runs.map((r) => r.id);
+
+/**
+ * The behaviour every Store must have. `open` gives a fresh, empty store; `reopen` (when the implementation
+ * is durable) a second handle on the same data, as another process would have.
+ */
+export function storeContract(name: string, open: () => Promise<{ store: Store; reopen: () => Promise<Store> }>): void {
   describe(`Store contract: ${name}`, () => {
-    it("records a delivery once and lists it as pending until finished", async () => {
+    it("records a delivery once and leases it to one claimer until finished", async () => {
       const { store } = await open();
       expect(await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 10 })).toBe(true);
       expect(await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 11 })).toBe(false);
       expect(await store.recordDelivery({ id: "d2", event: "push", payload: '{"a":1}', receivedAt: 12 })).toBe(true);
-      expect((await store.pendingDeliveries(100, 10)).map((d) => d.id)).toEqual(["d1", "d2"]);
+      expect(await store.hasDelivery("d1")).toBe(true);
+      expect(await store.hasDelivery("nope")).toBe(false);
       expect(await store.countPendingDeliveries()).toBe(2);
+      const first = await store.claimDeliveries("node-a", 100, 1, 1_000);
+      expect(first.map((d) => [d.id, d.event, d.payload, d.receivedAt, d.attempts])).toEqual([["d1", "push", "{}", 10, 0]]);
+      expect((await store.claimDeliveries("node-b", 100, 10, 1_000)).map((d) => d.id)).toEqual(["d2"]);
+      expect(await store.claimDeliveries("node-b", 200, 10, 1_000)).toEqual([]);
       await store.finishDelivery("d1", {});
-      expect((await store.pendingDeliveries(100, 10)).map((d) => [d.id, d.payload, d.attempts])).toEqual([["d2", '{"a":1}', 0]]);
+      expect(await store.countPendingDeliveries()).toBe(1);
+      // d2's holder died: its lease lapses
+      expect((await store.claimDeliveries("node-c", 1_200, 10, 1_000)).map((d) => d.id)).toEqual(["d2"]);
       await store.close();
     });
 
     it("holds a delivery back until its retry time and counts attempts", async () => {
       const { store } = await open();
       await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 10 });
+      await store.claimDeliveries("n", 20, 10, 1_000);
       await store.retryDeliveryLater("d1", 500, "GitHub answered 502");
-      expect(await store.pendingDeliveries(499, 10)).toEqual([]);
-      expect((await store.pendingDeliveries(500, 10))[0]).toMatchObject({ id: "d1", attempts: 1 });
+      expect(await store.claimDeliveries("n", 499, 10, 1_000)).toEqual([]);
+      expect((await store.claimDeliveries("n", 500, 10, 1_000))[0]).toMatchObject({ id: "d1", attempts: 1 });
+      await store.finishDelivery("d1", { error: "gave up" });
+      expect(await store.countPendingDeliveries()).toBe(0);
       await store.close();
     });
 
@@ -73,42 +99,117 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.close();
     });
 
-    it("adds runs idempotently per delivery and pipeline, keeping the first", async () => {
+    it("adds runs idempotently per delivery and pipeline, keeping the first, and round-trips every field", async () => {
       const { store } = await open();
       const first = await store.addRuns([run("r1", "d1", "build"), run("r2", "d1", "deploy", { state: "waiting" })]);
       expect(first.map((r) => [r.id, r.state])).toEqual([["r1", "queued"], ["r2", "waiting"]]);
-      const again = await store.addRuns([run("r3", "d1", "build")]);
-      expect(again.map((r) => r.id)).toEqual(["r1", "r2"]);
+      expect(ids(await store.addRuns([run("r3", "d1", "build")]))).toEqual(["r1", "r2"]);
       expect(await store.getRun("r3")).toBe(null);
-      expect((await store.getRun("r1"))?.push.headCommit?.message).toBe("hi 😀");
+      expect(await store.getRun("r1")).toEqual(run("r1", "d1", "build"));
+      expect(ids(await store.runsOfDelivery("d1"))).toEqual(["r1", "r2"]);
       await store.close();
     });
 
-    it("moves a run between states only from the expected ones", async () => {
+    it("finds runs by repository, commit, ref, pipeline and state, oldest first", async () => {
+      const { store } = await open();
+      const other = { ...run("x", "x", "x").push, sha: "b".repeat(40), ref: "refs/heads/dev" };
+      await store.addRuns([
+        run("r1", "d1", "build", { createdAt: 3 }),
+        run("r2", "d2", "build", { createdAt: 1, push: other }),
+        run("r3", "d2", "deploy", { createdAt: 2, push: other, state: "completed" }),
+        run("r4", "d3", "build", { createdAt: 4, push: { ...other, repo: "elsewhere" } }),
+      ]);
+      expect(ids(await store.findRuns({ owner: "octo", repo: "app" }))).toEqual(["r2", "r3", "r1"]);
+      expect(ids(await store.findRuns({ owner: "octo", repo: "app", sha: "b".repeat(40) }))).toEqual(["r2", "r3"]);
+      expect(ids(await store.findRuns({ owner: "octo", repo: "app", ref: "refs/heads/dev", pipeline: "build" }))).toEqual(["r2"]);
+      expect(ids(await store.findRuns({ owner: "octo", repo: "app", states: ["queued", "running"] }))).toEqual(["r2", "r1"]);
+      expect(ids(await store.runsInState("completed"))).toEqual(["r3"]);
+      await store.close();
+    });
+
+    it("updates a run only from the expected states, bumping its version unless told not to", async () => {
       const { store } = await open();
       await store.addRuns([run("r1", "d1", "build")]);
-      expect(await store.transitionRun("r1", ["waiting"], "running")).toBe(false);
-      expect(await store.transitionRun("r1", ["queued"], "running", { at: 50 })).toBe(true);
-      expect(await store.transitionRun("r1", ["queued"], "running")).toBe(false);
-      const result = { conclusion: "failure" as const, steps: [{ name: "s", conclusion: "failure" as const, exitCode: 2, durationMs: 5 }], durationMs: 5, failedStep: 0 };
-      expect(await store.transitionRun("r1", ["running"], "completed", { result, at: 60 })).toBe(true);
-      expect(await store.getRun("r1")).toMatchObject({ state: "completed", startedAt: 50, completedAt: 60, result });
-      expect((await store.runsInState("completed")).map((r) => r.id)).toEqual(["r1"]);
-      await store.setCheckRunId("r1", 42);
-      expect((await store.getRun("r1"))?.checkRunId).toBe(42);
+      expect(await store.updateRun("r1", ["waiting"], { state: "running" })).toBe(null);
+      const running = await store.updateRun("r1", ["queued"], { state: "running", startedAt: 50, attempt: 1, nodeId: "host:1", pid: 4242 });
+      expect(running).toMatchObject({ state: "running", startedAt: 50, attempt: 1, nodeId: "host:1", pid: 4242, version: 2 });
+      expect(await store.updateRun("r1", ["queued"], { state: "running" })).toBe(null);
+      const progress = [{ name: "s", conclusion: "success" as const, exitCode: 0, durationMs: 5 }];
+      expect(await store.updateRun("r1", [], { progress, pid: null })).toMatchObject({ progress, pid: null, version: 3 });
+      expect(await store.updateRun("r1", [], { checkRunId: 99 }, { report: false })).toMatchObject({ checkRunId: 99, version: 3 });
+      const result = { conclusion: "failure" as const, steps: progress, durationMs: 5, failedStep: 0, reason: "exited with code 2" };
+      const done = await store.updateRun("r1", ["running"], { state: "completed", result, completedAt: 60, cancelRequested: "superseded" });
+      expect(done).toMatchObject({ state: "completed", startedAt: 50, completedAt: 60, result, cancelRequested: "superseded", version: 4 });
+      expect(await store.getRun("r1")).toEqual(done);
+      expect(await store.updateRun("missing", [], { state: "queued" })).toBe(null);
       await store.close();
     });
 
-    it("keeps everything across a reopen", async () => {
+    it("leases unsynced runs: completed at once, others after notBefore; markSynced and syncFailed end the lease", async () => {
+      const { store } = await open();
+      await store.addRuns([run("r1", "d1", "build", { createdAt: 1 }), run("r2", "d1", "deploy", { createdAt: 2 })]);
+      const claimed = await store.claimUnsynced("n1", 100, 10, 1_000);
+      expect(ids(claimed)).toEqual(["r1", "r2"]);
+      expect(await store.claimUnsynced("n2", 100, 10, 1_000)).toEqual([]);
+      await store.markSynced("r1", claimed[0]!.version, { checkRunId: 7, notBefore: 5_000 });
+      expect(await store.getRun("r1")).toMatchObject({ checkRunId: 7, syncedVersion: 1 });
+      await store.syncFailed("r2", 3_000);
+      expect(await store.claimUnsynced("n2", 2_999, 10, 1_000)).toEqual([]);
+      expect(ids(await store.claimUnsynced("n2", 3_000, 10, 1_000))).toEqual(["r2"]);
+      await store.markSynced("r2", 1, { notBefore: 0 });
+      // a progress update of r1 waits for notBefore; its completion does not
+      await store.updateRun("r1", [], { state: "running" });
+      expect(await store.claimUnsynced("n3", 4_000, 10, 1_000)).toEqual([]);
+      await store.updateRun("r1", [], { state: "completed" });
+      const final = await store.claimUnsynced("n3", 4_000, 10, 1_000);
+      expect(final.map((r) => [r.id, r.version, r.syncedVersion])).toEqual([["r1", 3, 1]]);
+      // a report of an older version never moves syncedVersion back
+      await store.markSynced("r1", 3, { notBefore: 0 });
+      await store.markSynced("r1", 2, { notBefore: 0 });
+      expect((await store.getRun("r1"))?.syncedVersion).toBe(3);
+      expect(await store.claimUnsynced("n3", 9_000, 10, 1_000).then(ids)).toEqual([]);
+      // a lease that is never ended lapses
+      await store.updateRun("r1", [], { progress: [] });
+      expect(ids(await store.claimUnsynced("n4", 9_000, 10, 1_000))).toEqual(["r1"]);
+      expect(ids(await store.claimUnsynced("n5", 10_001, 10, 1_000))).toEqual(["r1"]);
+      await store.close();
+    });
+
+    it("grants a lock to one owner at a time, re-entrantly, until it lapses or is released", async () => {
+      const { store } = await open();
+      expect(await store.acquireLock("group:1:deploy", "r1", 100, 1_000)).toBe(true);
+      expect(await store.acquireLock("group:1:deploy", "r2", 500, 1_000)).toBe(false);
+      expect(await store.acquireLock("group:1:deploy", "r1", 900, 1_000)).toBe(true);
+      expect(await store.acquireLock("group:1:deploy", "r2", 1_500, 1_000)).toBe(false);
+      expect(await store.acquireLock("group:1:deploy", "r2", 1_901, 1_000)).toBe(true);
+      await store.releaseLock("group:1:deploy", "r1");
+      expect(await store.acquireLock("group:1:deploy", "r3", 2_000, 1_000)).toBe(false);
+      await store.releaseLock("group:1:deploy", "r2");
+      expect(await store.acquireLock("group:1:deploy", "r3", 2_000, 1_000)).toBe(true);
+      expect(await store.acquireLock("group:1:other", "r1", 2_000, 1_000)).toBe(true);
+      await store.close();
+    });
+
+    it("keeps meta values", async () => {
+      const { store } = await open();
+      expect(await store.getMeta("lastSweep")).toBe(null);
+      await store.setMeta("lastSweep", "123");
+      await store.setMeta("lastSweep", "456");
+      expect(await store.getMeta("lastSweep")).toBe("456");
+      await store.close();
+    });
+
+    it("shows one handle's writes to another", async () => {
       const { store, reopen } = await open();
-      if (!reopen) return;
       await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 10 });
       await store.addRuns([run("r1", "d1", "build")]);
+      const other = await reopen();
+      expect((await other.claimDeliveries("n", 100, 10, 1_000)).map((d) => d.id)).toEqual(["d1"]);
+      expect((await other.getRun("r1"))?.pipeline.name).toBe("build");
+      await other.updateRun("r1", [], { state: "running" });
+      expect((await store.getRun("r1"))?.state).toBe("running");
+      await other.close();
       await store.close();
-      const again = await reopen();
-      expect((await again.pendingDeliveries(100, 10)).map((d) => d.id)).toEqual(["d1"]);
-      expect((await again.getRun("r1"))?.pipeline.name).toBe("build");
-      await again.close();
     });
   });
 }

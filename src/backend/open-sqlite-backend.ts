@@ -1,0 +1,27 @@
+import { hostname } from "node:os";
+import type { Logger } from "probot";
+import { SqliteQueue } from "../queue/sqlite-queue.js";
+import { openDatabase } from "../storage/open-database.js";
+import { SqliteStore } from "../storage/sqlite-store.js";
+import type { Backend } from "./backend.js";
+
+/** One process, one SQLite file under the data directory: deliveries, runs and the queue in one transaction space. */
+export function openSqliteBackend(dataDir: string, log: Logger): Backend {
+  const db = openDatabase(dataDir);
+  // one file, one process: leases still held were held by this process's dead predecessor
+  db.exec("UPDATE runs SET sync_lease_owner = NULL, sync_lease_until = 0; UPDATE deliveries SET lease_owner = NULL, lease_until = 0;");
+  const store = new SqliteStore(db);
+  const queue = new SqliteQueue(db, {
+    consumerId: `${hostname()}:${process.pid}`,
+    onError: (error, runId) => log.error({ err: error, run: runId }, "run failed unexpectedly"),
+  });
+  return {
+    store,
+    queue,
+    shared: false,
+    async close() {
+      await queue.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { Backend } from "../backend/backend.js";
+import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
+import { githubAppFromProbot } from "../github/github-app.js";
+import type { Settings } from "../settings/read-settings.js";
+import { startGantry, type Gantry } from "../start-gantry.js";
+import { createProbotApp } from "./create-probot-app.js";
+
+/**
+ * Starts a gantry node of the given role from settings: Probot (auth, logger), the backend the settings ask
+ * for, then the node itself; SIGTERM and SIGINT stop it gracefully.
+ */
+export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role: "server" | "worker"): Promise<Gantry> {
+  const probot = createProbotApp(env);
+  await probot.ready();
+  const log = probot.log;
+  if (!env["WEBHOOK_SECRET"] && role === "server") {
+    log.warn('WEBHOOK_SECRET is not set: accepting deliveries signed with "development" (refused with NODE_ENV=production)');
+  }
+  const backend: Backend = openSqliteBackend(settings.dataDir, log);
+  const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping (running steps get ${settings.shutdownGraceMs / 1000}s to finish)`);
+    gantry.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "stop failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  return gantry;
+}

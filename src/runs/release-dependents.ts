@@ -1,0 +1,28 @@
+import type { JobQueue } from "../queue/job-queue.js";
+import type { RunRecord } from "../storage/run-types.js";
+import type { Store } from "../storage/store.js";
+
+/**
+ * After a run completes, the runs of the same delivery that waited on it are queued once all their needs
+ * succeeded, and skipped (the reason on their check run) as soon as one did not.
+ */
+export async function releaseDependents(deps: { store: Store; queue: JobQueue }, completed: RunRecord): Promise<void> {
+  const runs = await deps.store.runsOfDelivery(completed.deliveryId);
+  const byName = new Map(runs.map((run) => [run.pipeline.name, run]));
+  for (const run of runs) {
+    if (run.state !== "waiting" || !run.pipeline.needs.includes(completed.pipeline.name)) continue;
+    const needs = run.pipeline.needs.map((name) => byName.get(name));
+    const failed = needs.find((need) => need?.state === "completed" && need.result?.conclusion !== "success");
+    if (failed) {
+      const reason = `needs \`${failed.pipeline.name}\`, which concluded ${failed.result?.conclusion ?? "without a result"}.`;
+      const skipped = await deps.store.updateRun(run.id, ["waiting"], {
+        state: "completed",
+        completedAt: Date.now(),
+        result: { conclusion: "skipped", reason, steps: [], durationMs: null },
+      });
+      if (skipped) await releaseDependents(deps, skipped);
+    } else if (needs.every((need) => need?.state === "completed")) {
+      if (await deps.store.updateRun(run.id, ["waiting"], { state: "queued" })) await deps.queue.enqueue(run.id);
+    }
+  }
+}
