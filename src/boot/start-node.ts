@@ -1,4 +1,7 @@
+import Bottleneck from "bottleneck";
+import { Redis } from "ioredis";
 import type { Backend } from "../backend/backend.js";
+import { openRedisBackend } from "../backend/open-redis-backend.js";
 import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
 import { githubAppFromProbot } from "../github/github-app.js";
 import type { Settings } from "../settings/read-settings.js";
@@ -10,20 +13,30 @@ import { createProbotApp } from "./create-probot-app.js";
  * for, then the node itself; SIGTERM and SIGINT stop it gracefully.
  */
 export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role: "server" | "worker"): Promise<Gantry> {
-  const probot = createProbotApp(env);
+  // with Redis, every node shares one write throttle per installation, as GitHub counts them
+  const throttleRedis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : null;
+  const probot = createProbotApp(
+    env,
+    throttleRedis ? { Bottleneck, connection: new Bottleneck.IORedisConnection({ client: throttleRedis }) } : undefined,
+  );
   await probot.ready();
   const log = probot.log;
   if (!env["WEBHOOK_SECRET"] && role === "server") {
     log.warn('WEBHOOK_SECRET is not set: accepting deliveries signed with "development" (refused with NODE_ENV=production)');
   }
-  const backend: Backend = openSqliteBackend(settings.dataDir, log);
+  const backend: Backend = settings.redisUrl
+    ? await openRedisBackend({ url: settings.redisUrl, lockMs: settings.workerLockMs, log })
+    : openSqliteBackend(settings.dataDir, log);
+  log.info(settings.redisUrl ? "queue and runs on Redis (shared by every node)" : `queue and runs in ${settings.dataDir}/gantry.db (this process only)`);
   const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: stopping (running steps get ${settings.shutdownGraceMs / 1000}s to finish)`);
-    gantry.stop().then(
+    gantry.stop().then(async () => {
+      await throttleRedis?.quit();
+    }).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, "stop failed");

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { config as loadDotenv } from "dotenv";
+import { startNode } from "../boot/start-node.js";
+import { readSettings } from "../settings/read-settings.js";
 import { buildPushPayload } from "./build-push-payload.js";
 import { runLocal } from "./run-local.js";
 import { sendDelivery } from "./send-delivery.js";
@@ -10,6 +13,8 @@ const USAGE = `Usage:
       Run dir's .github/gantry.yml (default: .) against its HEAD, as a push would.
   gantry send [payload.json] --url URL --secret SECRET [--event push] [--installation ID]
       Sign a delivery and post it; without a file, a push payload for the local HEAD.
+  gantry worker
+      Run pipelines from the shared queue (needs REDIS_URL; settings as for npm start).
 `;
 
 /** The `gantry` bin: each command is a thin parse of argv over a function of its own. */
@@ -52,6 +57,14 @@ async function main(argv: string[]): Promise<number> {
     const result = await sendDelivery({ url: values.url, secret: values.secret, event: values.event, payload });
     process.stdout.write(`${result.status} (delivery ${result.deliveryId})\n${result.body}${result.body.endsWith("\n") ? "" : "\n"}`);
     return result.status >= 200 && result.status < 300 ? 0 : 1;
+  }
+  if (command === "worker") {
+    loadDotenv({ quiet: true });
+    const settings = readSettings(process.env);
+    if (!settings.redisUrl) throw new UsageError("worker needs REDIS_URL: workers share the queue of a server through Redis");
+    if (settings.concurrency === 0) throw new UsageError("worker with GANTRY_CONCURRENCY=0 would run nothing");
+    await startNode(settings, process.env, "worker");
+    return new Promise<number>(() => {});
   }
   process.stdout.write(USAGE);
   return command === undefined || command === "help" || command === "--help" ? 0 : 2;

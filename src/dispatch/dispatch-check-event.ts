@@ -47,7 +47,7 @@ export async function dispatchCheckEvent(deps: DispatchDeps, delivery: Delivery)
   if (!run) return "not a gantry check run";
   const action = payload.action === "requested_action" ? payload.requested_action?.identifier : "rerun";
   if (action === "cancel") {
-    const after = await cancelRun(deps.store, run, `Cancelled by @${payload.sender.login}.`);
+    const after = await cancelRun(deps.store, run, `Requested by @${payload.sender.login}.`);
     deps.wakeSyncer();
     return after ? `cancel requested for ${run.id}` : `${run.id} had already finished`;
   }

@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from "bullmq";
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import type { RedisOptions } from "ioredis";
 import type { JobQueue, ProcessJob } from "./job-queue.js";
 
@@ -76,14 +76,21 @@ export class BullmqQueue implements JobQueue {
     const { queueName, connection, consumerId, lockDurationMs, stalledIntervalMs, onError, onConnectionError } = this.#options;
     // jobs whose failure onError has heard of (it threw while being told), so the "failed" event does not repeat it
     const reported = new Set<string>();
-    const processor = async (job: Job): Promise<void> => {
+    const processor = async (job: Job, token?: string): Promise<void> => {
       const runId = job.id!;
+      let outcome: Awaited<ReturnType<ProcessJob>>;
       try {
-        await process(runId);
+        outcome = await process(runId);
       } catch (error) {
         reported.add(runId);
         onError(error, runId);
         reported.delete(runId);
+        return;
+      }
+      if (outcome) {
+        // back under the same id, to BullMQ's delayed set; DelayedError tells the worker the job is not done
+        await job.moveToDelayed(Date.now() + Math.max(0, Math.ceil(outcome.retryInMs)), token);
+        throw new DelayedError();
       }
     };
     const worker = new Worker(queueName, processor, {
@@ -97,10 +104,11 @@ export class BullmqQueue implements JobQueue {
       ...(stalledIntervalMs === undefined ? {} : { stalledInterval: stalledIntervalMs }),
     });
     worker.on("error", onConnectionError);
-    // the processor never throws for a run, so a failure here is BullMQ giving up on a job that stalled too often
+    // the processor reports its runs' failures itself, so a failure here is BullMQ's: it gave up on a job that
+    // stalled too often, or could not put a job back (its lock was lost to another consumer)
     worker.on("failed", (job, error) => {
       if (!job?.id || reported.delete(job.id)) return;
-      onError(new Error(`gantry: BullMQ gave up on run ${job.id}: ${error.message}`, { cause: error }), job.id);
+      onError(new Error(`gantry: the queue dropped run ${job.id}: ${error.message}`, { cause: error }), job.id);
     });
     this.#worker = worker;
   }

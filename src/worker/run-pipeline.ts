@@ -51,6 +51,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   if (!taken) return releaseLocks(deps.store, run);
   deps.wakeSyncer();
   const log = deps.log.child({ run: run.id, pipeline: run.pipeline.name, repository: `${run.push.owner}/${run.push.repo}` });
+  log.info(`pipeline started (attempt ${taken.attempt})`);
 
   // 4. Check out and run the steps, watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);

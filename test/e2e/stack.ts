@@ -22,6 +22,8 @@ export interface Stack {
   deliver(payload: string, options?: { event?: string; deliveryId?: string; secret?: string }): Promise<SendResult>;
   /** Stops the app with `signal` (SIGKILL: a crash) and starts it again on the same data directory. */
   restart(signal: NodeJS.Signals): Promise<void>;
+  /** Starts a `gantry worker` process with the app's settings and `env` on top; stopped with the stack. */
+  startWorker(env?: Record<string, string>): Promise<RunningApp>;
   completed(repo: HostedRepo, sha: string, name: string, timeoutMs?: number): Promise<CheckRunRecord>;
   stop(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startStack(env: Record<string, string> = {}, options: { be
   const dataDir = join(reposRoot, "..", `${basename(reposRoot)}-data`);
   const app = await startApp(appEnv, { dataDir });
   let counter = 0;
+  const workers: RunningApp[] = [];
   const stack: Stack = {
     fake,
     app,
@@ -108,7 +111,13 @@ export async function startStack(env: Record<string, string> = {}, options: { be
       await stack.app.stop(signal);
       stack.app = await startApp(appEnv, { dataDir });
     },
+    async startWorker(env = {}) {
+      const worker = await startApp({ ...appEnv, ...env }, { role: "worker" });
+      workers.push(worker);
+      return worker;
+    },
     async stop() {
+      await Promise.all(workers.map((worker) => worker.stop("SIGKILL")));
       await stack.app.stop();
       await fake.close();
       await rm(reposRoot, { recursive: true, force: true });

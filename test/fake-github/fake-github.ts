@@ -184,6 +184,8 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     for (;;) {
       try {
         const value = predicate();
+        // a promise is always truthy: a predicate that returns one would "hold" at once
+        if (value instanceof Promise) throw new TypeError("waitFor takes a synchronous predicate; use eventually() for async ones");
         if (value) return value;
         lastError = undefined;
       } catch (error) {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
 export interface RunningApp {
   url: string;
@@ -20,10 +21,11 @@ export interface RunningApp {
  * Starts the built app (`node dist/main.js`, as `npm start` does) on a free loopback port, in a temp working
  * directory so no .env of the developer's is read.
  */
-export async function startApp(env: Record<string, string>, options: { dataDir?: string } = {}): Promise<RunningApp> {
+export async function startApp(env: Record<string, string>, options: { dataDir?: string; role?: "server" | "worker" } = {}): Promise<RunningApp> {
+  const worker = options.role === "worker";
   const cwd = await mkdtemp(join(tmpdir(), "gantry-app-"));
   const dataDir = options.dataDir ?? join(cwd, "data");
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, worker ? [CLI, "worker"] : [MAIN], {
     cwd,
     env: {
       PATH: process.env["PATH"] ?? "/usr/bin:/bin",
@@ -41,13 +43,13 @@ export async function startApp(env: Record<string, string>, options: { dataDir?:
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start in time:\n${output}`)), 30_000);
     const check = () => {
-      const match = /gantry listening on (http:\/\/[^\s"/]+)/.exec(output);
+      const match = worker ? /gantry worker running/.exec(output) : /gantry listening on (http:\/\/[^\s"/]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(match[1] ?? "");
       }
     };
     child.stdout!.on("data", check);
@@ -55,6 +57,11 @@ export async function startApp(env: Record<string, string>, options: { dataDir?:
       clearTimeout(timer);
       reject(new Error(`app exited with ${code} before listening:\n${output}`));
     });
+  });
+  const url = await ready.catch(async (error: unknown) => {
+    child.kill("SIGKILL");
+    await rm(cwd, { recursive: true, force: true });
+    throw error;
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {

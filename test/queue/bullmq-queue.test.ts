@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { BullmqQueue, type BullmqQueueOptions } from "../../src/queue/bullmq-queue.js";
 import { checkRedis } from "../../src/queue/check-redis.js";
-import { connectRedis, deleteKeys, randomPrefix, redisOptions, redisUrl } from "../helpers/redis.js";
+import { connectRedis, deleteKeys, randomPrefix, redisOptions, redisUrl, startPrivateRedis } from "../helpers/redis.js";
 import { queueContract } from "./queue-contract.js";
 
 const until = async (predicate: () => boolean, timeoutMs = 10_000) => {
@@ -107,6 +107,47 @@ describe("BullmqQueue", () => {
     expect(seen).toEqual(["r1", "r1"]);
   });
 
+  it("puts a job back when the processor asks to retry it later, under the same id", async () => {
+    const { make } = await fresh();
+    const queue = make("a");
+    const seen: Array<[string, number]> = [];
+    const start = Date.now();
+    queue.consume(async (id) => {
+      seen.push([id, Date.now() - start]);
+      return seen.length === 1 ? { retryInMs: 400 } : undefined;
+    }, 1);
+    await queue.enqueue("busy");
+    await until(() => seen.length === 1);
+    // while it waits to be retried, the job still exists: enqueueing it again does nothing
+    await queue.enqueue("busy");
+    await until(() => seen.length === 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen.map(([id]) => id)).toEqual(["busy", "busy"]);
+    expect(seen[1]![1] - seen[0]![1]).toBeGreaterThanOrEqual(350);
+  });
+
+  it("keeps a job a stopping consumer hands back for the next consumer", async () => {
+    const { make } = await fresh();
+    const first = make("first");
+    let started = false;
+    let interrupt: () => void = () => {};
+    first.consume(async () => {
+      started = true;
+      // as runPipeline does when a shutdown interrupts the run
+      await new Promise<void>((resolve) => (interrupt = resolve));
+      return { retryInMs: 0 };
+    }, 1);
+    await first.enqueue("interrupted");
+    await until(() => started);
+    const stopped = first.stop();
+    interrupt();
+    await stopped;
+    const seen: string[] = [];
+    make("second").consume(async (id) => void seen.push(id), 1);
+    await until(() => seen.length === 1);
+    expect(seen).toEqual(["interrupted"]);
+  });
+
   it("hands the job of a consumer process killed with SIGKILL to another process's consumer", async () => {
     const { make, bullPrefix } = await fresh();
     const producer = make("producer");
@@ -151,7 +192,7 @@ describe("BullmqQueue", () => {
     const seen: string[] = [];
     make("last").consume(async (id) => void seen.push(id), 1);
     await until(() => errors.length === 1);
-    expect(errors).toEqual([["poison", "gantry: BullMQ gave up on run poison: job stalled more than allowable limit"]]);
+    expect(errors).toEqual([["poison", "gantry: the queue dropped run poison: job stalled more than allowable limit"]]);
     expect(seen).toEqual([]);
   });
 
@@ -173,8 +214,9 @@ describe("BullmqQueue", () => {
 
 describe("checkRedis", () => {
   it("accepts noeviction and names any other policy, with the fix", async () => {
-    admin ??= await connectRedis();
-    const redis = admin;
+    // a private server: flipping the policy on the shared one would make other test files' nodes refuse to start
+    const server = await startPrivateRedis();
+    const redis = new Redis(server.url);
     const [, original] = (await redis.config("GET", "maxmemory-policy")) as [string, string];
     try {
       await redis.config("SET", "maxmemory-policy", "noeviction");
@@ -195,8 +237,9 @@ describe("checkRedis", () => {
       await expect(checkRedis(noConfig)).rejects.toThrow('maxmemory-policy "allkeys-lru"');
     } finally {
       await redis.config("SET", "maxmemory-policy", original);
+      await redis.quit();
+      await server.stop();
     }
-    expect(await redis.config("GET", "maxmemory-policy")).toEqual(["maxmemory-policy", original]);
   });
 });
 
