@@ -35,7 +35,9 @@ export function createRunPageHandler(options: { store: Store; dataDir: string })
       createReadStream(logPath, { end: size - 1 }).pipe(response);
       return true;
     }
-    const tail = await readLogTail(logPath, { maxChars: TAIL_CHARS });
+    // on another node's disk when workers run elsewhere: then the tail kept with the result is what there is
+    const local = await readLogTail(logPath, { maxChars: TAIL_CHARS });
+    const tail = local.text === "" && run.result?.logTail ? { text: run.result.logTail, truncated: true } : local;
     const lines = [
       `${run.push.owner}/${run.push.repo} · ${run.pipeline.name} · ${run.push.ref} @ ${run.push.sha}`,
       `state: ${run.state}${run.result ? ` · conclusion: ${run.result.conclusion}` : ""}`,
@@ -45,7 +47,7 @@ export function createRunPageHandler(options: { store: Store; dataDir: string })
         (step) => `${step.conclusion.padEnd(10)} ${step.name}${step.exitCode === null ? "" : ` (exit ${step.exitCode})`}${step.durationMs === null ? "" : ` ${formatDuration(step.durationMs)}`}`,
       ),
       "",
-      tail.truncated ? `--- last ${TAIL_CHARS} characters of the log; the whole log: /runs/${run.id}/log ---` : "--- log ---",
+      tail.truncated ? `--- the end of the log; the whole log: /runs/${run.id}/log on the node that ran it ---` : "--- log ---",
       tail.text,
     ];
     response.writeHead(200, headers).end(lines.join("\n") + "\n");

@@ -49,6 +49,8 @@ export interface RunResult {
   steps: StepRecord[];
   /** Index into `steps` of the step that ended the pipeline. */
   failedStep?: number;
+  /** End of the log, kept with the result so any node can report it (the log file stays on the worker's disk). */
+  logTail?: string;
   durationMs: number | null;
 }
 

@@ -94,7 +94,7 @@ export class CheckRunSyncer {
   async #sync(run: RunRecord): Promise<void> {
     const { deps, failures } = this.#state;
     try {
-      const logTail = run.state === "completed" ? (await readLogTail(join(deps.dataDir, "logs", `${run.id}.log`), { maxChars: TEXT_LIMIT })).text : "";
+      const logTail = run.state === "completed" ? await logTailOf(run, deps.dataDir) : "";
       const octokit = await deps.github.octokit(run.push.installationId);
       const checkRunId = await syncCheckRun(octokit, run, checkRunState(run, { logTail }), {
         detailsUrl: deps.publicUrl ? `${deps.publicUrl}/runs/${run.id}` : null,
@@ -118,6 +118,12 @@ export class CheckRunSyncer {
       await deps.store.syncFailed(run.id, Date.now() + delay);
     }
   }
+}
+
+/** The tail the worker kept with the result (its log file may be on another host); runs that never ran have none. */
+async function logTailOf(run: RunRecord, dataDir: string): Promise<string> {
+  if (run.result?.logTail !== undefined) return run.result.logTail;
+  return (await readLogTail(join(dataDir, "logs", `${run.id}.log`), { maxChars: TEXT_LIMIT })).text;
 }
 
 function isPermanent(error: unknown): boolean {

@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { executePipeline, type PipelineOutcome } from "../execution/execute-pipeline.js";
 import { LogFile } from "../execution/log-file.js";
+import { readLogTail } from "../execution/read-log-tail.js";
+import { TEXT_LIMIT } from "../reporting/to-check-run-output.js";
 import { buildStepEnv } from "../execution/step-env.js";
 import { checkout, removeWorkspace } from "../execution/workspace.js";
 import { releaseDependents } from "../runs/release-dependents.js";
@@ -78,13 +80,15 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     return { retryInMs: 0 };
   }
 
-  // 6. Record the result; the syncer reports it, and what waited on this run can go.
+  // 6. Record the result with the log's tail; the syncer reports it, and what waited on this run can go.
   const reason = watch.cancelReason() ?? outcome.reason;
+  const tail = await readLogTail(logFile.path, { maxChars: TEXT_LIMIT });
   log.info(`pipeline ${outcome.conclusion}`);
   return finish(deps, taken, {
     conclusion: outcome.conclusion,
     steps: outcome.steps,
     durationMs: outcome.durationMs,
+    logTail: tail.text,
     ...(reason ? { reason } : {}),
     ...(outcome.failedStep !== null ? { failedStep: outcome.failedStep } : {}),
   });
