@@ -161,7 +161,7 @@ export class SqliteStore implements Store {
     return this.#db.transaction(() => {
       const runs = this.#select(
         `WHERE synced_version < version AND sync_lease_until <= ? AND (state = 'completed' OR sync_not_before <= ?)
-         ORDER BY created_at, rowid LIMIT ?`,
+         ORDER BY check_run_id IS NOT NULL, created_at, rowid LIMIT ?`,
         now,
         now,
         limit,

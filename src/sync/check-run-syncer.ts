@@ -81,6 +81,9 @@ export class CheckRunSyncer {
     const free = BATCH - state.inFlight.size;
     if (free <= 0 || state.stopped) return;
     const runs = await state.deps.store.claimUnsynced(state.owner, Date.now(), free, LEASE_MS);
+    // GitHub writes of an installation are throttled in the order they are asked for: a new push's check runs
+    // should appear before an older build's progress
+    runs.sort((a, b) => Number(a.checkRunId !== null) - Number(b.checkRunId !== null));
     for (const run of runs) {
       if (state.inFlight.has(run.id)) continue;
       const done = this.#sync(run).finally(() => {
