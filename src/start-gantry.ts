@@ -2,14 +2,14 @@ import { hostname } from "node:os";
 import type { Server } from "node:http";
 import type { Logger } from "probot";
 import type { Backend } from "./backend/backend.js";
-import { DeliveryPump } from "./dispatch/delivery-pump.js";
+import { createDeliveryPump } from "./dispatch/delivery-pump.js";
 import type { GitHubApp } from "./github/github-app.js";
 import { createWebhookHandler, HANDLED_EVENTS } from "./ingest/create-webhook-handler.js";
 import { startSweeps } from "./redelivery/start-sweeps.js";
 import { createRunPageHandler } from "./server/create-run-page-handler.js";
 import { pingHandler, startHttpServer } from "./server/start-http-server.js";
 import type { Settings } from "./settings/read-settings.js";
-import { CheckRunSyncer } from "./sync/check-run-syncer.js";
+import { createCheckRunSyncer } from "./sync/check-run-syncer.js";
 import { Worker } from "./worker/worker.js";
 import type { WorkerDeps } from "./worker/worker-deps.js";
 
@@ -34,7 +34,7 @@ export interface StartOptions {
 export async function startGantry(options: StartOptions): Promise<Gantry> {
   const { settings, backend, github, log } = options;
   const { store, queue } = backend;
-  const syncer = new CheckRunSyncer({ store, github, log, dataDir: settings.dataDir, publicUrl: settings.publicUrl });
+  const syncer = createCheckRunSyncer({ store, github, log, dataDir: settings.dataDir, publicUrl: settings.publicUrl });
   const deps: WorkerDeps = {
     store,
     queue,
@@ -47,7 +47,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     serverEnv: options.env,
     nodeId: `${hostname()}:${process.pid}`,
   };
-  const pump = new DeliveryPump(deps);
+  const pump = createDeliveryPump(deps);
   const worker = new Worker(deps);
 
   // Runs queued before a crash whose job never reached the queue are queued now (enqueueing is idempotent).

@@ -4,6 +4,7 @@ import { RequestError } from "@octokit/request-error";
 import type { Logger } from "probot";
 import { readLogTail } from "../execution/read-log-tail.js";
 import type { GitHubApp } from "../github/github-app.js";
+import { WorkLoop } from "../loop/work-loop.js";
 import { checkRunState } from "../reporting/check-run-body.js";
 import { syncCheckRun } from "../reporting/sync-check-run.js";
 import { TEXT_LIMIT } from "../reporting/to-check-run-output.js";
@@ -29,97 +30,45 @@ export interface SyncerDeps {
  * and wake the syncer, which sends only the newest state of each run, coalesces progress, and retries until
  * GitHub has the final state, across restarts, since what is unsent is read from the store.
  */
-export class CheckRunSyncer {
-  #state: {
-    deps: SyncerDeps;
-    owner: string;
-    inFlight: Map<string, Promise<void>>;
-    failures: Map<string, number>;
-    timer: NodeJS.Timeout | null;
-    scheduled: boolean;
-    stopped: boolean;
-  };
+export function createCheckRunSyncer(deps: SyncerDeps): WorkLoop<RunRecord> {
+  const owner = `${hostname()}:${process.pid}`;
+  const failures = new Map<string, number>();
+  return new WorkLoop<RunRecord>({
+    name: "check-run syncer",
+    batch: BATCH,
+    claim: (free) => deps.store.claimUnsynced(owner, Date.now(), free, LEASE_MS),
+    key: (run) => run.id,
+    // writes of an installation are throttled in the order asked: a new push's check runs go before progress
+    order: (runs) => runs.sort((a, b) => Number(a.checkRunId !== null) - Number(b.checkRunId !== null)),
+    handle: (run) => sync(deps, failures, run),
+    log: deps.log,
+  });
+}
 
-  constructor(deps: SyncerDeps) {
-    this.#state = { deps, owner: `${hostname()}:${process.pid}`, inFlight: new Map(), failures: new Map(), timer: null, scheduled: false, stopped: false };
-  }
-
-  start(pollMs = 1_000): void {
-    this.#state.timer = setInterval(() => this.wake(), pollMs);
-    this.#state.timer.unref();
-    this.wake();
-  }
-
-  wake(): void {
-    if (this.#state.scheduled || this.#state.stopped) return;
-    this.#state.scheduled = true;
-    setImmediate(() => {
-      this.#state.scheduled = false;
-      this.#fill().catch((error: unknown) => this.#state.deps.log.error({ err: error }, "check-run syncer failed"));
+async function sync(deps: SyncerDeps, failures: Map<string, number>, run: RunRecord): Promise<void> {
+  try {
+    const logTail = run.state === "completed" ? await logTailOf(run, deps.dataDir) : "";
+    const octokit = await deps.github.octokit(run.push.installationId);
+    const checkRunId = await syncCheckRun(octokit, run, checkRunState(run, { logTail }), {
+      detailsUrl: deps.publicUrl ? `${deps.publicUrl}/runs/${run.id}` : null,
     });
-  }
-
-  /** Stops after the reports in hand; unsent states stay in the store for the next start. */
-  async stop(): Promise<void> {
-    this.#state.stopped = true;
-    if (this.#state.timer) clearInterval(this.#state.timer);
-    await Promise.allSettled(this.#state.inFlight.values());
-  }
-
-  /** Waits until nothing is being sent (for an orderly shutdown after the last runs completed). */
-  async drain(timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      await Promise.allSettled(this.#state.inFlight.values());
-      await this.#fill();
-      if (this.#state.inFlight.size === 0) return;
-    }
-  }
-
-  async #fill(): Promise<void> {
-    const state = this.#state;
-    const free = BATCH - state.inFlight.size;
-    if (free <= 0 || state.stopped) return;
-    const runs = await state.deps.store.claimUnsynced(state.owner, Date.now(), free, LEASE_MS);
-    // GitHub writes of an installation are throttled in the order they are asked for: a new push's check runs
-    // should appear before an older build's progress
-    runs.sort((a, b) => Number(a.checkRunId !== null) - Number(b.checkRunId !== null));
-    for (const run of runs) {
-      if (state.inFlight.has(run.id)) continue;
-      const done = this.#sync(run).finally(() => {
-        state.inFlight.delete(run.id);
-        this.wake();
-      });
-      state.inFlight.set(run.id, done);
-    }
-  }
-
-  async #sync(run: RunRecord): Promise<void> {
-    const { deps, failures } = this.#state;
-    try {
-      const logTail = run.state === "completed" ? await logTailOf(run, deps.dataDir) : "";
-      const octokit = await deps.github.octokit(run.push.installationId);
-      const checkRunId = await syncCheckRun(octokit, run, checkRunState(run, { logTail }), {
-        detailsUrl: deps.publicUrl ? `${deps.publicUrl}/runs/${run.id}` : null,
-      });
+    failures.delete(run.id);
+    // a run that starts must show so at once; only its progress while running is held back and coalesced
+    const notBefore = run.state === "running" ? Date.now() + PROGRESS_INTERVAL_MS : 0;
+    await deps.store.markSynced(run.id, run.version, { checkRunId, notBefore });
+  } catch (error) {
+    const count = failures.get(run.id) ?? 0;
+    if (isPermanent(error)) {
+      // GitHub will refuse this state however often it is sent: give it up rather than retry forever
+      deps.log.error({ err: error, run: run.id }, "GitHub refused the check run update; giving it up");
       failures.delete(run.id);
-      // a run that starts must show so at once; only its progress while running is held back and coalesced
-      const notBefore = run.state === "running" ? Date.now() + PROGRESS_INTERVAL_MS : 0;
-      await deps.store.markSynced(run.id, run.version, { checkRunId, notBefore });
-    } catch (error) {
-      const count = failures.get(run.id) ?? 0;
-      if (isPermanent(error)) {
-        // GitHub will refuse this state however often it is sent: give it up rather than retry forever
-        deps.log.error({ err: error, run: run.id }, "GitHub refused the check run update; giving it up");
-        failures.delete(run.id);
-        await deps.store.markSynced(run.id, run.version, { notBefore: Date.now() });
-        return;
-      }
-      failures.set(run.id, count + 1);
-      const delay = RETRY_DELAYS_MS[Math.min(count, RETRY_DELAYS_MS.length - 1)]!;
-      deps.log.warn({ run: run.id, attempt: count + 1, status: (error as RequestError).status }, `check run not updated, retrying in ${delay / 1000}s`);
-      await deps.store.syncFailed(run.id, Date.now() + delay);
+      await deps.store.markSynced(run.id, run.version, { notBefore: Date.now() });
+      return;
     }
+    failures.set(run.id, count + 1);
+    const delay = RETRY_DELAYS_MS[Math.min(count, RETRY_DELAYS_MS.length - 1)]!;
+    deps.log.warn({ run: run.id, attempt: count + 1, status: (error as RequestError).status }, `check run not updated, retrying in ${delay / 1000}s`);
+    await deps.store.syncFailed(run.id, Date.now() + delay);
   }
 }
 
