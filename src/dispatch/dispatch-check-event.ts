@@ -44,7 +44,10 @@ export async function dispatchCheckEvent(deps: DispatchDeps, delivery: Delivery)
   // 3. One check run: find gantry's run behind it, then re-run or cancel it.
   const runId = payload.check_run.external_id;
   const run = runId ? await deps.store.getRun(runId) : null;
-  if (!run) return "not a gantry check run";
+  // the check run must be the repository's own: an id from elsewhere never acts across repositories
+  if (!run || run.push.owner.toLowerCase() !== owner.toLowerCase() || run.push.repo.toLowerCase() !== repo.toLowerCase()) {
+    return "not a gantry check run of this repository";
+  }
   const action = payload.action === "requested_action" ? payload.requested_action?.identifier : "rerun";
   if (action === "cancel") {
     const after = await cancelRun(deps.store, run, `Requested by @${payload.sender.login}.`);

@@ -66,4 +66,15 @@ describe("re-run and cancel from the Checks tab", () => {
     }
     expect(stack.fake.checkRunsFor("octo", "readers")).toHaveLength(1);
   });
+
+  it("never acts on a check run of another repository, whatever the sender may do in this one", async () => {
+    const victim = await stack.repo("victim", { ".github/gantry.yml": "pipelines:\n  build:\n    steps:\n      - run: echo once\n" });
+    const { sha } = await stack.push(victim, {});
+    const run = await stack.completed(victim, sha, "build");
+    const own = await stack.repo("own", { "README.md": "mine" });
+    stack.fake.permissions.set("octo/own:owner-of-own", "admin");
+    const press = await stack.deliver(JSON.stringify(requestedActionPayload({ ...target(own, "owner-of-own"), externalId: run.external_id!, checkRunId: run.id, sha, identifier: "rerun" })), { event: "check_run" });
+    await waitForLog(stack.app, new RegExp(`"delivery":"${press.deliveryId}".*not a gantry check run of this repository`));
+    expect(stack.fake.checkRunsFor("octo", "victim")).toHaveLength(1);
+  });
 });
