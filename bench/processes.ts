@@ -186,3 +186,15 @@ export function baseEnv(): Record<string, string> {
     LANG: process.env["LANG"] ?? "C.UTF-8",
   };
 }
+
+/** Runs a command to its end as a tracked process (so a failing bench still kills it); resolves with its exit code. */
+export async function runTracked(
+  name: string,
+  file: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd: string; logPath: string },
+): Promise<number | null> {
+  const proc = spawnTracked(name, file, args, options);
+  await proc.exited;
+  return proc.child.exitCode;
+}

@@ -1,16 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFake } from "./fake.js";
-import { benchIngest } from "./ingest.js";
+import { benchFirstStep } from "./first-step.js";
+import { benchLogs } from "./logs.js";
 import { stopAllTracked } from "./processes.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "gantry-bench-"));
-const { fake, app } = await startFake(join(scratch, "repos"));
 try {
-  const r = await benchIngest({ app, scratch, durationS: Number(process.argv[2] ?? 5), rounds: 1, connections: 50, sizes: ["small"] }, console.log);
-  console.log(JSON.stringify(r.summary, null, 1), r.ratioToProbot, r.lost);
+  if (process.argv[2] === "first") console.log(JSON.stringify(await benchFirstStep({ scratch, iterations: 5 }, console.log), null, 1).slice(-1500));
+  if (process.argv[2] === "logs") console.log(JSON.stringify(await benchLogs({ scratch, iterations: 2, bytes: 2 ** 30 }, console.log), null, 1).slice(-1500));
 } finally {
   await stopAllTracked();
-  await fake.close();
 }

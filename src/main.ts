@@ -19,6 +19,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof SettingsError ? `gantry: ${error.message}` : error);
+  // gantry's own start-up errors say what to do; anything else is a bug worth its stack
+  if (error instanceof SettingsError) console.error(`gantry: ${error.message}`);
+  else if (error instanceof Error && error.message.startsWith("gantry: ")) console.error(error.message);
+  else console.error(error);
   process.exit(1);
 });

@@ -5,15 +5,25 @@ import { join } from "node:path";
 export type Db = Database.Database;
 
 /** One SQLite file holds deliveries, runs and the embedded queue, so one transaction can span them. */
-export function openDatabase(dataDir: string): Db {
+export function openDatabase(dataDir: string, options: { exclusive?: boolean } = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "gantry.db"));
+  try {
+    if (options.exclusive) db.pragma("locking_mode = EXCLUSIVE");
+    prepare(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function prepare(db: Db): void {
+  db.pragma("busy_timeout = 5000");
   db.pragma("journal_mode = WAL");
   // FULL: an acknowledged delivery must survive a power cut, not only a process crash
   db.pragma("synchronous = FULL");
-  db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
-  return db;
 }
 
 const SCHEMA = `

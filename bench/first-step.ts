@@ -1,0 +1,140 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkRunTimings } from "./checks.js";
+import { installationToken, repoWithPushes, startFake } from "./fake.js";
+import { startGantry } from "./gantry.js";
+import { deliver, pushEvent } from "./payloads.js";
+import { baseEnv, runTracked, sleep, stopTracked } from "./processes.js";
+import { summarize, type Summary } from "./stats.js";
+
+export interface FirstStepOptions {
+  scratch: string;
+  /** Measured iterations (one more is run first, as a warm-up, and not counted). */
+  iterations: number;
+}
+
+export interface FirstStepSample {
+  iteration: number;
+  gantryFirstStepMs: number;
+  shellFirstStepMs: number;
+  gantryCompletedMs: number;
+  shellDoneMs: number;
+}
+
+export interface FirstStepResult {
+  samples: FirstStepSample[];
+  gantryFirstStep: Summary;
+  shellFirstStep: Summary;
+  /** gantry − shell, per iteration (each pair measured back to back). */
+  overhead: Summary;
+  gantryCompleted: Summary;
+  shellDone: Summary;
+}
+
+/** What the shell baseline does: exactly gantry's checkout (same git commands, same server, same auth), then the step. */
+const SHELL_BASELINE = `set -e
+d=$(mktemp -d)
+cd "$d"
+git init --quiet
+git fetch --quiet --no-tags --depth=1 "$URL" "$GANTRY_SHA"
+git checkout --quiet --detach FETCH_HEAD
+sh -e -c "$STEP"
+cd /
+rm -rf "$d"
+`;
+
+/**
+ * Benchmark 2: from a push delivery's arrival to its first step's process start (and to the check run's
+ * `completed`), for a one-step pipeline, beside a shell script doing the same checkout and step.
+ */
+export async function benchFirstStep(options: FirstStepOptions, log: (line: string) => void): Promise<FirstStepResult> {
+  const { fake, app } = await startFake(join(options.scratch, "first-step-repos"));
+  const starts = join(options.scratch, "first-step-starts");
+  writeFileSync(starts, "");
+  const step = `echo "$GANTRY_SHA $(date +%s%N)" >> ${starts}`;
+  const config = `pipelines:\n  first:\n    cancel_superseded: false\n    steps:\n      - run: '${step}'\n`;
+  const total = options.iterations + 1;
+  // two pushes an iteration: gantry and the shell each get a commit of their own
+  const { repo, pushes } = await repoWithPushes(fake, "first-step", { config, count: total * 2 });
+  const server = await startGantry({
+    name: "first-step",
+    app,
+    dataDir: join(options.scratch, "first-step-data"),
+    scratch: options.scratch,
+    env: { GANTRY_CONCURRENCY: "1" },
+  });
+  const git = { ...repo.env() };
+  const token = await installationToken(fake, app, repo.installationId);
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  const stepStartOf = (sha: string) => {
+    const line = readFileSync(starts, "utf8").split("\n").find((l) => l.startsWith(`${sha} `));
+    return line ? Number(BigInt(line.split(" ")[1]!) / 1000n) / 1000 : null;
+  };
+  const samples: FirstStepSample[] = [];
+  try {
+    for (let i = 0; i < total; i++) {
+      const gantryPush = pushes[2 * i]!;
+      const shellPush = pushes[2 * i + 1]!;
+
+      // gantry: delivery sent → step start (the step's own clock) → check run completed (the fake's clock)
+      const sentAt = performance.timeOrigin + performance.now();
+      const answer = await deliver(server.webhookUrl, app.secret, pushEvent(gantryPush));
+      if (answer.status !== 202) throw new Error(`delivery answered ${answer.status}`);
+      const checkRun = await fake.waitFor(
+        () => fake.checkRunsFor(repo.owner, repo.name).find((c) => c.head_sha === gantryPush.after && c.status === "completed"),
+        60_000,
+      );
+      if (checkRun.conclusion !== "success") throw new Error(`first-step pipeline concluded ${checkRun.conclusion}`);
+      const gantryStep = stepStartOf(gantryPush.after)!;
+      const completedAt = checkRunTimings(fake).get(checkRun.id)!.completedAt!;
+
+      // the shell script: started → step start → exit
+      const shellStart = performance.timeOrigin + performance.now();
+      const code = await runTracked("first-step-shell", "sh", ["-c", SHELL_BASELINE], {
+        cwd: options.scratch,
+        logPath: join(options.scratch, "first-step-shell.log"),
+        env: {
+          ...baseEnv(),
+          HOME: git["HOME"]!,
+          GIT_CONFIG_NOSYSTEM: "1",
+          GIT_TERMINAL_PROMPT: "0",
+          GIT_CONFIG_COUNT: "1",
+          GIT_CONFIG_KEY_0: "http.extraHeader",
+          GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+          URL: repo.cloneUrl,
+          GANTRY_SHA: shellPush.after,
+          STEP: step,
+        },
+      });
+      if (code !== 0) throw new Error(`the shell baseline exited with ${code}`);
+      const shellEnd = performance.timeOrigin + performance.now();
+      const shellStep = stepStartOf(shellPush.after)!;
+
+      const sample = {
+        iteration: i,
+        gantryFirstStepMs: gantryStep - sentAt,
+        shellFirstStepMs: shellStep - shellStart,
+        gantryCompletedMs: completedAt - sentAt,
+        shellDoneMs: shellEnd - shellStart,
+      };
+      log(
+        `  first-step ${i === 0 ? "warm-up" : `#${i}`}: gantry ${sample.gantryFirstStepMs.toFixed(1)} ms to first step, ` +
+          `${sample.gantryCompletedMs.toFixed(0)} ms to completed; shell ${sample.shellFirstStepMs.toFixed(1)} ms to step, ${sample.shellDoneMs.toFixed(1)} ms done`,
+      );
+      if (i > 0) samples.push(sample);
+      // let the write throttle (one write a second per installation) clear, so iterations do not queue behind each other
+      await sleep(1_100);
+    }
+  } finally {
+    await stopTracked(server.proc, "SIGTERM");
+    await fake.close();
+  }
+  return {
+    samples,
+    gantryFirstStep: summarize(samples.map((s) => s.gantryFirstStepMs)),
+    shellFirstStep: summarize(samples.map((s) => s.shellFirstStepMs)),
+    overhead: summarize(samples.map((s) => s.gantryFirstStepMs - s.shellFirstStepMs)),
+    gantryCompleted: summarize(samples.map((s) => s.gantryCompletedMs)),
+    shellDone: summarize(samples.map((s) => s.shellDoneMs)),
+  };
+}
