@@ -1,4 +1,4 @@
-import { rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { checkRunTimings } from "./checks.js";
 import { repoWithPushes, startFake } from "./fake.js";
@@ -100,6 +100,7 @@ export async function benchLogs(options: LogsOptions, log: (line: string) => voi
         textEndsWithLastLine: (checkRun.output.text ?? "").trimEnd().endsWith(`END-OF-LOG ${push.after}`) && checkRun.conclusion === "success",
       };
       samples.push(sample);
+      if (process.env["BENCH_DEBUG"]) log(JSON.stringify({ summary: checkRun.output.summary, tail: (checkRun.output.text ?? "").slice(-300), cpu: cpuOf(server.proc.pid) }));
       log(
         `  logs #${i + 1}: shell ${shellMs.toFixed(0)} ms, gantry ${sample.gantryMs} ms (check run ${sample.gantryCheckRunMs} ms), ` +
           `RSS max ${(maxRss / 2 ** 20).toFixed(0)} MiB, peak ${(hwm / 2 ** 20).toFixed(0)} MiB, log ${(logBytes / 2 ** 30).toFixed(2)} GiB, text ends with last line: ${sample.textEndsWithLastLine}`,
@@ -130,4 +131,10 @@ export function endOfRun(output: string, runId: string): number {
     if (entry.run === runId && /^pipeline (success|failure|timed_out|cancelled)$/.test(entry.msg)) return entry.time;
   }
   throw new Error(`gantry logged no end for run ${runId}`);
+}
+
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

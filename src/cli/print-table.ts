@@ -8,7 +8,7 @@ export interface Row {
   durationMs: number | null;
 }
 
-const MARKS: Record<string, string> = { success: "✔", failure: "✖", timed_out: "⏱", cancelled: "■", skipped: "○" };
+export const MARKS: Record<string, string> = { success: "✔", failure: "✖", timed_out: "⏱", cancelled: "■", skipped: "○" };
 
 /** A plain-text table, aligned by column, readable in any terminal or CI log. */
 export function printTable(rows: Row[], say: (line: string) => void): void {

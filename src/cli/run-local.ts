@@ -11,7 +11,8 @@ import type { PlannedPipeline } from "../planning/plan-types.js";
 import type { PushContext } from "../storage/run-types.js";
 import { followFile } from "./follow-file.js";
 import { git } from "./git.js";
-import { printTable, type Row } from "./print-table.js";
+import { formatDuration } from "../reporting/format-duration.js";
+import { MARKS, printTable, type Row } from "./print-table.js";
 
 const CONFIG_PATH = ".github/gantry.yml";
 const ZEROS = "0".repeat(40);
@@ -121,7 +122,18 @@ async function runOne(pipeline: PlannedPipeline, push: PushContext, dir: string,
       runId,
       workspace: ws,
     });
-    return await executePipeline({ pipeline, cwd: ws, env, log, deadline });
+    return await executePipeline({
+      pipeline,
+      cwd: ws,
+      env,
+      log,
+      deadline,
+      // written into the log the terminal follows, so it lands after the step's own output
+      onStepEnd: (steps) => {
+        const step = steps.at(-1)!;
+        log.write(`${MARKS[step.conclusion] ?? "•"} ${step.name}: ${step.conclusion}${step.durationMs === null ? "" : ` in ${formatDuration(step.durationMs)}`}\n`);
+      },
+    });
   } finally {
     log.close();
     await live.stop();

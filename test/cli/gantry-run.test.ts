@@ -57,6 +57,8 @@ describe("gantry run", () => {
     expect(out).toContain("app.txt");
     expect(out).toContain("deploying");
     expect(out).toMatch(/build\s+Compile\s+✔ success\s+0/);
+    // progress per step, in order with the steps' own output
+    expect(out).toMatch(/app\.txt[\s\S]*✔ Compile: success in \d+ ms\n[\s\S]*==> Test\n✔ Test: success/);
     expect(out).toMatch(/deploy\s+echo deploying\s+✔ success/);
     expect(out.indexOf("deploying")).toBeGreaterThan(out.indexOf("compiling"));
   });
