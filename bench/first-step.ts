@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkRunTimings } from "./checks.js";
-import { installationToken, repoWithPushes, startFake } from "./fake.js";
+import { signAppJwt } from "../test/fake-github/app-key.js";
+import { installationToken, repoWithPushes, startFake, type App } from "./fake.js";
 import { startGantry } from "./gantry.js";
 import { deliver, pushEvent } from "./payloads.js";
 import { baseEnv, runTracked, sleep, stopTracked } from "./processes.js";
@@ -11,6 +12,8 @@ export interface FirstStepOptions {
   scratch: string;
   /** Measured iterations (one more is run first, as a warm-up, and not counted). */
   iterations: number;
+  /** Extra node arguments for gantry's server (e.g. --cpu-prof). */
+  gantryNodeArgs?: string[];
 }
 
 export interface FirstStepSample {
@@ -19,16 +22,30 @@ export interface FirstStepSample {
   shellFirstStepMs: number;
   gantryCompletedMs: number;
   shellDoneMs: number;
+  /** Where gantry's time went (ms after the delivery was sent): answered, dispatched (runs queued), pipeline taken by the worker. */
+  answeredMs: number;
+  dispatchedMs: number;
+  takenMs: number;
 }
 
 export interface FirstStepResult {
   samples: FirstStepSample[];
+  /** gantry's server's lifetime up to the first measured iteration, ms (start-up and warm-up, for profiles). */
+  warmUpMs: number;
   gantryFirstStep: Summary;
   shellFirstStep: Summary;
   /** gantry − shell, per iteration (each pair measured back to back). */
   overhead: Summary;
   gantryCompleted: Summary;
   shellDone: Summary;
+  answered: Summary;
+  dispatched: Summary;
+  taken: Summary;
+  /**
+   * The two GitHub calls on gantry's path that the shell does not make (the config from the contents API; a
+   * checkout token), timed against the same fake GitHub from the bench: part of the overhead is theirs.
+   */
+  githubCalls: Summary;
 }
 
 /** What the shell baseline does: exactly gantry's checkout (same git commands, same server, same auth), then the step. */
@@ -62,6 +79,7 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
     dataDir: join(options.scratch, "first-step-data"),
     scratch: options.scratch,
     env: { GANTRY_CONCURRENCY: "1" },
+    ...(options.gantryNodeArgs ? { nodeArgs: options.gantryNodeArgs } : {}),
   });
   const git = { ...repo.env() };
   const token = await installationToken(fake, app, repo.installationId);
@@ -71,9 +89,12 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
     return line ? Number(BigInt(line.split(" ")[1]!) / 1000n) / 1000 : null;
   };
   const samples: FirstStepSample[] = [];
+  const githubCalls: number[] = [];
+  let warmUpMs = 0;
   try {
     for (let i = 0; i < total; i++) {
       const gantryPush = pushes[2 * i]!;
+      if (i === 1) warmUpMs = Date.now() - server.proc.startedAt;
       const shellPush = pushes[2 * i + 1]!;
 
       // gantry: delivery sent → step start (the step's own clock) → check run completed (the fake's clock)
@@ -110,8 +131,12 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
       const shellEnd = performance.timeOrigin + performance.now();
       const shellStep = stepStartOf(shellPush.after)!;
 
+      const output = server.proc.output();
       const sample = {
         iteration: i,
+        answeredMs: performance.timeOrigin + answer.answeredAt - sentAt,
+        dispatchedMs: logTime(output, (e) => e["delivery"] === answer.deliveryId && String(e["msg"]).startsWith("dispatched")) - sentAt,
+        takenMs: logTime(output, (e) => e["run"] === checkRun.external_id && String(e["msg"]).startsWith("pipeline started")) - sentAt,
         gantryFirstStepMs: gantryStep - sentAt,
         shellFirstStepMs: shellStep - shellStart,
         gantryCompletedMs: completedAt - sentAt,
@@ -119,9 +144,11 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
       };
       log(
         `  first-step ${i === 0 ? "warm-up" : `#${i}`}: gantry ${sample.gantryFirstStepMs.toFixed(1)} ms to first step, ` +
-          `${sample.gantryCompletedMs.toFixed(0)} ms to completed; shell ${sample.shellFirstStepMs.toFixed(1)} ms to step, ${sample.shellDoneMs.toFixed(1)} ms done`,
+          `${sample.gantryCompletedMs.toFixed(0)} ms to completed (answered ${sample.answeredMs.toFixed(1)}, dispatched ${sample.dispatchedMs.toFixed(0)}, ` +
+          `taken ${sample.takenMs.toFixed(0)}); shell ${sample.shellFirstStepMs.toFixed(1)} ms to step, ${sample.shellDoneMs.toFixed(1)} ms done`,
       );
       if (i > 0) samples.push(sample);
+      githubCalls.push(await timeGitHubCalls(fake.apiUrl, app, repo.owner, repo.name, repo.installationId, gantryPush.after, token));
       // let the write throttle (one write a second per installation) clear, so iterations do not queue behind each other
       await sleep(1_100);
     }
@@ -131,10 +158,42 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
   }
   return {
     samples,
+    warmUpMs,
+    githubCalls: summarize(githubCalls),
     gantryFirstStep: summarize(samples.map((s) => s.gantryFirstStepMs)),
     shellFirstStep: summarize(samples.map((s) => s.shellFirstStepMs)),
     overhead: summarize(samples.map((s) => s.gantryFirstStepMs - s.shellFirstStepMs)),
     gantryCompleted: summarize(samples.map((s) => s.gantryCompletedMs)),
     shellDone: summarize(samples.map((s) => s.shellDoneMs)),
+    answered: summarize(samples.map((s) => s.answeredMs)),
+    dispatched: summarize(samples.map((s) => s.dispatchedMs)),
+    taken: summarize(samples.map((s) => s.takenMs)),
   };
+}
+
+/** The time (pino's `time`, epoch ms) of the first JSON log line of gantry's that `match` accepts. */
+export function logTime(output: string, match: (entry: Record<string, unknown>) => boolean): number {
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    if (match(entry)) return entry["time"] as number;
+  }
+  return Number.NaN;
+}
+
+/** One contents read (raw, at a SHA) and one repository-scoped read-only token, as gantry makes them; ms. */
+async function timeGitHubCalls(apiUrl: string, app: App, owner: string, name: string, installationId: number, sha: string, token: string): Promise<number> {
+  const started = performance.now();
+  const contents = await fetch(`${apiUrl}/repos/${owner}/${name}/contents/.github%2Fgantry.yml?ref=${sha}`, {
+    headers: { authorization: `token ${token}`, accept: "application/vnd.github.raw" },
+  });
+  await contents.arrayBuffer();
+  const scoped = await fetch(`${apiUrl}/app/installations/${installationId}/access_tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${signAppJwt(app.privateKey, app.appId)}`, accept: "application/vnd.github+json", "content-type": "application/json" },
+    body: JSON.stringify({ repositories: [name], permissions: { contents: "read" } }),
+  });
+  await scoped.arrayBuffer();
+  if (!contents.ok || !scoped.ok) throw new Error(`GitHub calls answered ${contents.status} and ${scoped.status}`);
+  return performance.now() - started;
 }

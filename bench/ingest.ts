@@ -21,6 +21,8 @@ export interface IngestOptions {
   sizes: Array<"small" | "large">;
   /** Extra node arguments for gantry's server (e.g. --cpu-prof). */
   gantryNodeArgs?: string[];
+  /** Default: all three. */
+  targets?: Target[];
 }
 
 export interface IngestSample {
@@ -36,6 +38,8 @@ export interface IngestSample {
   /** gantry only: rows in `deliveries` after the server stopped, and acknowledged ids not among them. */
   stored?: number;
   missing?: number;
+  /** ms from the server's start to the measured load's start (start-up and warm-up, for profiles). */
+  loadStartMs: number;
 }
 
 export interface IngestFigures {
@@ -66,7 +70,8 @@ export async function benchIngest(options: IngestOptions, log: (line: string) =>
     const headers = await deliveryHeaders(options.app.secret, body, "replaced-per-request");
     for (let round = 0; round < options.rounds; round++) {
       // rotate the order, so no target is always measured first (or last) in a round
-      const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
+      const targets = options.targets ?? TARGETS;
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const target of order) {
         const sample = await measure(options, target, size, round, body, headers);
         samples.push(sample);
@@ -125,6 +130,7 @@ async function measure(
   try {
     // warm up (JIT, connection setup, SQLite pages) with a few hundred deliveries, then measure
     await load(node.webhookUrl, body, headers, { connections: options.connections, amount: size === "large" ? 100 : 500 }, []);
+    const loadStartMs = Date.now() - node.proc.startedAt;
     const result = await load(node.webhookUrl, body, headers, { connections: options.connections, duration: options.durationS }, acked);
     const sample: IngestSample = {
       size,
@@ -136,6 +142,7 @@ async function measure(
       acked: acked.length,
       non2xx: result.non2xx,
       errors: result.errors,
+      loadStartMs,
     };
     if (target === "gantry") {
       // stopped first (gracefully): what is in the file now is what survived

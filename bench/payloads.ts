@@ -60,10 +60,15 @@ export async function deliveryHeaders(secret: string, payload: string, deliveryI
 }
 
 /** Posts one signed delivery; resolves with the status and when the answer came (performance.now()). */
-export async function deliver(url: string, secret: string, payload: string): Promise<{ status: number; sentAt: number; answeredAt: number }> {
-  const headers = await deliveryHeaders(secret, payload);
+export async function deliver(
+  url: string,
+  secret: string,
+  payload: string,
+): Promise<{ status: number; deliveryId: string; sentAt: number; answeredAt: number }> {
+  const deliveryId = randomUUID();
+  const headers = await deliveryHeaders(secret, payload, deliveryId);
   const sentAt = performance.now();
   const response = await fetch(url, { method: "POST", headers, body: payload });
   await response.arrayBuffer();
-  return { status: response.status, sentAt, answeredAt: performance.now() };
+  return { status: response.status, deliveryId, sentAt, answeredAt: performance.now() };
 }

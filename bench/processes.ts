@@ -25,6 +25,8 @@ export interface Tracked {
   pid: number;
   child: ChildProcess;
   logPath: string;
+  /** Epoch ms when it was spawned. */
+  startedAt: number;
   exited: Promise<void>;
   running(): boolean;
   output(): string;
@@ -47,6 +49,7 @@ export function spawnTracked(
   const proc: Tracked = {
     name,
     pid: child.pid,
+    startedAt: Date.now(),
     child,
     logPath: options.logPath,
     exited,
@@ -197,4 +200,12 @@ export async function runTracked(
   const proc = spawnTracked(name, file, args, options);
   await proc.exited;
   return proc.child.exitCode;
+}
+
+/** CPU time of the whole machine so far (from /proc/stat), in clock ticks: busy and total. */
+export function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  // idle and iowait are not busy
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
 }

@@ -21,16 +21,22 @@ export interface HotFunction {
   share: number;
 }
 
-/** Top self-time functions of the `.cpuprofile` files (node --cpu-prof) in `dir`, merged. */
-export function topSelfTime(dir: string, count = 15): { totalMs: number; idleMs: number; top: HotFunction[] } {
+/**
+ * Top self-time functions of the `.cpuprofile` files (node --cpu-prof) in `dir`, merged; samples in the first
+ * `skipMs` of each profile (start-up, warm-up) are left out.
+ */
+export function topSelfTime(dir: string, count = 15, skipMs = 0): { totalMs: number; idleMs: number; top: HotFunction[] } {
   const self = new Map<string, { name: string; where: string; us: number }>();
   let total = 0;
   let idle = 0;
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) {
     const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
     const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    let elapsedUs = 0;
     profile.samples.forEach((id, i) => {
       const us = profile.timeDeltas[i] ?? 0;
+      elapsedUs += us;
+      if (elapsedUs < skipMs * 1000) return;
       const frame = byId.get(id)!.callFrame;
       total += us;
       if (frame.functionName === "(idle)") {

@@ -1,14 +1,292 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { benchFirstStep } from "./first-step.js";
-import { benchLogs } from "./logs.js";
-import { stopAllTracked } from "./processes.js";
+import { parseArgs } from "node:util";
+import { benchBurst, type BurstResult } from "./burst.js";
+import { startFake } from "./fake.js";
+import { benchFirstStep, type FirstStepResult } from "./first-step.js";
+import { benchIngest, type IngestResult } from "./ingest.js";
+import { benchLogs, type LogsResult } from "./logs.js";
+import { GANTRY_MAIN, killAllTrackedSync, ROOT, stopAllTracked } from "./processes.js";
+import { topSelfTime } from "./profile.js";
+import { benchScaleOut, type ScaleOutResult } from "./scale-out.js";
+import { fmt, fmtSpread, table, type Summary } from "./stats.js";
+
+const USAGE = `npm run bench [-- options]
+
+  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out (default: all)
+                    and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
+  --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
+  --rounds N        ingestion and scale-out measurements per figure (default 3)
+  --duration S      seconds of load per ingestion measurement (default 5; --full 10)
+  --iterations N    first-step iterations (default 10) and 1 GiB log runs (default 5)
+  --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
+  --workers LIST    worker counts for scale-out (default 1,2,4)
+`;
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    full: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    duration: { type: "string" },
+    iterations: { type: "string" },
+    burst: { type: "string" },
+    workers: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const ALL = ["ingest", "first-step", "logs", "burst", "scale-out"];
+const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
+for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
+const full = values.full;
+const rounds = Number(values.rounds ?? 3);
+const duration = Number(values.duration ?? (full ? 10 : 5));
+const iterations = values.iterations === undefined ? undefined : Number(values.iterations);
+const bursts = (values.burst ?? (full ? "1000/100/10,500/50/10" : "500/50/10")).split(",").map((text) => {
+  const [deliveries, repos, installations] = text.split("/").map(Number);
+  if (!deliveries || !repos || !installations) throw new Error(`--burst: "${text}" is not deliveries/repos/installations`);
+  return { deliveries, repos, installations };
+});
+const workerCounts = (values.workers ?? (full ? "1,2,4,8" : "1,2,4")).split(",").map(Number);
+
+if (!existsSync(GANTRY_MAIN)) throw new Error(`${GANTRY_MAIN} is missing: run npm run build first (npm run bench does)`);
+
+// every process this run started is killed by pid, whatever happens
+process.on("exit", () => killAllTrackedSync());
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping everything the bench started`);
+    void stopAllTracked("SIGKILL").finally(() => process.exit(130));
+  });
+}
 
 const scratch = mkdtempSync(join(tmpdir(), "gantry-bench-"));
+const log = (line: string) => console.log(line);
+const started = new Date();
+const results: {
+  ingest?: IngestResult;
+  firstStep?: FirstStepResult;
+  logs?: LogsResult;
+  burst?: BurstResult[];
+  scaleOut?: ScaleOutResult | { skipped: string };
+  profile?: unknown;
+} = {};
+let failed: unknown = null;
+
 try {
-  if (process.argv[2] === "first") console.log(JSON.stringify(await benchFirstStep({ scratch, iterations: 5 }, console.log), null, 1).slice(-1500));
-  if (process.argv[2] === "logs") console.log(JSON.stringify(await benchLogs({ scratch, iterations: 2, bytes: 2 ** 30 }, console.log), null, 1).slice(-1500));
+  if (only.includes("ingest")) {
+    log(`\n▶ 1. Ingestion: ${rounds} round(s) of ${duration} s at 50 connections, raw node:http vs bare Probot vs gantry`);
+    const { fake, app } = await startFake(join(scratch, "ingest-repos"));
+    try {
+      results.ingest = await benchIngest({ app, scratch, durationS: duration, rounds, connections: 50, sizes: ["small", "large"] }, log);
+    } finally {
+      await fake.close();
+    }
+  }
+  if (only.includes("first-step")) {
+    log(`\n▶ 2. Push to first step: gantry vs the same checkout and step in a shell script`);
+    results.firstStep = await benchFirstStep({ scratch, iterations: iterations ?? 10 }, log);
+  }
+  if (only.includes("logs")) {
+    log(`\n▶ 3. A step printing 1 GiB: gantry vs the shell redirecting to a file`);
+    results.logs = await benchLogs({ scratch, iterations: iterations ?? 5, bytes: 2 ** 30 }, log);
+  }
+  if (only.includes("burst")) {
+    results.burst = [];
+    for (const burst of bursts) {
+      log(`\n▶ 4. Burst: ${burst.deliveries} deliveries, ${burst.repos} repositories, ${burst.installations} installations, GitHub answering in 50–150 ms`);
+      results.burst.push(
+        await benchBurst(
+          { scratch, ...burst, concurrency: 2, senders: 50, timeoutS: 60 + Math.ceil((3.5 * burst.deliveries) / burst.installations) },
+          log,
+        ),
+      );
+    }
+  }
+  if (only.includes("scale-out")) {
+    log(`\n▶ 5. Scale-out: builds/s of a 'sleep 0.2' pipeline with ${workerCounts.join(", ")} worker(s) on Redis`);
+    try {
+      results.scaleOut = await benchScaleOut({ scratch, workerCounts, perWorker: 1, builds: 40, rounds }, log);
+    } catch (error) {
+      if (!String(error).includes("needs Redis")) throw error;
+      log(`  skipped: ${(error as Error).message}`);
+      results.scaleOut = { skipped: (error as Error).message };
+    }
+  }
+  if (only.includes("profile")) {
+    log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
+    results.profile = await profileSuites(log);
+  }
+} catch (error) {
+  failed = error;
+  console.error(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 } finally {
-  await stopAllTracked();
+  await stopAllTracked("SIGTERM");
+}
+
+const rows = tableRows();
+if (rows.length > 1) log(`\n${table(rows)}`);
+const machine = {
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model ?? "unknown",
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${process.platform} ${process.arch}`,
+};
+const outDir = join(ROOT, "bench", "results");
+mkdirSync(outDir, { recursive: true });
+const outFile = join(outDir, `${started.toISOString().replace(/[:.]/g, "-")}.json`);
+writeFileSync(
+  outFile,
+  JSON.stringify(
+    {
+      started: started.toISOString(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+      machine,
+      options: { only, full, rounds, duration, iterations, bursts, workerCounts },
+      failed: failed === null ? null : String(failed),
+      table: rows,
+      results,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+log(`\n${machine.cores} cores, ${machine.cpu}, Node ${machine.node}; ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s; results in ${outFile}`);
+rmSync(scratch, { recursive: true, force: true });
+process.exitCode = failed === null ? 0 : 1;
+
+/** One row per figure: what, the baseline, gantry, the ratio, the target, met or not. */
+function tableRows(): string[][] {
+  const rows = [["figure", "baseline", "gantry", "ratio", "target", "met"]];
+  const yes = (ok: boolean) => (ok ? "yes" : "NO");
+  const ms = (s: Summary) => fmtSpread(s, " ms");
+  const x = (s: Summary) => fmtSpread(s, "x");
+  const { ingest, firstStep, logs, burst, scaleOut } = results;
+  if (ingest) {
+    for (const size of Object.keys(ingest.summary)) {
+      const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
+      const s = ingest.summary[size]!;
+      const targeted = size === "small";
+      rows.push([
+        `ingest ${label}: req/s`,
+        `Probot ${fmtSpread(s.probot.reqPerSec)}; raw ${fmtSpread(s.raw.reqPerSec)}`,
+        fmtSpread(s.gantry.reqPerSec),
+        `${x(ingest.ratioToProbot[size]!)} Probot; ${x(ingest.ratioToRaw[size]!)} raw`,
+        targeted ? "≥ 1x Probot (aim 2x)" : "report",
+        targeted ? yes(ingest.ratioToProbot[size]!.median >= 1) : "-",
+      ]);
+      rows.push([
+        `ingest ${label}: p50 / p99`,
+        `Probot ${fmt(s.probot.p50.median)} / ${fmt(s.probot.p99.median)} ms; raw ${fmt(s.raw.p50.median)} / ${fmt(s.raw.p99.median)} ms`,
+        `${fmt(s.gantry.p50.median)} / ${ms(s.gantry.p99)}`,
+        `p99 ${fmt(s.gantry.p99.median / s.probot.p99.median)}x Probot`,
+        targeted ? "p99 < 50 ms" : "report",
+        targeted ? yes(s.gantry.p99.median < 50) : "-",
+      ]);
+    }
+    const acked = ingest.samples.filter((s) => s.target === "gantry").reduce((sum, s) => sum + s.acked, 0);
+    rows.push(["ingest: acknowledged, not stored", "-", `${ingest.lost} of ${acked}`, "-", "0", yes(ingest.lost === 0)]);
+  }
+  if (firstStep) {
+    const f = firstStep;
+    rows.push(["push → first step, median", `shell ${fmt(f.shellFirstStep.median, " ms")}`, fmt(f.gantryFirstStep.median, " ms"), `+${fmt(f.overhead.median, " ms")}`, "+ < 50 ms", yes(f.overhead.median < 50)]);
+    rows.push([
+      "  of which GitHub calls (contents, token)",
+      "-",
+      fmt(f.githubCalls.median, " ms"),
+      `gantry's own +${fmt(f.overhead.median - f.githubCalls.median, " ms")}`,
+      "report",
+      "-",
+    ]);
+    rows.push(["push → first step, p90", `shell ${fmt(f.shellFirstStep.p90, " ms")}`, fmt(f.gantryFirstStep.p90, " ms"), `+${fmt(f.overhead.p90, " ms")}`, "report", "-"]);
+    rows.push([
+      "push → check run completed, median / p90",
+      `shell done ${fmt(f.shellDone.median)} / ${fmt(f.shellDone.p90, " ms")}`,
+      `${fmt(f.gantryCompleted.median)} / ${fmt(f.gantryCompleted.p90, " ms")}`,
+      `${fmt(f.gantryCompleted.median / f.shellDone.median)}x`,
+      "report",
+      "-",
+    ]);
+  }
+  if (logs) {
+    rows.push(["1 GiB log: wall time", `shell ${ms(logs.shell)}`, ms(logs.gantry), x(logs.ratio), "< 2x", yes(logs.ratio.median < 2)]);
+    const mb = (s: Summary) => `${fmt(s.median / 1e6)} MB (${fmt(s.min / 1e6)}–${fmt(s.max / 1e6)})`;
+    rows.push(["1 GiB log: peak RSS of gantry", "-", `${mb(logs.hwm)}; sampled max ${fmt(logs.maxRss.max / 1e6)} MB`, "-", "< 150 MB", yes(logs.hwm.max < 150e6)]);
+    rows.push(["1 GiB log: check run text ends with last line", "-", logs.allTextsEndWithLastLine ? "yes" : "no", "-", "yes", yes(logs.allTextsEndWithLastLine)]);
+  }
+  for (const b of burst ?? []) {
+    const name = `burst ${b.deliveries}/${b.repos}/${b.installations}`;
+    rows.push([`${name}: all acknowledged`, `raw ${fmt(b.rawAckedS, " s")}`, fmt(b.ackedS, " s"), `${fmt(b.ackedS / b.rawAckedS)}x`, "report", "-"]);
+    const createBound = Math.ceil(b.deliveries / b.installations) - 1;
+    rows.push([`${name}: all check runs on GitHub`, `throttle ${createBound} s`, fmt(b.queuedS, " s"), `${fmt(b.queuedS / createBound)}x`, "report", "-"]);
+    rows.push([`${name}: all completed`, `throttle ${b.throttleBoundS} s`, fmt(b.completedS, " s"), `${fmt(b.completedS / b.throttleBoundS)}x`, "report", "-"]);
+    rows.push([`${name}: writes per check run`, "-", `median ${b.writesPerPipeline.median}, max ${b.writesPerPipeline.max}`, "-", "report", "-"]);
+    rows.push([`${name}: steps at once`, `limit ${b.concurrency}`, String(b.maxOverlap), "-", `≤ ${b.concurrency}`, yes(b.maxOverlap <= b.concurrency)]);
+    rows.push([
+      `${name}: lost / duplicated`,
+      "-",
+      `${b.lost} / ${b.duplicated}${b.ranTwice ? ` (${b.ranTwice} ran twice)` : ""}${b.timedOut ? " (timed out)" : ""}`,
+      "-",
+      "0 / 0",
+      yes(b.lost === 0 && b.duplicated === 0 && b.ranTwice === 0 && !b.timedOut),
+    ]);
+  }
+  if (scaleOut && "samples" in scaleOut) {
+    const counts = Object.keys(scaleOut.buildsPerSecond).map(Number);
+    for (const workers of counts) {
+      const grows = workers === counts[0] || scaleOut.speedup[workers]!.median > (scaleOut.speedup[counts[counts.indexOf(workers) - 1]!]?.median ?? 0);
+      rows.push([
+        `scale-out: ${workers} worker(s), builds/s`,
+        `1 worker ${fmt(scaleOut.buildsPerSecond[counts[0]!]!.median)}`,
+        fmtSpread(scaleOut.buildsPerSecond[workers]!),
+        `${x(scaleOut.speedup[workers]!)}; CPU ${fmt(scaleOut.cpuBusy[workers]!.median * 100)}% busy`,
+        workers === counts[0] ? "-" : "grows",
+        workers === counts[0] ? "-" : yes(grows),
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** gantry's server profiled during an ingestion load and a series of first-step pushes. */
+async function profileSuites(write: (line: string) => void): Promise<unknown> {
+  const out: Record<string, unknown> = {};
+  const ingestDir = join(scratch, "profile-ingest");
+  const { fake, app } = await startFake(join(scratch, "profile-repos"));
+  let ingest: IngestResult;
+  try {
+    ingest = await benchIngest(
+      { app, scratch, durationS: duration, rounds: 1, connections: 50, sizes: ["small"], targets: ["gantry"], gantryNodeArgs: ["--cpu-prof", `--cpu-prof-dir=${ingestDir}`] },
+      write,
+    );
+  } finally {
+    await fake.close();
+  }
+  out["ingest"] = topSelfTime(ingestDir, 15, ingest.samples[0]!.loadStartMs);
+  const firstDir = join(scratch, "profile-first-step");
+  const first = await benchFirstStep(
+    { scratch, iterations: iterations ?? 10, gantryNodeArgs: ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${firstDir}`] },
+    write,
+  );
+  out["firstStep"] = topSelfTime(firstDir, 15, first.warmUpMs);
+  for (const [suite, profile] of Object.entries(out) as Array<[string, ReturnType<typeof topSelfTime>]>) {
+    write(`\n  ${suite}: ${fmt(profile.totalMs - profile.idleMs)} ms busy of ${fmt(profile.totalMs)} ms profiled (after start-up); top self time:`);
+    write(
+      table([
+        ["self ms", "share", "function", "where"],
+        ...profile.top.map((f) => [fmt(f.selfMs), `${(f.share * 100).toFixed(1)}%`, f.name, f.where]),
+      ])
+        .split("\n")
+        .map((line) => `    ${line}`)
+        .join("\n"),
+    );
+  }
+  return out;
 }

@@ -27,6 +27,7 @@ export function newRun(deliveryId: string, push: PushContext, pipeline: PlannedP
     pid: null,
     cancelRequested: null,
     progress: [],
+    createRequestedAt: null,
     version: 1,
     syncedVersion: 0,
   };

@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS runs (
   pid INTEGER,
   cancel_requested TEXT,
   progress TEXT NOT NULL DEFAULT '[]',
+  create_requested_at INTEGER,
   version INTEGER NOT NULL DEFAULT 1,
   synced_version INTEGER NOT NULL DEFAULT 0,
   sync_not_before INTEGER NOT NULL DEFAULT 0,

@@ -25,6 +25,7 @@ const PATCH_FIELDS: Record<keyof RunPatch, true> = {
   cancelRequested: true,
   progress: true,
   checkRunId: true,
+  createRequestedAt: true,
 };
 
 // Redis forgets push claims and locks this long after their window, so abandoned ones do not pile up;

@@ -77,6 +77,11 @@ export interface RunRecord {
   cancelRequested: string | null;
   /** Steps finished so far, while running: the live part of the check run. */
   progress: StepRecord[];
+  /**
+   * When a create of the check run was first sent. Set while `checkRunId` is still null, the create may have
+   * reached GitHub before the process died: the syncer looks the check run up instead of creating a second.
+   */
+  createRequestedAt: number | null;
   /** Bumped by every change GitHub should see; the check-run syncer reports the latest version only. */
   version: number;
   /** The version GitHub has seen. */
@@ -85,5 +90,5 @@ export interface RunRecord {
 
 /** The fields a caller may change in one atomic update. */
 export type RunPatch = Partial<
-  Pick<RunRecord, "state" | "result" | "startedAt" | "completedAt" | "attempt" | "nodeId" | "pid" | "cancelRequested" | "progress" | "checkRunId">
+  Pick<RunRecord, "state" | "result" | "startedAt" | "completedAt" | "attempt" | "nodeId" | "pid" | "cancelRequested" | "progress" | "checkRunId" | "createRequestedAt">
 >;

@@ -18,6 +18,7 @@ interface RunRow {
   pid: number | null;
   cancel_requested: string | null;
   progress: string;
+  create_requested_at: number | null;
   version: number;
   synced_version: number;
 }
@@ -33,6 +34,7 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   cancelRequested: "cancel_requested",
   progress: "progress",
   checkRunId: "check_run_id",
+  createRequestedAt: "create_requested_at",
 };
 const JSON_FIELDS = new Set<keyof RunPatch>(["result", "progress"]);
 
@@ -107,9 +109,9 @@ export class SqliteStore implements Store {
   async addRuns(runs: RunRecord[]): Promise<RunRecord[]> {
     const insert = this.#db.prepare(
       `INSERT OR IGNORE INTO runs (id, delivery_id, pipeline_name, pipeline, push, state, check_run_id, result, owner, repo, sha, ref,
-         created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, version, synced_version)
+         created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, create_requested_at, version, synced_version)
        VALUES (@id, @delivery_id, @pipeline_name, @pipeline, @push, @state, @check_run_id, @result, @owner, @repo, @sha, @ref,
-         @created_at, @started_at, @completed_at, @attempt, @node_id, @pid, @cancel_requested, @progress, @version, @synced_version)`,
+         @created_at, @started_at, @completed_at, @attempt, @node_id, @pid, @cancel_requested, @progress, @create_requested_at, @version, @synced_version)`,
     );
     const deliveryIds = new Set(runs.map((run) => run.deliveryId));
     return this.#db.transaction(() => {
@@ -240,6 +242,7 @@ function toRow(run: RunRecord) {
     pid: run.pid,
     cancel_requested: run.cancelRequested,
     progress: JSON.stringify(run.progress),
+    create_requested_at: run.createRequestedAt,
     version: run.version,
     synced_version: run.syncedVersion,
   };
@@ -262,6 +265,7 @@ function fromRow(row: RunRow): RunRecord {
     pid: row.pid,
     cancelRequested: row.cancel_requested,
     progress: JSON.parse(row.progress),
+    createRequestedAt: row.create_requested_at,
     version: row.version,
     syncedVersion: row.synced_version,
   };

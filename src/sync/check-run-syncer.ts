@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { RequestError } from "@octokit/request-error";
 import type { Logger } from "probot";
 import { readLogTail } from "../execution/read-log-tail.js";
-import type { GitHubApp } from "../github/github-app.js";
+import type { GitHubApp, InstallationOctokit } from "../github/github-app.js";
 import { WorkLoop } from "../loop/work-loop.js";
 import { checkRunState } from "../reporting/check-run-body.js";
+import { findCheckRun } from "../reporting/find-check-run.js";
 import { syncCheckRun } from "../reporting/sync-check-run.js";
 import { TEXT_LIMIT } from "../reporting/to-check-run-output.js";
 import type { RunRecord } from "../storage/run-types.js";
@@ -45,10 +46,12 @@ export function createCheckRunSyncer(deps: SyncerDeps): WorkLoop<RunRecord> {
   });
 }
 
-async function sync(deps: SyncerDeps, failures: Map<string, number>, run: RunRecord): Promise<void> {
+async function sync(deps: SyncerDeps, failures: Map<string, number>, claimed: RunRecord): Promise<void> {
+  let run = claimed;
   try {
     const logTail = run.state === "completed" ? await logTailOf(run, deps.dataDir) : "";
     const octokit = await deps.github.octokit(run.push.installationId);
+    run = await guardCreate(deps.store, octokit, run);
     const checkRunId = await syncCheckRun(octokit, run, checkRunState(run, { logTail }), {
       detailsUrl: deps.publicUrl ? `${deps.publicUrl}/runs/${run.id}` : null,
     });
@@ -70,6 +73,20 @@ async function sync(deps: SyncerDeps, failures: Map<string, number>, run: RunRec
     deps.log.warn({ run: run.id, attempt: count + 1, status: (error as RequestError).status }, `check run not updated, retrying in ${delay / 1000}s`);
     await deps.store.syncFailed(run.id, Date.now() + delay);
   }
+}
+
+/**
+ * A create may have reached GitHub just before a crash: before creating again, look for it. The first create
+ * of a run is marked in the store before it is sent, so the look-up costs nothing in the common case.
+ */
+async function guardCreate(store: Store, octokit: InstallationOctokit, run: RunRecord): Promise<RunRecord> {
+  if (run.checkRunId !== null) return run;
+  if (run.createRequestedAt === null) {
+    await store.updateRun(run.id, [], { createRequestedAt: Date.now() }, { report: false });
+    return run;
+  }
+  const existing = await findCheckRun(octokit, run);
+  return existing === null ? run : { ...run, checkRunId: existing };
 }
 
 /** The tail the worker kept with the result (its log file may be on another host); runs that never ran have none. */

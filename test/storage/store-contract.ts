@@ -44,6 +44,7 @@ export function run(id: string, deliveryId: string, name: string, overrides: Par
     pid: null,
     cancelRequested: null,
     progress: [],
+    createRequestedAt: null,
     version: 1,
     syncedVersion: 0,
     ...overrides,

@@ -17,6 +17,7 @@ export const RUN_FIELDS = [
   "pid",
   "cancelRequested",
   "progress",
+  "createRequestedAt",
   "version",
   "syncedVersion",
 ] as const satisfies ReadonlyArray<keyof RunRecord>;
