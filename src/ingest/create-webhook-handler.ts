@@ -72,13 +72,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): Handler {
       body = await readBody(request, MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        // discard (never buffer) what the client still sends for a moment, so it can read the 413
-        // before the connection closes; closing on unread data would reset it instead
-        response.setHeader("connection", "close");
-        response.once("finish", () => {
-          request.resume();
-          setTimeout(() => request.destroy(), 2_000).unref();
-        });
+        // discard (never buffer) what the client still sends, up to another cap and for a while, so it can
+        // read the 413: closing a connection with unread data resets it, and a reset can swallow the answer
+        response.once("finish", () => drainThenClose(request));
         return reject(413, `Payload too large: GitHub sends at most ${MAX_BODY_BYTES} bytes`);
       }
       throw error;
@@ -112,6 +108,17 @@ export function createWebhookHandler(options: WebhookHandlerOptions): Handler {
     answer(response, recorded ? 202 : 200, recorded ? { ok: true, delivery: id } : { ok: true, duplicate: true });
     return true;
   };
+}
+
+function drainThenClose(request: IncomingMessage): void {
+  let discarded = 0;
+  const timer = setTimeout(() => request.destroy(), 10_000).unref();
+  request.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_BODY_BYTES) request.destroy();
+  });
+  request.once("close", () => clearTimeout(timer));
+  request.resume();
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -134,8 +134,11 @@ describe("the webhook ack path", () => {
       const chunk = Buffer.alloc(1024 * 1024, 0x20);
       let sent = 0;
       const pump = () => {
-        while (sent < 30 && req.write(chunk)) sent++;
-        if (sent < 30) req.once("drain", () => { sent++; pump(); });
+        while (sent < 30) {
+          sent++;
+          if (!req.write(chunk)) return void req.once("drain", pump);
+        }
+        req.end();
       };
       pump();
       setTimeout(() => reject(new Error("no answer")), 20_000);
