@@ -5,7 +5,7 @@ import { signAppJwt } from "../test/fake-github/app-key.js";
 import { installationToken, repoWithPushes, startFake, type App } from "./fake.js";
 import { startGantry } from "./gantry.js";
 import { deliver, pushEvent } from "./payloads.js";
-import { baseEnv, runTracked, sleep, stopTracked } from "./processes.js";
+import { baseEnv, memoryOf, runTracked, sleep, stopTracked } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
 
 export interface FirstStepOptions {
@@ -24,8 +24,11 @@ export interface FirstStepSample {
   shellDoneMs: number;
   /** Where gantry's time went (ms after the delivery was sent): answered, dispatched (runs queued), pipeline taken by the worker. */
   answeredMs: number;
+  /** The fake GitHub answered the config read, and the checkout token (ms after the delivery was sent). */
+  configReadMs: number;
   dispatchedMs: number;
   takenMs: number;
+  tokenMs: number;
 }
 
 export interface FirstStepResult {
@@ -39,13 +42,17 @@ export interface FirstStepResult {
   gantryCompleted: Summary;
   shellDone: Summary;
   answered: Summary;
+  configRead: Summary;
   dispatched: Summary;
   taken: Summary;
+  token: Summary;
   /**
    * The two GitHub calls on gantry's path that the shell does not make (the config from the contents API; a
    * checkout token), timed against the same fake GitHub from the bench: part of the overhead is theirs.
    */
   githubCalls: Summary;
+  /** gantry's peak RSS (VmHWM) after the runs, which print a line each: to compare with the 1 GiB log's. */
+  hwmBytes: number;
 }
 
 /** What the shell baseline does: exactly gantry's checkout (same git commands, same server, same auth), then the step. */
@@ -91,6 +98,7 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
   const samples: FirstStepSample[] = [];
   const githubCalls: number[] = [];
   let warmUpMs = 0;
+  let hwmBytes = Number.NaN;
   try {
     for (let i = 0; i < total; i++) {
       const gantryPush = pushes[2 * i]!;
@@ -135,6 +143,10 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
       const sample = {
         iteration: i,
         answeredMs: performance.timeOrigin + answer.answeredAt - sentAt,
+        configReadMs: (fake.requests.find((r) => r.method === "GET" && r.path.includes("/contents/") && r.query["ref"] === gantryPush.after)?.at ?? Number.NaN) - sentAt,
+        tokenMs:
+          (fake.requests.find((r) => r.method === "POST" && r.path.endsWith("/access_tokens") && r.at >= sentAt && r.at <= gantryStep && (r.body as { repositories?: string[] } | null)?.repositories !== undefined)?.at ??
+            Number.NaN) - sentAt,
         dispatchedMs: logTime(output, (e) => e["delivery"] === answer.deliveryId && String(e["msg"]).startsWith("dispatched")) - sentAt,
         takenMs: logTime(output, (e) => e["run"] === checkRun.external_id && String(e["msg"]).startsWith("pipeline started")) - sentAt,
         gantryFirstStepMs: gantryStep - sentAt,
@@ -144,20 +156,22 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
       };
       log(
         `  first-step ${i === 0 ? "warm-up" : `#${i}`}: gantry ${sample.gantryFirstStepMs.toFixed(1)} ms to first step, ` +
-          `${sample.gantryCompletedMs.toFixed(0)} ms to completed (answered ${sample.answeredMs.toFixed(1)}, dispatched ${sample.dispatchedMs.toFixed(0)}, ` +
-          `taken ${sample.takenMs.toFixed(0)}); shell ${sample.shellFirstStepMs.toFixed(1)} ms to step, ${sample.shellDoneMs.toFixed(1)} ms done`,
+          `${sample.gantryCompletedMs.toFixed(0)} ms to completed (answered ${sample.answeredMs.toFixed(1)}, config read ${sample.configReadMs.toFixed(0)}, ` +
+          `dispatched ${sample.dispatchedMs.toFixed(0)}, taken ${sample.takenMs.toFixed(0)}, token ${sample.tokenMs.toFixed(0)}); shell ${sample.shellFirstStepMs.toFixed(1)} ms to step, ${sample.shellDoneMs.toFixed(1)} ms done`,
       );
       if (i > 0) samples.push(sample);
       githubCalls.push(await timeGitHubCalls(fake.apiUrl, app, repo.owner, repo.name, repo.installationId, gantryPush.after, token));
       // let the write throttle (one write a second per installation) clear, so iterations do not queue behind each other
       await sleep(1_100);
     }
+    hwmBytes = memoryOf(server.proc.pid)?.hwm ?? Number.NaN;
   } finally {
     await stopTracked(server.proc, "SIGTERM");
     await fake.close();
   }
   return {
     samples,
+    hwmBytes,
     warmUpMs,
     githubCalls: summarize(githubCalls),
     gantryFirstStep: summarize(samples.map((s) => s.gantryFirstStepMs)),
@@ -166,6 +180,8 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
     gantryCompleted: summarize(samples.map((s) => s.gantryCompletedMs)),
     shellDone: summarize(samples.map((s) => s.shellDoneMs)),
     answered: summarize(samples.map((s) => s.answeredMs)),
+    configRead: summarize(samples.map((s) => s.configReadMs)),
+    token: summarize(samples.map((s) => s.tokenMs)),
     dispatched: summarize(samples.map((s) => s.dispatchedMs)),
     taken: summarize(samples.map((s) => s.takenMs)),
   };

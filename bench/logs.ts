@@ -39,6 +39,9 @@ export interface LogsResult {
   maxRss: Summary;
   hwm: Summary;
   allTextsEndWithLastLine: boolean;
+  /** gantry's VmRSS and VmHWM once started, before the first run: what the process costs anyway. */
+  idleRssBytes: number;
+  idleHwmBytes: number;
 }
 
 // 127 characters and a newline: 1 GiB is a whole number of lines, and `yes` writes them in large blocks
@@ -56,16 +59,21 @@ export async function benchLogs(options: LogsOptions, log: (line: string) => voi
   const dataDir = join(options.scratch, "logs-data");
   const server = await startGantry({ name: "logs", app, dataDir, scratch: options.scratch, env: { GANTRY_CONCURRENCY: "1" } });
   const samples: LogsSample[] = [];
+  await sleep(500);
+  const idle = memoryOf(server.proc.pid) ?? { rss: Number.NaN, hwm: Number.NaN };
+  log(`  logs: gantry idle RSS ${(idle.rss / 1e6).toFixed(0)} MB, peak so far ${(idle.hwm / 1e6).toFixed(0)} MB`);
   const shellRun = async (sha: string): Promise<number> => {
     const out = join(options.scratch, "logs-shell.out");
     const started = performance.now();
-    const code = await runTracked("logs-shell", "sh", ["-c", `${command} > ${out}`], {
+    const code = await runTracked("logs-shell", "sh", ["-c", `{ ${command}; } > ${out}`], {
       cwd: options.scratch,
       logPath: join(options.scratch, "logs-shell.log"),
       env: { ...baseEnv(), GANTRY_SHA: sha },
     });
     const elapsed = performance.now() - started;
     if (code !== 0) throw new Error(`the shell baseline exited with ${code}`);
+    // the same bytes as gantry's log, less its step headers
+    if (statSync(out).size < options.bytes) throw new Error(`the shell baseline wrote only ${statSync(out).size} bytes`);
     rmSync(out, { force: true });
     return elapsed;
   };
@@ -108,7 +116,7 @@ export async function benchLogs(options: LogsOptions, log: (line: string) => voi
       samples.push(sample);
       log(
         `  logs #${i + 1}: shell ${shellMs.toFixed(0)} ms, gantry ${sample.gantryMs} ms (check run ${sample.gantryCheckRunMs} ms), ` +
-          `RSS max ${(maxRss / 2 ** 20).toFixed(0)} MiB, peak ${(hwm / 2 ** 20).toFixed(0)} MiB, log ${(logBytes / 2 ** 30).toFixed(2)} GiB, text ends with last line: ${sample.textEndsWithLastLine}`,
+          `RSS max ${(maxRss / 1e6).toFixed(0)} MB, peak ${(hwm / 1e6).toFixed(0)} MB, log ${(logBytes / 2 ** 30).toFixed(2)} GiB, text ends with last line: ${sample.textEndsWithLastLine}`,
       );
       await sleep(1_100);
     }
@@ -125,6 +133,8 @@ export async function benchLogs(options: LogsOptions, log: (line: string) => voi
     maxRss: summarize(samples.map((s) => s.maxRssBytes)),
     hwm: summarize(samples.map((s) => s.hwmBytes)),
     allTextsEndWithLastLine: samples.every((s) => s.textEndsWithLastLine),
+    idleRssBytes: idle.rss,
+    idleHwmBytes: idle.hwm,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./open-database.js";
 import type { RunPatch, RunRecord, RunState } from "./run-types.js";
 import type { Delivery, RunFilter, Store } from "./store.js";
@@ -38,35 +39,75 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
 };
 const JSON_FIELDS = new Set<keyof RunPatch>(["result", "progress"]);
 
+interface PendingDelivery {
+  delivery: Omit<Delivery, "attempts">;
+  resolve: (recorded: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 /** The embedded store: better-sqlite3 is synchronous, so each method is one short transaction. */
 export class SqliteStore implements Store {
   #db: Db;
+  #pending: PendingDelivery[] = [];
+  #statements = new Map<string, Statement>();
 
   constructor(db: Db) {
     this.#db = db;
   }
 
-  async recordDelivery(delivery: Omit<Delivery, "attempts">): Promise<boolean> {
-    const info = this.#db
-      .prepare("INSERT OR IGNORE INTO deliveries (id, event, payload, received_at) VALUES (?, ?, ?, ?)")
-      .run(delivery.id, delivery.event, delivery.payload, delivery.receivedAt);
-    return info.changes === 1;
+  /** Statements are compiled once per store, not once per call. */
+  #prepare(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * Deliveries arriving together are committed together: one fully synced transaction a tick, so a burst of
+   * webhooks pays for one fsync, not one each, and none is acknowledged before it is on disk.
+   */
+  recordDelivery(delivery: Omit<Delivery, "attempts">): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.push({ delivery, resolve, reject }) === 1) setImmediate(() => this.#flushDeliveries());
+    });
+  }
+
+  #flushDeliveries(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    try {
+      const insert = this.#prepare("INSERT OR IGNORE INTO deliveries (id, event, payload, received_at) VALUES (?, ?, ?, ?)");
+      this.#db.pragma("synchronous = FULL");
+      try {
+        const recorded = this.#db.transaction(() =>
+          batch.map(({ delivery: d }) => insert.run(d.id, d.event, d.payload, d.receivedAt).changes === 1),
+        )();
+        batch.forEach((pending, i) => pending.resolve(recorded[i]!));
+      } finally {
+        this.#db.pragma("synchronous = NORMAL");
+      }
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
   }
 
   async hasDelivery(id: string): Promise<boolean> {
-    return this.#db.prepare("SELECT 1 FROM deliveries WHERE id = ?").get(id) !== undefined;
+    return this.#prepare("SELECT 1 FROM deliveries WHERE id = ?").get(id) !== undefined;
   }
 
   async claimDeliveries(owner: string, now: number, limit: number, leaseMs: number): Promise<Delivery[]> {
     return this.#db.transaction(() => {
-      const rows = this.#db
-        .prepare(
+      const rows = this
+        .#prepare(
           `SELECT id, event, payload, received_at AS receivedAt, attempts FROM deliveries
            WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
            ORDER BY received_at, rowid LIMIT ?`,
         )
         .all(now, now, limit) as Delivery[];
-      const lease = this.#db.prepare("UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?");
+      const lease = this.#prepare("UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?");
       for (const row of rows) lease.run(owner, now + leaseMs, row.id);
       return rows;
     }).immediate();
@@ -74,40 +115,40 @@ export class SqliteStore implements Store {
 
   async finishDelivery(id: string, outcome: { error?: string }): Promise<void> {
     // the payload is dropped once dispatched: the runs carry what they need
-    this.#db
-      .prepare("UPDATE deliveries SET state = ?, error = ?, payload = '', lease_owner = NULL, lease_until = 0 WHERE id = ?")
+    this
+      .#prepare("UPDATE deliveries SET state = ?, error = ?, payload = '', lease_owner = NULL, lease_until = 0 WHERE id = ?")
       .run(outcome.error === undefined ? "done" : "failed", outcome.error ?? null, id);
   }
 
   async retryDeliveryLater(id: string, at: number, error: string): Promise<void> {
-    this.#db
-      .prepare(
+    this
+      .#prepare(
         "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?, lease_owner = NULL, lease_until = 0 WHERE id = ?",
       )
       .run(at, error, id);
   }
 
   async countPendingDeliveries(): Promise<number> {
-    const row = this.#db.prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'pending'").get() as { n: number };
+    const row = this.#prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'pending'").get() as { n: number };
     return row.n;
   }
 
   async claimPush(key: string, deliveryId: string, now: number, windowMs: number): Promise<boolean> {
     return this.#db.transaction(() => {
-      const row = this.#db.prepare("SELECT delivery_id, claimed_at FROM pushes WHERE key = ?").get(key) as
+      const row = this.#prepare("SELECT delivery_id, claimed_at FROM pushes WHERE key = ?").get(key) as
         | { delivery_id: string; claimed_at: number }
         | undefined;
       // the same delivery may be dispatched again after a crash: its own claim still holds
       if (row && (row.delivery_id === deliveryId || now - row.claimed_at < windowMs)) {
         return row.delivery_id === deliveryId;
       }
-      this.#db.prepare("INSERT OR REPLACE INTO pushes (key, delivery_id, claimed_at) VALUES (?, ?, ?)").run(key, deliveryId, now);
+      this.#prepare("INSERT OR REPLACE INTO pushes (key, delivery_id, claimed_at) VALUES (?, ?, ?)").run(key, deliveryId, now);
       return true;
     }).immediate();
   }
 
   async addRuns(runs: RunRecord[]): Promise<RunRecord[]> {
-    const insert = this.#db.prepare(
+    const insert = this.#prepare(
       `INSERT OR IGNORE INTO runs (id, delivery_id, pipeline_name, pipeline, push, state, check_run_id, result, owner, repo, sha, ref,
          created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, create_requested_at, version, synced_version)
        VALUES (@id, @delivery_id, @pipeline_name, @pipeline, @push, @state, @check_run_id, @result, @owner, @repo, @sha, @ref,
@@ -154,7 +195,7 @@ export class SqliteStore implements Store {
     if (sets.length === 0) return this.getRun(id);
     const guard = from.length > 0 ? ` AND state IN (${from.map(() => "?").join(", ")})` : "";
     return this.#db.transaction(() => {
-      const info = this.#db.prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?${guard}`).run(...values, id, ...from);
+      const info = this.#prepare(`UPDATE runs SET ${sets.join(", ")} WHERE id = ?${guard}`).run(...values, id, ...from);
       return info.changes === 1 ? (this.#select("WHERE id = ?", id)[0] ?? null) : null;
     })();
   }
@@ -168,15 +209,15 @@ export class SqliteStore implements Store {
         now,
         limit,
       );
-      const lease = this.#db.prepare("UPDATE runs SET sync_lease_owner = ?, sync_lease_until = ? WHERE id = ?");
+      const lease = this.#prepare("UPDATE runs SET sync_lease_owner = ?, sync_lease_until = ? WHERE id = ?");
       for (const run of runs) lease.run(owner, now + leaseMs, run.id);
       return runs;
     }).immediate();
   }
 
   async markSynced(id: string, version: number, options: { checkRunId?: number; notBefore: number }): Promise<void> {
-    this.#db
-      .prepare(
+    this
+      .#prepare(
         `UPDATE runs SET synced_version = max(synced_version, ?), check_run_id = coalesce(?, check_run_id),
            sync_not_before = ?, sync_lease_owner = NULL, sync_lease_until = 0 WHERE id = ?`,
       )
@@ -184,31 +225,31 @@ export class SqliteStore implements Store {
   }
 
   async syncFailed(id: string, retryAt: number): Promise<void> {
-    this.#db
-      .prepare("UPDATE runs SET sync_not_before = ?, sync_lease_owner = NULL, sync_lease_until = ? WHERE id = ?")
+    this
+      .#prepare("UPDATE runs SET sync_not_before = ?, sync_lease_owner = NULL, sync_lease_until = ? WHERE id = ?")
       .run(retryAt, retryAt, id);
   }
 
   async acquireLock(name: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
     return this.#db.transaction(() => {
-      const row = this.#db.prepare("SELECT owner, until FROM locks WHERE name = ?").get(name) as { owner: string; until: number } | undefined;
+      const row = this.#prepare("SELECT owner, until FROM locks WHERE name = ?").get(name) as { owner: string; until: number } | undefined;
       if (row && row.owner !== owner && row.until > now) return false;
-      this.#db.prepare("INSERT OR REPLACE INTO locks (name, owner, until) VALUES (?, ?, ?)").run(name, owner, now + leaseMs);
+      this.#prepare("INSERT OR REPLACE INTO locks (name, owner, until) VALUES (?, ?, ?)").run(name, owner, now + leaseMs);
       return true;
     }).immediate();
   }
 
   async releaseLock(name: string, owner: string): Promise<void> {
-    this.#db.prepare("DELETE FROM locks WHERE name = ? AND owner = ?").run(name, owner);
+    this.#prepare("DELETE FROM locks WHERE name = ? AND owner = ?").run(name, owner);
   }
 
   async getMeta(key: string): Promise<string | null> {
-    const row = this.#db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
+    const row = this.#prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    this.#db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
+    this.#prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
   }
 
   async close(): Promise<void> {
@@ -216,7 +257,7 @@ export class SqliteStore implements Store {
   }
 
   #select(clause: string, ...values: unknown[]): RunRecord[] {
-    return (this.#db.prepare(`SELECT * FROM runs ${clause}`).all(...values) as RunRow[]).map(fromRow);
+    return (this.#prepare(`SELECT * FROM runs ${clause}`).all(...values) as RunRow[]).map(fromRow);
   }
 }
 
