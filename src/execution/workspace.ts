@@ -9,8 +9,8 @@ export interface CheckoutOptions {
   /** e.g. https://github.com/octo/app.git */
   cloneUrl: string;
   sha: string;
-  /** Installation token for `cloneUrl`; absent for a local path. */
-  token?: string;
+  /** Installation token for `cloneUrl` (it may still be on its way: `git init` does not need it); absent for a local path. */
+  token?: string | Promise<string>;
   logFd: number;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -35,14 +35,7 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
     HOME: process.env["HOME"] ?? dir,
     GIT_TERMINAL_PROMPT: "0",
   };
-  if (options.token !== undefined) {
-    const basic = Buffer.from(`x-access-token:${options.token}`).toString("base64");
-    Object.assign(env, {
-      GIT_CONFIG_COUNT: "1",
-      GIT_CONFIG_KEY_0: "http.extraHeader",
-      GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
-    });
-  }
+
   const git = (args: string[]) =>
     runProcess({
       file: "git",
@@ -59,12 +52,37 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
     ["fetch", "--quiet", "--no-tags", "--depth=1", options.cloneUrl, options.sha],
     ["checkout", "--quiet", "--detach", "FETCH_HEAD"],
   ];
+  let outcome: StepOutcome;
+  try {
+    outcome = await runGit(commands, git, env, options.token);
+  } catch (error) {
+    await removeWorkspace(dir);
+    throw error;
+  }
+  return { dir, outcome };
+}
+
+/** The commands in order, stopping at the first failure; the token joins the environment for `fetch`. */
+async function runGit(
+  commands: string[][],
+  git: (args: string[]) => Promise<StepOutcome>,
+  env: Record<string, string>,
+  token: string | Promise<string> | undefined,
+): Promise<StepOutcome> {
   let outcome: StepOutcome | null = null;
   for (const args of commands) {
+    if (args[0] === "fetch" && token !== undefined) {
+      const basic = Buffer.from(`x-access-token:${await token}`).toString("base64");
+      Object.assign(env, {
+        GIT_CONFIG_COUNT: "1",
+        GIT_CONFIG_KEY_0: "http.extraHeader",
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+      });
+    }
     outcome = await git(args);
     if (outcome.exitCode !== 0) break;
   }
-  return { dir, outcome: outcome! };
+  return outcome!;
 }
 
 export async function removeWorkspace(dir: string): Promise<void> {

@@ -111,7 +111,9 @@ async function execute(
 ): Promise<PipelineOutcome> {
   const deadline = Date.now() + run.pipeline.timeoutMs;
   const onSpawn = (pid: number) => void deps.store.updateRun(run.id, ["running"], { pid }, { report: false });
-  const token = await deps.github.checkoutToken(run.push.installationId, run.push.repo);
+  // asked for now, awaited only by `git fetch`: the workspace is prepared meanwhile
+  const token = deps.github.checkoutToken(run.push.installationId, run.push.repo);
+  token.catch(() => {}); // a failure surfaces where it is awaited
   logFile.write(`==> Checkout ${run.push.owner}/${run.push.repo}@${run.push.sha}\n`);
   const { dir, outcome } = await checkout({
     root: join(deps.dataDir, "workspaces"),
