@@ -14,7 +14,6 @@ export interface CheckoutOptions {
   logFd: number;
   timeoutMs: number;
   signal?: AbortSignal;
-  onSpawn?: (pid: number) => void;
 }
 
 export interface Checkout {
@@ -45,7 +44,6 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
       logFd: options.logFd,
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
     });
   const commands = [
     ["init", "--quiet"],

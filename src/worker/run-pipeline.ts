@@ -110,6 +110,7 @@ async function execute(
   onWorkspace: (dir: string) => void,
 ): Promise<PipelineOutcome> {
   const deadline = Date.now() + run.pipeline.timeoutMs;
+  // only steps' pids: they carry GANTRY_RUN_ID, which is what a successor checks before killing a leftover
   const onSpawn = (pid: number) => void deps.store.updateRun(run.id, ["running"], { pid }, { report: false });
   // asked for now, awaited only by `git fetch`: the workspace is prepared meanwhile
   const token = deps.github.checkoutToken(run.push.installationId, run.push.repo);
@@ -124,7 +125,6 @@ async function execute(
     logFd: logFile.fd,
     timeoutMs: run.pipeline.timeoutMs,
     signal,
-    onSpawn,
   });
   onWorkspace(dir);
   if (outcome.exitCode !== 0) {

@@ -205,6 +205,14 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     this.failures.length = 0;
   }
 
+  resetRecords(): void {
+    this.hookDeliveries = [];
+    this.redeliveries.length = 0;
+    this.requests.length = 0;
+    this.clearFailures();
+    this.redeliveryOutcome = PENDING_OUTCOME;
+  }
+
   addHookDelivery(init: HookDeliveryInit): HookDelivery {
     const delivery = buildHookDelivery(this.nextDeliveryId(), init);
     this.hookDeliveries.push(delivery);

@@ -22,10 +22,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  fake.hookDeliveries = [];
-  fake.redeliveries.length = 0;
-  fake.requests.length = 0;
-  fake.redeliveryOutcome = { statusCode: 0, status: "pending" };
+  fake.resetRecords();
 });
 
 function appOctokit(): InstanceType<typeof ProbotOctokit> {

@@ -149,6 +149,8 @@ export interface FakeGitHub {
   failNext(method: string, pathPattern: RegExp, status: number, times?: number): void;
   /** Forgets every failure still to be injected. */
   clearFailures(): void;
+  /** Forgets recorded requests, hook deliveries and redeliveries, and failures still to inject. */
+  resetRecords(): void;
   createRepo(owner: string, name: string, options?: CreateRepoOptions): Promise<HostedRepo>;
   repos: Map<string, HostedRepo>;
   /** Served by `GET /app/hook/deliveries` (newest first, whatever the order here); replace or push freely. */

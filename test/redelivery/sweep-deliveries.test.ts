@@ -27,11 +27,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  fake.hookDeliveries = [];
-  fake.redeliveries.length = 0;
-  fake.requests.length = 0;
-  fake.clearFailures();
-  fake.redeliveryOutcome = { statusCode: 0, status: "pending" };
+  fake.resetRecords();
 });
 
 /** In-memory stand-ins for the store, recording what the sweep asked. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PlannedPipeline } from "../../src/planning/plan-types.js";
-import type { RunRecord } from "../../src/storage/run-types.js";
+import { newRun } from "../../src/runs/new-run.js";
+import type { PushContext, RunRecord } from "../../src/storage/run-types.js";
 import type { Store } from "../../src/storage/store.js";
 
 const pipeline = (name: string): PlannedPipeline => ({
@@ -16,39 +17,20 @@ const pipeline = (name: string): PlannedPipeline => ({
 });
 
 export function run(id: string, deliveryId: string, name: string, overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id,
-    deliveryId,
-    pipeline: pipeline(name),
-    push: {
-      installationId: 1,
-      owner: "octo",
-      repo: "app",
-      ref: "refs/heads/main",
-      before: "0".repeat(40),
-      sha: "a".repeat(40),
-      pusher: "mona",
-      headCommit: { id: "a".repeat(40), author: "Mona", message: "hi 😀" },
-      commits: [],
-      totalCommits: 0,
-      changedFiles: ["src/a.ts"],
-    },
-    state: "queued",
-    checkRunId: null,
-    result: null,
-    createdAt: 1,
-    startedAt: null,
-    completedAt: null,
-    attempt: 0,
-    nodeId: null,
-    pid: null,
-    cancelRequested: null,
-    progress: [],
-    createRequestedAt: null,
-    version: 1,
-    syncedVersion: 0,
-    ...overrides,
+  const push: PushContext = {
+    installationId: 1,
+    owner: "octo",
+    repo: "app",
+    ref: "refs/heads/main",
+    before: "0".repeat(40),
+    sha: "a".repeat(40),
+    pusher: "mona",
+    headCommit: { id: "a".repeat(40), author: "Mona", message: "hi 😀" },
+    commits: [],
+    totalCommits: 0,
+    changedFiles: ["src/a.ts"],
   };
+  return { ...newRun(deliveryId, push, pipeline(name), 1), id, ...overrides };
 }
 
 const ids = (runs: RunRecord[]) => runs.map((r) => r.id);
