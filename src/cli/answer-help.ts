@@ -35,7 +35,7 @@ export function answerHelp(argv: readonly string[]): Answer | null {
   try {
     parseArgs({ args: [...rest], options, strict: true, allowPositionals: command !== "worker" });
   } catch (error) {
-    return { code: 2, stderr: `gantry ${command}: ${(error as Error).message.split("\n")[0]}\n${usageOf(command)}` };
+    return { code: 2, stderr: `gantry ${command}: ${(error as Error).message}\n${usageOf(command)}` };
   }
   return null;
 }

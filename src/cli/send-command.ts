@@ -32,6 +32,7 @@ export async function sendCommand(values: SendValues, file: string | undefined, 
   const payload = file
     ? await readFile(file, "utf8")
     : JSON.stringify(await buildPushPayload(values.dir, installationId === undefined ? {} : { installationId }));
+  if (payload === "") throw new UsageError(`${file} is empty: a delivery needs a JSON payload`);
   const result = await sendWithRetries({
     url: values.url,
     secret: values.secret,
