@@ -132,7 +132,8 @@ async function runOne(
     const { dir: ws, outcome } = await checkout({ root: join(scratch, "workspaces"), runId, cloneUrl: dir, sha: push.sha, logFd: log.fd, timeoutMs: pipeline.timeoutMs, signal });
     workspace = ws;
     if (outcome.exitCode !== 0) {
-      return { conclusion: "failure", steps: [], failedStep: null, reason: "checkout of HEAD failed", durationMs: outcome.durationMs };
+      const conclusion = outcome.isCanceled ? "cancelled" : "failure";
+      return { conclusion, steps: [], failedStep: null, reason: outcome.isCanceled ? "cancelled during the checkout" : "checkout of HEAD failed", durationMs: outcome.durationMs };
     }
     const env = buildStepEnv({
       serverEnv: options.env,
