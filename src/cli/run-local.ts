@@ -9,6 +9,8 @@ import { checkout, removeWorkspace } from "../execution/workspace.js";
 import { planPush } from "../planning/plan-push.js";
 import type { PlannedPipeline } from "../planning/plan-types.js";
 import type { PushContext } from "../storage/run-types.js";
+import { catchInterrupts, INTERRUPT_EXIT_CODES } from "./catch-interrupts.js";
+import { describeUncommitted } from "./describe-uncommitted.js";
 import { followFile } from "./follow-file.js";
 import { git } from "./git.js";
 import { formatDuration } from "../reporting/format-duration.js";
@@ -69,12 +71,17 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
     return 0;
   }
 
+  const uncommitted = await describeUncommitted(dir, CONFIG_PATH, push.sha);
+  if (uncommitted !== null) say(uncommitted);
+
   // 3. Run each pipeline once its needs are done, in a fresh checkout, streaming its log.
+  const interrupts = catchInterrupts();
   const scratch = await mkdtemp(join(tmpdir(), "gantry-run-"));
   const rows: Row[] = [];
   const outcomes = new Map<string, PipelineOutcome | "skipped">();
   try {
     for (const pipeline of pipelines) {
+      if (interrupts.signal.aborted) break;
       const unmet = pipeline.needs.find((need) => {
         const outcome = outcomes.get(need);
         return outcome === undefined || outcome === "skipped" || outcome.conclusion !== "success";
@@ -85,23 +92,36 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
         rows.push({ pipeline: pipeline.name, step: "", result: "skipped", exitCode: null, durationMs: null });
         continue;
       }
-      const outcome = await runOne(pipeline, push, dir, scratch, options);
+      const outcome = await runOne(pipeline, push, dir, scratch, options, interrupts.signal);
       outcomes.set(pipeline.name, outcome);
       for (const step of outcome.steps) rows.push({ pipeline: pipeline.name, step: step.name, result: step.conclusion, exitCode: step.exitCode, durationMs: step.durationMs });
       if (outcome.reason) say(`✖ ${pipeline.name}: ${outcome.reason}`);
     }
   } finally {
     await rm(scratch, { recursive: true, force: true });
+    interrupts.release();
   }
 
   // 4. The result table; any pipeline that did not succeed fails the command.
   say("");
   printTable(rows, say);
+  const interrupt = interrupts.received();
+  if (interrupt !== null) {
+    say(`gantry: interrupted by ${interrupt}: stopped the steps and removed the workspace`);
+    return INTERRUPT_EXIT_CODES[interrupt];
+  }
   const failed = [...outcomes.values()].some((o) => o !== "skipped" && o.conclusion !== "success");
   return failed ? 1 : 0;
 }
 
-async function runOne(pipeline: PlannedPipeline, push: PushContext, dir: string, scratch: string, options: RunLocalOptions): Promise<PipelineOutcome> {
+async function runOne(
+  pipeline: PlannedPipeline,
+  push: PushContext,
+  dir: string,
+  scratch: string,
+  options: RunLocalOptions,
+  signal: AbortSignal,
+): Promise<PipelineOutcome> {
   const runId = `local-${pipeline.name}`;
   const log = new LogFile(join(scratch, "logs"), runId);
   const live = followFile(log.path, (chunk) => options.out.write(chunk));
@@ -109,10 +129,11 @@ async function runOne(pipeline: PlannedPipeline, push: PushContext, dir: string,
   let workspace: string | null = null;
   try {
     const deadline = Date.now() + pipeline.timeoutMs;
-    const { dir: ws, outcome } = await checkout({ root: join(scratch, "workspaces"), runId, cloneUrl: dir, sha: push.sha, logFd: log.fd, timeoutMs: pipeline.timeoutMs });
+    const { dir: ws, outcome } = await checkout({ root: join(scratch, "workspaces"), runId, cloneUrl: dir, sha: push.sha, logFd: log.fd, timeoutMs: pipeline.timeoutMs, signal });
     workspace = ws;
     if (outcome.exitCode !== 0) {
-      return { conclusion: "failure", steps: [], failedStep: null, reason: "checkout of HEAD failed", durationMs: outcome.durationMs };
+      const conclusion = outcome.isCanceled ? "cancelled" : "failure";
+      return { conclusion, steps: [], failedStep: null, reason: outcome.isCanceled ? "cancelled during the checkout" : "checkout of HEAD failed", durationMs: outcome.durationMs };
     }
     const env = buildStepEnv({
       serverEnv: options.env,
@@ -128,6 +149,7 @@ async function runOne(pipeline: PlannedPipeline, push: PushContext, dir: string,
       env,
       log,
       deadline,
+      signal,
       // written into the log the terminal follows, so it lands after the step's own output
       onStepEnd: (steps) => {
         const step = steps.at(-1)!;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { sign } from "@octokit/webhooks-methods";
+import { deliveryHeaders } from "./delivery-headers.js";
+import { postDelivery } from "./post-delivery.js";
 
 export interface SendOptions {
   url: string;
@@ -16,19 +17,11 @@ export interface SendResult {
   deliveryId: string;
 }
 
-/** Signs a delivery the way GitHub does (`X-Hub-Signature-256`) and posts it. */
+/** Signs a delivery the way GitHub does (`X-Hub-Signature-256`) and posts it once; throws when no answer comes. */
 export async function sendDelivery(options: SendOptions): Promise<SendResult> {
   const deliveryId = options.deliveryId ?? randomUUID();
-  const response = await fetch(options.url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "user-agent": "GitHub-Hookshot/gantry-send",
-      "x-github-event": options.event,
-      "x-github-delivery": deliveryId,
-      "x-hub-signature-256": await sign(options.secret, options.payload),
-    },
-    body: options.payload,
-  });
-  return { status: response.status, body: await response.text(), deliveryId };
+  const headers = await deliveryHeaders(options.secret, options.event, options.payload, deliveryId);
+  const attempt = await postDelivery(options.url, headers, options.payload);
+  if (attempt.kind === "error") throw new Error(`POST ${options.url} failed: ${attempt.reason}`);
+  return { status: attempt.status, body: attempt.body, deliveryId };
 }

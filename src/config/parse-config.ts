@@ -5,6 +5,7 @@ import type { ConfigProblem } from "./config-problem.js";
 import type { ConfigError, ParseConfigResult } from "./config-types.js";
 import { describeIssue } from "./describe-issue.js";
 import { explainIssues } from "./explain-issues.js";
+import { explainYamlErrors } from "./explain-yaml-errors.js";
 import { findBrokenAliases } from "./find-broken-aliases.js";
 import { findKeyProblems } from "./find-key-problems.js";
 import { formatPath } from "./format-path.js";
@@ -44,7 +45,7 @@ export function parseConfig(text: string, file: string = DEFAULT_CONFIG_FILE): P
     // Repeated keys are found by findKeyProblems, which also catches `1:` next to `"1":`.
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
     if (doc.errors.length > 0) {
-      return fail(doc.errors.map((error) => ({ file, ...at(error.pos[0]), path: "", message: error.message })));
+      return fail(explainYamlErrors(doc, text, doc.errors).map(({ offset, message }) => ({ file, ...at(offset), path: "", message })));
     }
     const broken = findBrokenAliases(doc);
     if (broken.length > 0) return fail(broken.map(({ offset, message }) => ({ file, ...at(offset), path: "", message })));

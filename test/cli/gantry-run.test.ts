@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,5 +88,41 @@ describe("gantry run", () => {
     const { code, out } = await gantry(["run", repo.workDir]);
     expect(code).toBe(2);
     expect(out).toMatch(/\.github\/gantry\.yml:3:5: .*stepz/);
+  });
+});
+
+describe("gantry run with uncommitted changes", () => {
+  let own: Repo;
+  beforeAll(async () => {
+    own = await initRepo({ bareDir: join(root, "uncommitted.git") });
+  });
+  afterAll(() => own?.cleanup());
+
+  it("says in one line before running that tracked files' changes are not tested", async () => {
+    const yml = "pipelines:\n  show:\n    steps:\n      - run: cat app.txt\n";
+    const sha = await own.commit({ ".github/gantry.yml": yml, "app.txt": "committed\n", "lib.txt": "1\n" }, "Add app");
+    const clean = await gantry(["run", own.workDir]);
+    expect(clean.code).toBe(0);
+    expect(clean.out).not.toContain("uncommitted");
+
+    await writeFile(join(own.workDir, "app.txt"), "edited\n");
+    await writeFile(join(own.workDir, "lib.txt"), "2\n");
+    await writeFile(join(own.workDir, "untracked.txt"), "new\n");
+    const dirty = await gantry(["run", own.workDir]);
+    expect(dirty.code).toBe(0);
+    const line = `gantry: uncommitted changes to 2 tracked files (app.txt, lib.txt) are not tested: the steps run on HEAD (${sha.slice(0, 7)})\n`;
+    expect(dirty.out).toContain(line);
+    expect(dirty.out.indexOf(line)).toBeLessThan(dirty.out.indexOf("▶ show"));
+    expect(dirty.out).toContain("\ncommitted\n");
+
+    await writeFile(join(own.workDir, ".github/gantry.yml"), yml.replace("cat app.txt", "echo from the working tree"));
+    const config = await gantry(["run", own.workDir]);
+    expect(config.out).toContain(`are not tested: the steps run on HEAD (${sha.slice(0, 7)}); the uncommitted .github/gantry.yml is used\n`);
+    expect(config.out).toContain("\nfrom the working tree\n");
+
+    await writeFile(join(own.workDir, "app.txt"), "committed\n");
+    await writeFile(join(own.workDir, "lib.txt"), "1\n");
+    const onlyConfig = await gantry(["run", own.workDir]);
+    expect(onlyConfig.out).toContain(`gantry: the uncommitted .github/gantry.yml is used; the steps run on HEAD (${sha.slice(0, 7)})\n`);
   });
 });

@@ -12,7 +12,7 @@ describe("parseConfig: YAML syntax", () => {
   });
 
   it("reports a tab used for indentation", () => {
-    expect(errorsOf("pipelines:\n\ta:\n")).toEqual([`${F}:2:1: Tabs are not allowed as indentation`]);
+    expect(errorsOf("pipelines:\n\ta:\n")).toEqual([`${F}:2:1: Tabs are not allowed as indentation; indent with spaces`]);
   });
 
   it("reports a bad indentation", () => {
@@ -21,11 +21,9 @@ describe("parseConfig: YAML syntax", () => {
     ]);
   });
 
-  it("reports an unterminated quoted string", () => {
+  it("reports an unterminated quoted string at its opening quote, without the brackets it swallowed", () => {
     expect(errorsOf(yaml("pipelines:", "  a:", '    steps: [{ run: "x }]'))).toEqual([
-      `${F}:4:1: Missing closing "quote`,
-      `${F}:4:1: Flow map in block collection must be sufficiently indented and end with a }`,
-      `${F}:4:1: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      `${F}:3:20: Missing closing "quote: the string that starts here is never closed`,
     ]);
   });
 
@@ -70,6 +68,55 @@ describe("parseConfig: YAML syntax", () => {
     const result = parseConfig(yaml("pipelines:", "  a:", "    on: { branches: [yes, no, on, off] }", "    env: { A: yes }", "    steps: [{ run: x }]"));
     expect(result.ok && result.config.pipelines[0]!.on.branches).toEqual(["yes", "no", "on", "off"]);
     expect(result.ok && result.config.pipelines[0]!.env).toEqual({ A: "yes" });
+  });
+});
+
+describe("parseConfig: YAML mistakes reported where a person fixes them", () => {
+  it("points at an over-indented key, not at the end of the line before", () => {
+    const text = yaml(
+      "pipelines:",
+      "  build:",
+      "    on:",
+      "      branches: [main]",
+      "    steps:",
+      "      - name: Install",
+      "         run: npm ci",
+      "      - name: Test",
+      "        run: npm test",
+    );
+    expect(errorsOf(text)).toEqual([
+      `${F}:7:10: this line is indented more than the keys above it, so YAML reads it as part of the line before; line it up with them`,
+    ]);
+  });
+
+  it("points at the opening of an unclosed quote, not past the end of the file", () => {
+    const text = yaml(
+      "pipelines:",
+      "  build:",
+      "    steps:",
+      "      - name: Install",
+      "        run: npm ci",
+      "      - name: Test",
+      '        run: "npm test',
+      "  lint:",
+      "    steps:",
+      "      - run: npm run lint",
+    );
+    expect(errorsOf(text)).toEqual([`${F}:7:14: Missing closing "quote: the string that starts here is never closed`]);
+  });
+
+  it("reports a tab in the indentation first and alone, with a hint", () => {
+    const text = yaml("pipelines:", "  build:", "    on:", "      branches: [main]", "    steps:", "\t- name: Install", "\t  run: npm ci");
+    expect(errorsOf(text)).toEqual([
+      `${F}:6:1: Tabs are not allowed as indentation; indent with spaces`,
+      `${F}:7:1: Tabs are not allowed as indentation; indent with spaces`,
+    ]);
+  });
+
+  it("keeps yaml's position for a key missing its colon", () => {
+    expect(errorsOf(yaml("pipelines:", "  build", "    steps:", "      - run: x"))).toEqual([
+      `${F}:2:3: Implicit keys need to be on a single line`,
+    ]);
   });
 });
 
