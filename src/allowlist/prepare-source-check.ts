@@ -9,7 +9,10 @@ export async function prepareSourceCheck(
   settings: Pick<Settings, "ipAllowlist" | "trustedProxies" | "apiBaseUrl" | "dataDir">,
   log: Logger,
 ): Promise<{ check: SourceCheck; stop(): Promise<void> } | null> {
-  if (settings.ipAllowlist === null) return null;
+  if (settings.ipAllowlist === null) {
+    if (settings.trustedProxies.length > 0) log.warn("GANTRY_TRUSTED_PROXIES is set but GANTRY_IP_ALLOWLIST is not: no source is checked");
+    return null;
+  }
   const trustedProxies = prepareAddressList(settings.trustedProxies);
   if (settings.ipAllowlist !== "github") {
     const allowed = prepareAddressList(settings.ipAllowlist);

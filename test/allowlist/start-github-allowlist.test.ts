@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import { SettingsError } from "../../src/settings/read-settings.js";
 import { createAppKey } from "../fake-github/app-key.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/fake-github.js";
 import { eventually } from "../helpers/eventually.js";
+import { freePort } from "../helpers/free-port.js";
 import { memoryLog } from "../helpers/memory-log.js";
 
 let fake: FakeGitHub;
@@ -34,11 +34,7 @@ afterEach(async () => {
 
 /** An API base on loopback where nothing listens: GitHub unreachable, at once. */
 async function unreachableApi(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}/api/v3`;
+  return `http://127.0.0.1:${await freePort()}/api/v3`;
 }
 
 const has = (list: GitHubAllowlist, address: string) => list.current().has(parseAddress(address)!);

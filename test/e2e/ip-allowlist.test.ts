@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
 import { GITHUB_HOOKS_FILE } from "../../src/allowlist/start-github-allowlist.js";
 import type { HostedRepo } from "../fake-github/fake-github.js";
+import { freePort } from "../helpers/free-port.js";
 import { pushPayload } from "../helpers/push-payload.js";
 import { logLines, startApp, type RunningApp } from "../helpers/start-app.js";
 import { createAppKey } from "../fake-github/app-key.js";
@@ -44,15 +44,6 @@ async function pushed(repo: HostedRepo, message: string): Promise<{ sha: string;
   const { before } = await repo.push("refs/heads/main", sha);
   const payload = JSON.stringify(pushPayload({ owner: repo.owner, repo: repo.name, repoId: repo.id, installationId: repo.installationId, ref: "refs/heads/main", before, after: sha, commits: [{ id: sha, message }] }));
   return { sha, payload };
-}
-
-/** A loopback host:port where nothing listens: GitHub unreachable. */
-async function unreachableHost(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return `127.0.0.1:${port}`;
 }
 
 function refusals(app: RunningApp) {
@@ -99,7 +90,7 @@ describe("GANTRY_IP_ALLOWLIST=github through the real server and the fake GitHub
   it("does not start when GitHub is unreachable and no list was saved, saying why", async () => {
     const dir = await mkdtemp(join(tmpdir(), "gantry-ip-nosave-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const host = await unreachableHost();
+    const host = `127.0.0.1:${await freePort()}`;
     const start = startApp(
       { APP_ID: String(APP_ID), PRIVATE_KEY: createAppKey().privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: host, GHE_PROTOCOL: "http", GANTRY_IP_ALLOWLIST: "github" },
       { dataDir: join(dir, "data") },
