@@ -34,12 +34,8 @@ export async function startHttpServer(options: {
     }
   };
   const tls = options.tls;
-  const server: WebServer = tls ? createHttpsServer({ cert: tls.pair.cert, key: tls.pair.key }, listener) : createServer(listener);
-  if (tls) {
-    const https = server as HttpsServer;
-    const stop = watchTlsFiles({ files: tls.files, log: options.log, onRenewed: ({ cert, key }) => https.setSecureContext({ cert, key }) });
-    server.once("close", stop);
-  }
+  const https = tls ? createHttpsServer({ cert: tls.pair.cert, key: tls.pair.key }, listener) : null;
+  const server: WebServer = https ?? createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
@@ -47,6 +43,10 @@ export async function startHttpServer(options: {
       resolve();
     });
   });
+  if (tls && https) {
+    const unwatch = watchTlsFiles({ files: tls.files, log: options.log, onRenewed: ({ cert, key }) => https.setSecureContext({ cert, key }) });
+    server.once("close", unwatch);
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return { server, url: `${tls ? "https" : "http"}://${host}:${address.port}` };
