@@ -13,7 +13,7 @@ export async function fetchGitHubHooks(apiBaseUrl: string): Promise<string[]> {
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { accept: "application/vnd.github+json", "user-agent": "gantry", "x-github-api-version": "2022-11-28" },
+      headers: { accept: "application/vnd.github+json", "user-agent": "gantry" },
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
