@@ -134,8 +134,10 @@ describe("HTTPS with TLS_CERT and TLS_KEY", () => {
 
   it("does not start with a certificate it cannot read, naming the setting and the file", async () => {
     const missing = join(dir, "missing.pem");
-    const error = (await startApp({ APP_ID: "1", PRIVATE_KEY: stack.privateKey, WEBHOOK_SECRET: SECRET, TLS_CERT: missing, TLS_KEY: served.keyPath }).catch((e: unknown) => e)) as Error;
-    expect(error.message).toContain("app exited with 1 before listening");
-    expect(error.message).toContain(`gantry: TLS_CERT: cannot read "${missing}" (ENOENT)`);
+    const start = startApp({ APP_ID: "1", PRIVATE_KEY: stack.privateKey, WEBHOOK_SECRET: SECRET, TLS_CERT: missing, TLS_KEY: served.keyPath });
+    // an app that did start (the defect this test is for) is stopped, not left running
+    const error = (await start.then(async (app) => void (await app.stop("SIGKILL")), (e: unknown) => e)) as Error | undefined;
+    expect(error?.message).toContain("app exited with 1 before listening");
+    expect(error?.message).toContain(`gantry: TLS_CERT: cannot read "${missing}" (ENOENT)`);
   });
 });
