@@ -64,16 +64,20 @@ function send(agent: Agent, path: string, options: { method?: string; headers?: 
   });
 }
 
-async function deliverPush(agent: Agent, repo: HostedRepo, message: string): Promise<{ sha: string; answer: Answer }> {
+/** A commit pushed to the fake GitHub, and the push event GitHub would send for it. */
+async function pushed(repo: HostedRepo, message: string): Promise<{ sha: string; payload: string }> {
   const sha = await repo.commit({ "file.txt": message }, message);
   const { before } = await repo.push("refs/heads/main", sha);
-  const payload = JSON.stringify(pushPayload({ owner: repo.owner, repo: repo.name, repoId: repo.id, installationId: repo.installationId, ref: "refs/heads/main", before, after: sha, commits: [{ id: sha, message }] }));
-  const answer = await send(agent, "/api/github/webhooks", {
+  return { sha, payload: JSON.stringify(pushPayload({ owner: repo.owner, repo: repo.name, repoId: repo.id, installationId: repo.installationId, ref: "refs/heads/main", before, after: sha, commits: [{ id: sha, message }] })) };
+}
+
+/** The push event, signed as GitHub signs it, over `agent`. */
+async function deliver(agent: Agent, payload: string): Promise<Answer> {
+  return send(agent, "/api/github/webhooks", {
     method: "POST",
     headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": await sign(SECRET, payload) },
     body: payload,
   });
-  return { sha, answer };
 }
 
 describe("HTTPS with TLS_CERT and TLS_KEY", () => {
@@ -85,14 +89,17 @@ describe("HTTPS with TLS_CERT and TLS_KEY", () => {
     await expect(fetch(stack.app.url.replace("https:", "http:") + "/ping")).rejects.toThrow();
 
     const keptAlive = new Agent({ keepAlive: true, maxSockets: 1, ca: [first.cert, renewed.cert] });
-    const repo = await stack.repo("tls", { ".github/gantry.yml": "pipelines:\n  hello:\n    steps:\n      - run: echo over tls\n" });
-    const before = await deliverPush(keptAlive, repo, "before renewal");
-    expect(before.answer.status).toBe(202);
-    const connection = before.answer.socket as TLSSocket;
+    // three pushes to one branch in a few seconds: none may cancel another
+    const repo = await stack.repo("tls", { ".github/gantry.yml": "pipelines:\n  hello:\n    cancel_superseded: false\n    steps:\n      - run: echo over tls\n" });
+    const before = await pushed(repo, "before renewal");
+    const first202 = await deliver(keptAlive, before.payload);
+    expect(first202.status).toBe(202);
+    const connection = first202.socket as TLSSocket;
     expect(connection.getPeerCertificate().fingerprint256).toBe(first.fingerprint);
 
     // the connection is in use throughout (idle keep-alive connections are closed after 5 s, as node does)
     const pings: Answer[] = [];
+    let during: { sha: string; payload: string } | undefined;
     let pinging = true;
     const pinger = (async () => {
       while (pinging) {
@@ -110,6 +117,7 @@ describe("HTTPS with TLS_CERT and TLS_KEY", () => {
       await copyFile(renewed.certPath, served.certPath);
       await waitForLog(stack.app, /TLS certificate reloaded \(serial 1002, /, 30_000);
       await eventually("the renewed certificate on a new connection", async () => (await presentedFingerprint()) === renewed.fingerprint, 30_000);
+      during = await pushed(repo, "on the old connection");
     } finally {
       pinging = false;
       await pinger;
@@ -119,17 +127,17 @@ describe("HTTPS with TLS_CERT and TLS_KEY", () => {
     expect(pings.every((ping) => ping.socket === connection)).toBe(true);
 
     // the open connection still carries deliveries (with the certificate it began with), and a new one too
-    const during = await deliverPush(keptAlive, repo, "on the old connection");
-    expect(during.answer.status).toBe(202);
-    expect(during.answer.socket).toBe(connection);
+    const onOldConnection = await deliver(keptAlive, during!.payload);
+    expect(onOldConnection.status).toBe(202);
+    expect(onOldConnection.socket).toBe(connection);
     expect(connection.getPeerCertificate().fingerprint256).toBe(first.fingerprint);
-    const fresh = new Agent({ keepAlive: false, ca: renewed.cert });
-    const after = await deliverPush(fresh, repo, "on a new connection");
-    expect(after.answer.status).toBe(202);
-    expect((after.answer.socket as TLSSocket).getPeerCertificate().fingerprint256).toBe(renewed.fingerprint);
     keptAlive.destroy();
+    const after = await pushed(repo, "on a new connection");
+    const onNewConnection = await deliver(new Agent({ keepAlive: false, ca: renewed.cert }), after.payload);
+    expect(onNewConnection.status).toBe(202);
+    expect((onNewConnection.socket as TLSSocket).getPeerCertificate().fingerprint256).toBe(renewed.fingerprint);
 
-    for (const { sha } of [before, during, after]) expect((await stack.completed(repo, sha, "hello")).conclusion).toBe("success");
+    for (const { sha } of [before, during!, after]) expect((await stack.completed(repo, sha, "hello")).conclusion).toBe("success");
   });
 
   it("does not start with a certificate it cannot read, naming the setting and the file", async () => {
