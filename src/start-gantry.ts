@@ -1,5 +1,4 @@
 import { hostname } from "node:os";
-import type { Server } from "node:http";
 import type { Logger } from "probot";
 import type { Backend } from "./backend/backend.js";
 import { createDeliveryPump } from "./dispatch/delivery-pump.js";
@@ -7,7 +6,9 @@ import type { GitHubApp } from "./github/github-app.js";
 import { createWebhookHandler, HANDLED_EVENTS } from "./ingest/create-webhook-handler.js";
 import { startSweeps } from "./redelivery/start-sweeps.js";
 import { createRunPageHandler } from "./server/create-run-page-handler.js";
-import { pingHandler, startHttpServer } from "./server/start-http-server.js";
+import { prepareSourceCheck } from "./allowlist/prepare-source-check.js";
+import { loadTlsPair } from "./server/load-tls-pair.js";
+import { pingHandler, startHttpServer, type WebServer } from "./server/start-http-server.js";
 import type { Settings } from "./settings/read-settings.js";
 import { createCheckRunSyncer } from "./sync/check-run-syncer.js";
 import { Worker } from "./worker/worker.js";
@@ -34,6 +35,9 @@ export interface StartOptions {
 export async function startGantry(options: StartOptions): Promise<Gantry> {
   const { settings, backend, github, log } = options;
   const { store, queue } = backend;
+  // before any work starts: a bad certificate or an allowlist that cannot be had stops the start-up here
+  const tls = options.role === "server" && settings.tls ? { files: settings.tls, pair: await loadTlsPair(settings.tls) } : null;
+  const sourceCheck = options.role === "server" ? await prepareSourceCheck(settings, log) : null;
   const syncer = createCheckRunSyncer({ store, github, log, dataDir: settings.dataDir, publicUrl: settings.publicUrl });
   const deps: WorkerDeps = {
     store,
@@ -56,21 +60,22 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   pump.start();
   worker.start(settings.concurrency);
 
-  let server: Server | null = null;
+  let server: WebServer | null = null;
   let url: string | null = null;
   let sweeps: { stop(): Promise<void> } | null = null;
   if (options.role === "server") {
     if (settings.redeliveryIntervalMs > 0) {
       sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, events: new Set(Object.keys(HANDLED_EVENTS)) });
     }
-    const webhooks = createWebhookHandler({ path: settings.webhookPath, secret: settings.webhookSecret, store, log, onRecorded: () => pump.wake() });
+    const webhooks = createWebhookHandler({ path: settings.webhookPath, secret: settings.webhookSecret, store, log, onRecorded: () => pump.wake(), sourceCheck: sourceCheck?.check ?? null });
     ({ server, url } = await startHttpServer({
       port: settings.port,
       host: settings.host,
       handlers: [webhooks, pingHandler, createRunPageHandler({ store, dataDir: settings.dataDir })],
       log,
+      tls,
     }));
-    log.info(`gantry listening on ${url}${settings.webhookPath}`);
+    log.info(`gantry listening on ${url}${settings.webhookPath}${tls ? ` (TLS certificate ${tls.pair.description})` : ""}`);
   } else {
     log.info(`gantry worker running ${settings.concurrency} pipeline(s) at a time`);
   }
@@ -79,6 +84,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     url,
     async stop() {
       if (server) await closeServer(server);
+      await sourceCheck?.stop();
       await sweeps?.stop();
       await pump.stop();
       await worker.stop(settings.shutdownGraceMs);
@@ -90,7 +96,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   };
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: WebServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();

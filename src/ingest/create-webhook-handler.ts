@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "probot";
+import type { SourceCheck } from "../allowlist/create-source-check.js";
 import type { Store } from "../storage/store.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
@@ -34,6 +35,8 @@ export interface WebhookHandlerOptions {
   log: Logger;
   /** Told after a delivery is recorded, so it is dispatched without waiting for a poll. */
   onRecorded: () => void;
+  /** GANTRY_IP_ALLOWLIST: null = any source may deliver. */
+  sourceCheck?: SourceCheck | null;
 }
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
@@ -49,6 +52,14 @@ export function createWebhookHandler(options: WebhookHandlerOptions): Handler {
     const pathname = (request.url ?? "/").split("?")[0]!.replace(/\/+$/, "") || "/";
     if (pathname !== path) return false;
     const id = header(request, "x-github-delivery");
+    const refused = options.sourceCheck?.(request) ?? null;
+    if (refused !== null) {
+      // decided on the address alone: the body is never read, only discarded (bounded) so the 403 arrives
+      response.once("finish", () => drainThenClose(request));
+      log.warn({ address: refused, delivery: id?.slice(0, 100) ?? null }, "webhook refused: source address not allowed");
+      answer(response, 403, { error: "Forbidden: source address not allowed" });
+      return true;
+    }
     const event = header(request, "x-github-event");
     const reject = (status: number, error: string, size?: number) => {
       // one short line, never the body: a stream of large forgeries must not flood the logs

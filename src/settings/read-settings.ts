@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { parseCidr } from "../allowlist/parse-cidr.js";
 
 /** gantry's own settings, read once at start-up from the environment. */
 export interface Settings {
@@ -15,6 +16,12 @@ export interface Settings {
   webhookPath: string;
   port: number;
   host: string;
+  /** Webhook sources: null = any; "github" = GitHub's published hook ranges (GET /meta); else these ranges. */
+  ipAllowlist: "github" | string[] | null;
+  /** Reverse proxies (ranges) whose X-Forwarded-For names the client. */
+  trustedProxies: string[];
+  /** PEM files to serve HTTPS with; null = plain HTTP. */
+  tls: TlsFiles | null;
   /** `https://github.com` or `${GHE_PROTOCOL}://${GHE_HOST}`: where repositories are cloned from. */
   gitBaseUrl: string;
   /** REST API base, as Probot derives it. */
@@ -28,6 +35,11 @@ export interface Settings {
   redeliveryIntervalMs: number;
   /** Redis mode: a worker that has not renewed its hold on a job for this long is taken for dead. */
   workerLockMs: number;
+}
+
+export interface TlsFiles {
+  certPath: string;
+  keyPath: string;
 }
 
 export class SettingsError extends Error {
@@ -56,6 +68,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     webhookPath: env["WEBHOOK_PATH"] || "/api/github/webhooks",
     port: readCount(env, "PORT", 3000),
     host: env["HOST"] || "localhost",
+    ipAllowlist: readAllowlist(env),
+    trustedProxies: readRanges(env, "GANTRY_TRUSTED_PROXIES"),
+    tls: readTlsFiles(env),
     gitBaseUrl,
     apiBaseUrl: gheHost ? `${gitBaseUrl}/api/v3` : "https://api.github.com",
     production,
@@ -64,6 +79,35 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     redeliveryIntervalMs: readCount(env, "GANTRY_REDELIVERY_INTERVAL_SECONDS", 600) * 1000,
     workerLockMs: Math.max(1, readCount(env, "GANTRY_WORKER_LOCK_SECONDS", 30)) * 1000,
   };
+}
+
+function readAllowlist(env: NodeJS.ProcessEnv): Settings["ipAllowlist"] {
+  const raw = (env["GANTRY_IP_ALLOWLIST"] ?? "").trim();
+  if (raw === "") return null;
+  if (raw.toLowerCase() === "github") return "github";
+  return readRanges(env, "GANTRY_IP_ALLOWLIST");
+}
+
+function readRanges(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name] ?? "";
+  const entries = raw.split(/[\s,]+/).filter(Boolean);
+  const invalid = entries.find((entry) => parseCidr(entry) === null);
+  if (invalid !== undefined) {
+    const hint = invalid.toLowerCase() === "github" ? ' ("github" stands alone, without ranges)' : " (such as 192.30.252.0/22 or 2a0a:a440::/29)";
+    throw new SettingsError(`${name}: "${invalid}" is not an IP address or CIDR range${hint}, in "${raw}"`);
+  }
+  return entries;
+}
+
+function readTlsFiles(env: NodeJS.ProcessEnv): TlsFiles | null {
+  const cert = env["TLS_CERT"] ?? "";
+  const key = env["TLS_KEY"] ?? "";
+  if (cert === "" && key === "") return null;
+  if (cert === "" || key === "") {
+    const [set, unset] = cert === "" ? ["TLS_KEY", "TLS_CERT"] : ["TLS_CERT", "TLS_KEY"];
+    throw new SettingsError(`${set} is set but ${unset} is not: HTTPS needs both PEM files (the certificate and its private key), plain HTTP neither`);
+  }
+  return { certPath: resolve(cert), keyPath: resolve(key) };
 }
 
 function readCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -335,6 +335,22 @@ describe("fake GitHub", () => {
       expect((await api(fake, "GET", "/meta")).status).toBe(200);
     });
 
+    it("serves GET /meta without credentials, with the hooks a test sets, as the OpenAPI schema says", async () => {
+      const standard = await api(fake, "GET", "/meta");
+      expect(standard.status).toBe(200);
+      expect((standard.json as { hooks: string[] }).hooks).toContain("192.30.252.0/22");
+      expectMatchesResponseSchema("/meta", "get", 200, standard.json);
+      const saved = fake.hooks;
+      fake.hooks = ["10.0.0.0/8", "::1/128"];
+      try {
+        const changed = await api(fake, "GET", "/meta");
+        expect((changed.json as { hooks: string[] }).hooks).toEqual(["10.0.0.0/8", "::1/128"]);
+        expect(fake.requests.at(-1)).toMatchObject({ operationId: "meta/get", status: 200 });
+      } finally {
+        fake.hooks = saved;
+      }
+    });
+
     it("answers 400 to a body that is not JSON", async () => {
       const res = await fetch(`${fake.apiUrl}/repos/octo/app/check-runs`, {
         method: "POST",

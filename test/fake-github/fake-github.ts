@@ -33,6 +33,8 @@ const API_PREFIX = "/api/v3";
 const GIT_PATH = /^\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)\.git(\/.*)?$/;
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const DEFAULT_WAIT_MS = 10_000;
+/** What api.github.com/meta listed as `hooks` when this was written. */
+const GITHUB_HOOKS = ["192.30.252.0/22", "185.199.108.0/22", "140.82.112.0/20", "143.55.64.0/20", "2a0a:a440::/29", "2606:50c0::/32"];
 
 // Parsing the 850 kB spec and compiling schemas is done once per test file, not per server.
 let sharedOperations: OperationIndex | undefined;
@@ -97,6 +99,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
   hookDeliveries: HookDelivery[] = [];
   readonly redeliveries: number[] = [];
   redeliveryOutcome: HookOutcome = PENDING_OUTCOME;
+  hooks: string[] = [...GITHUB_HOOKS];
   readonly permissions = new Map<string, "admin" | "maintain" | "write" | "triage" | "read">();
   readonly gitEnv: NodeJS.ProcessEnv;
 

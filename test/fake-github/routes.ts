@@ -26,6 +26,8 @@ export interface FakeState {
   hookDeliveries: HookDelivery[];
   redeliveries: number[];
   redeliveryOutcome: HookOutcome;
+  /** `GET /meta`'s `hooks`: the ranges webhooks come from. */
+  hooks: string[];
   /** `owner/repo:login` (lower-cased) → repository permission; absent = not a collaborator (404). */
   permissions: Map<string, "admin" | "maintain" | "write" | "triage" | "read">;
   gitEnv: NodeJS.ProcessEnv;
@@ -82,7 +84,7 @@ export function createRoutes(state: FakeState): Map<string, Route> {
 
   route("GET /meta", "none", () => ({
     status: 200,
-    json: { verifiable_password_authentication: false, installed_version: "3.14.0", hooks: [], git: [], api: [] },
+    json: { verifiable_password_authentication: false, installed_version: "3.14.0", hooks: state.hooks, git: [], api: [] },
   }));
 
   route("GET /app", "jwt", () => ({ status: 200, json: app() }));

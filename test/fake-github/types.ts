@@ -164,6 +164,8 @@ export interface FakeGitHub {
    * delivered now). Default `{ statusCode: 0, status: "pending" }`: the fake sends no webhook itself.
    */
   redeliveryOutcome: HookOutcome;
+  /** Served as `hooks` by `GET /meta` (GitHub's webhook source ranges); default GitHub.com's. Replace freely. */
+  hooks: string[];
   /** Repository permissions by `owner/repo:login` (lower-cased); a login not listed is not a collaborator. */
   readonly permissions: Map<string, "admin" | "maintain" | "write" | "triage" | "read">;
   close(): Promise<void>;

@@ -46,7 +46,7 @@ export async function startApp(env: Record<string, string>, options: { dataDir?:
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start in time:\n${output}`)), 30_000);
     const check = () => {
-      const match = worker ? /gantry worker running/.exec(output) : /gantry listening on (http:\/\/[^\s"/]+)/.exec(output);
+      const match = worker ? /gantry worker running/.exec(output) : /gantry listening on (https?:\/\/[^\s"/]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1] ?? "");
