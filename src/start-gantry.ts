@@ -13,6 +13,12 @@ import { createCheckRunSyncer } from "./sync/check-run-syncer.js";
 import { Worker } from "./worker/worker.js";
 import type { WorkerDeps } from "./worker/worker-deps.js";
 
+/**
+ * On stop, how long the delivery pump, the sweeps and the syncer may finish what they hold: GitHub work
+ * stuck in retries (an outage) is left to its lease rather than holding the exit for minutes.
+ */
+const STOP_WAIT_MS = 2_000;
+
 export interface Gantry {
   /** The webhook server's base URL; null for a worker-only node. */
   url: string | null;
@@ -58,7 +64,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
 
   let server: Server | null = null;
   let url: string | null = null;
-  let sweeps: { stop(): Promise<void> } | null = null;
+  let sweeps: { stop(waitMs?: number): Promise<void> } | null = null;
   if (options.role === "server") {
     if (settings.redeliveryIntervalMs > 0) {
       sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, events: new Set(Object.keys(HANDLED_EVENTS)) });
@@ -79,12 +85,11 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     url,
     async stop() {
       if (server) await closeServer(server);
-      await sweeps?.stop();
-      await pump.stop();
+      await Promise.all([sweeps?.stop(STOP_WAIT_MS), pump.stop(STOP_WAIT_MS)]);
       await worker.stop(settings.shutdownGraceMs);
       // the last states (a run just completed, or queued again) reach GitHub before the process goes
       await syncer.drain(5_000);
-      await syncer.stop();
+      await syncer.stop(STOP_WAIT_MS);
       await backend.close();
     },
   };
