@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { config as loadDotenv } from "dotenv";
-import { run } from "probot";
+import { runSetup } from "./boot/run-setup.js";
 import { startNode } from "./boot/start-node.js";
 import { readAppCredentials } from "./settings/read-app-credentials.js";
 import { readSettings, SettingsError } from "./settings/read-settings.js";
@@ -11,8 +11,7 @@ async function main(): Promise<void> {
   const env = process.env;
   const settings = readSettings(env);
   if (readAppCredentials(env) === null && !settings.production) {
-    // Probot's own manifest flow registers the app from app.yml and writes APP_ID and the key to .env
-    await run(() => {});
+    await runSetup(settings, env, (line) => console.warn(`gantry: ${line}`));
     return;
   }
   await startNode(settings, env, "server");

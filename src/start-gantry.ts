@@ -8,6 +8,7 @@ import { createWebhookHandler, HANDLED_EVENTS } from "./ingest/create-webhook-ha
 import { startSweeps } from "./redelivery/start-sweeps.js";
 import { createRunPageHandler } from "./server/create-run-page-handler.js";
 import { pingHandler, startHttpServer } from "./server/start-http-server.js";
+import { startWebhookProxy } from "./server/start-webhook-proxy.js";
 import type { Settings } from "./settings/read-settings.js";
 import { createCheckRunSyncer } from "./sync/check-run-syncer.js";
 import { Worker } from "./worker/worker.js";
@@ -65,6 +66,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   let server: Server | null = null;
   let url: string | null = null;
   let sweeps: { stop(waitMs?: number): Promise<void> } | null = null;
+  let proxy: { close(): void } | null = null;
   if (options.role === "server") {
     if (settings.redeliveryIntervalMs > 0) {
       sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, events: new Set(Object.keys(HANDLED_EVENTS)) });
@@ -77,6 +79,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
       log,
     }));
     log.info(`gantry listening on ${url}${settings.webhookPath}`);
+    if (settings.webhookProxyUrl) proxy = await startWebhookProxy({ source: settings.webhookProxyUrl, target: `${url}${settings.webhookPath}`, log });
   } else {
     log.info(`gantry worker running ${settings.concurrency} pipeline(s) at a time`);
   }
@@ -84,6 +87,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   return {
     url,
     async stop() {
+      proxy?.close();
       if (server) await closeServer(server);
       await Promise.all([sweeps?.stop(STOP_WAIT_MS), pump.stop(STOP_WAIT_MS)]);
       await worker.stop(settings.shutdownGraceMs);
