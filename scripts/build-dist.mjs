@@ -62,6 +62,7 @@ function currentTarget() {
 
 function buildLocked() {
   const lock = `${build}.lock`;
+  let waiting = false;
   for (;;) {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
@@ -70,7 +71,11 @@ function buildLocked() {
       if (error.code !== "EEXIST") throw error;
     }
     if (isStale(lock)) fs.rmSync(lock, { force: true });
-    else sleep(POLL_MS);
+    else {
+      if (!waiting) console.error(`gantry: waiting for the build another start is making (${relative(ROOT, lock)})`);
+      waiting = true;
+      sleep(POLL_MS);
+    }
     if (fs.existsSync(build)) return; // built by the holder of the lock
   }
   try {
@@ -103,18 +108,19 @@ function compile() {
 
 function swapDist() {
   const replaced = currentTarget();
-  // touched, so that prune() by a concurrent build sees it as in use
+  // touched, so that prune() by a concurrent build keeps them: the new one, and the old one for a while yet
   fs.utimesSync(build, new Date(), new Date());
+  if (replaced && replaced !== build && fs.existsSync(replaced)) fs.utimesSync(replaced, new Date(), new Date());
   const link = `${DIST}.tmp-${process.pid}`;
   fs.rmSync(link, { force: true });
   fs.symlinkSync(relative(ROOT, build), link, "junction");
   const stat = lstatOrNull(DIST);
   if (stat?.isDirectory() && !stat.isSymbolicLink()) {
-    // dist/ of an older gantry, built in place: moved aside (a rename cannot replace a directory)
-    renameIfPresent(DIST, join(BUILDS, `legacy-${Date.now()}-${process.pid}`));
+    // dist/ of an older gantry, built in place: moved aside, once (a rename cannot replace a directory)
+    const aside = join(BUILDS, `legacy-${Date.now()}-${process.pid}`);
+    if (renameIfPresent(DIST, aside)) fs.utimesSync(aside, new Date(), new Date());
   }
   fs.renameSync(link, DIST);
-  if (replaced && replaced !== build && fs.existsSync(replaced)) fs.utimesSync(replaced, new Date(), new Date());
 }
 
 function prune() {
@@ -165,8 +171,10 @@ function lstatOrNull(path) {
 function renameIfPresent(from, to) {
   try {
     fs.renameSync(from, to);
+    return true;
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
+    return false;
   }
 }
 
