@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { config as loadDotenv } from "dotenv";
-import { run } from "probot";
+import { runSetup } from "./boot/run-setup.js";
 import { startNode } from "./boot/start-node.js";
+import { readAppCredentials } from "./settings/read-app-credentials.js";
 import { readSettings, SettingsError } from "./settings/read-settings.js";
 
 /** `npm start`: the webhook server with its workers, or Probot's setup page when the app is not registered yet. */
@@ -9,10 +10,8 @@ async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   const env = process.env;
   const settings = readSettings(env);
-  const hasCredentials = Boolean(env["APP_ID"]) && Boolean(env["PRIVATE_KEY"] || env["PRIVATE_KEY_PATH"]);
-  if (!hasCredentials && !settings.production) {
-    // Probot's own manifest flow registers the app from app.yml and writes APP_ID and the key to .env
-    await run(() => {});
+  if (readAppCredentials(env) === null && !settings.production) {
+    await runSetup(settings, env, (line) => console.warn(`gantry: ${line}`));
     return;
   }
   await startNode(settings, env, "server");

@@ -9,10 +9,17 @@ import { createRunPageHandler } from "./server/create-run-page-handler.js";
 import { prepareSourceCheck } from "./allowlist/prepare-source-check.js";
 import { loadTlsPair } from "./server/load-tls-pair.js";
 import { pingHandler, startHttpServer, type WebServer } from "./server/start-http-server.js";
+import { startWebhookProxy } from "./server/start-webhook-proxy.js";
 import type { Settings } from "./settings/read-settings.js";
 import { createCheckRunSyncer } from "./sync/check-run-syncer.js";
 import { Worker } from "./worker/worker.js";
 import type { WorkerDeps } from "./worker/worker-deps.js";
+
+/**
+ * On stop, how long the delivery pump and the sweeps may finish what they hold: GitHub work
+ * stuck in retries (an outage) is left to its lease rather than holding the exit for minutes.
+ */
+const STOP_WAIT_MS = 2_000;
 
 export interface Gantry {
   /** The webhook server's base URL; null for a worker-only node. */
@@ -62,7 +69,8 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
 
   let server: WebServer | null = null;
   let url: string | null = null;
-  let sweeps: { stop(): Promise<void> } | null = null;
+  let sweeps: { stop(waitMs?: number): Promise<void> } | null = null;
+  let proxy: { close(): void } | null = null;
   if (options.role === "server") {
     if (settings.redeliveryIntervalMs > 0) {
       sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, events: new Set(Object.keys(HANDLED_EVENTS)) });
@@ -76,6 +84,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
       tls,
     }));
     log.info(`gantry listening on ${url}${settings.webhookPath}${tls ? ` (TLS certificate ${tls.pair.description})` : ""}`);
+    if (settings.webhookProxyUrl) proxy = await startWebhookProxy({ source: settings.webhookProxyUrl, target: `${url}${settings.webhookPath}`, log });
   } else {
     log.info(`gantry worker running ${settings.concurrency} pipeline(s) at a time`);
   }
@@ -83,14 +92,14 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   return {
     url,
     async stop() {
+      proxy?.close();
       if (server) await closeServer(server);
-      await sourceCheck?.stop();
-      await sweeps?.stop();
-      await pump.stop();
+      await Promise.all([sourceCheck?.stop(), sweeps?.stop(STOP_WAIT_MS), pump.stop(STOP_WAIT_MS)]);
       await worker.stop(settings.shutdownGraceMs);
       // the last states (a run just completed, or queued again) reach GitHub before the process goes
       await syncer.drain(5_000);
-      await syncer.stop();
+      // what the drain could not finish in its time is stuck in GitHub's retries: not waited for again
+      await syncer.stop(0);
       await backend.close();
     },
   };

@@ -75,8 +75,8 @@ export async function startGitHubAllowlist(options: { apiBaseUrl: string; dataDi
   return {
     current: () => held.list,
     async stop() {
+      // a refresh under way is not awaited: its file is written by rename, so it lands whole or not at all
       clearInterval(timer);
-      await refreshing;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createProbot, ProbotOctokit, type Probot } from "probot";
+import { createGitHubFetch } from "../github/create-github-fetch.js";
 
 type ThrottleHandler = (retryAfter: number, options: { method: string; url: string }, octokit: unknown, retryCount: number) => boolean;
 
@@ -15,8 +16,10 @@ export function createProbotApp(env: NodeJS.ProcessEnv, redis?: { Bottleneck: un
       log?.warn(`${kind} hit by ${options.method} ${options.url}; retry ${retryCount + 1} in ${retryAfter}s`);
       return retryCount < 5;
     };
+  const fetch = createGitHubFetch(() => log);
   const Octokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
     ...options,
+    request: { ...(options["request"] as object | undefined), fetch },
     throttle: {
       ...(options["throttle"] as object | undefined),
       onSecondaryRateLimit: retry("secondary rate limit"),

@@ -4,7 +4,8 @@ import type { Backend } from "../backend/backend.js";
 import { openRedisBackend } from "../backend/open-redis-backend.js";
 import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
 import { githubAppFromProbot } from "../github/github-app.js";
-import type { Settings } from "../settings/read-settings.js";
+import { readAppCredentials } from "../settings/read-app-credentials.js";
+import { SettingsError, type Settings } from "../settings/read-settings.js";
 import { startGantry, type Gantry } from "../start-gantry.js";
 import { createProbotApp } from "./create-probot-app.js";
 
@@ -13,6 +14,10 @@ import { createProbotApp } from "./create-probot-app.js";
  * for, then the node itself; SIGTERM and SIGINT stop it gracefully.
  */
 export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role: "server" | "worker"): Promise<Gantry> {
+  // a bad or missing id or key is one line naming the setting, not Probot's stack trace
+  if (readAppCredentials(env) === null) {
+    throw new SettingsError("APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are not set: set them to your GitHub App's id and private key (without NODE_ENV=production, `npm start` without any of them opens Probot's setup page, which registers the app)");
+  }
   // with Redis, every node shares one write throttle per installation, as GitHub counts them
   const throttleRedis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : null;
   const probot = createProbotApp(

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { RequestError } from "@octokit/request-error";
+import { describeGitHubError } from "../github/describe-github-error.js";
 import { WorkLoop } from "../loop/work-loop.js";
 import type { Delivery } from "../storage/store.js";
 import { dispatchCheckEvent } from "./dispatch-check-event.js";
@@ -40,7 +41,7 @@ async function dispatch(deps: DispatchDeps, delivery: Delivery): Promise<void> {
     await deps.store.finishDelivery(delivery.id, {});
   } catch (error) {
     const delay = RETRY_DELAYS_MS[delivery.attempts];
-    const message = describe(error);
+    const message = describeGitHubError(error);
     if (delay === undefined || !isTransient(error)) {
       logger.error(`dispatch failed, giving up: ${message}`);
       await deps.store.finishDelivery(delivery.id, { error: message });
@@ -56,9 +57,4 @@ function isTransient(error: unknown): boolean {
   if (error instanceof SyntaxError) return false;
   if (error instanceof RequestError) return error.status >= 500 || error.status === 429 || error.status === 403;
   return true;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof RequestError) return `GitHub answered ${error.status} to ${error.request.method} ${new URL(error.request.url).pathname}`;
-  return error instanceof Error ? error.message : String(error);
 }

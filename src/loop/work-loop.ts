@@ -1,4 +1,5 @@
 import type { Logger } from "probot";
+import { settleWithin } from "./settle-within.js";
 
 export interface WorkLoopOptions<T> {
   /** For log lines. */
@@ -47,18 +48,21 @@ export class WorkLoop<T> {
     });
   }
 
-  /** Takes no more work and waits for the items in hand. */
-  async stop(): Promise<void> {
+  /**
+   * Takes no more work and waits for the items in hand, at most `waitMs`: items still in hand then are left
+   * to their leases (another node, or the next start, takes them again).
+   */
+  async stop(waitMs = Infinity): Promise<void> {
     this.#state.stopped = true;
     if (this.#state.timer) clearInterval(this.#state.timer);
-    await Promise.allSettled(this.#state.inFlight.values());
+    await settleWithin(this.#state.inFlight.values(), waitMs);
   }
 
   /** Handles what is due until nothing is left in hand, or `timeoutMs` passed. */
   async drain(timeoutMs: number): Promise<void> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      await Promise.allSettled(this.#state.inFlight.values());
+      if (!(await settleWithin(this.#state.inFlight.values(), end - Date.now()))) return;
       await this.#fill();
       if (this.#state.inFlight.size === 0) return;
     }

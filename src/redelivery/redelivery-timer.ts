@@ -1,4 +1,6 @@
 import type { Logger } from "probot";
+import { describeGitHubError } from "../github/describe-github-error.js";
+import { settleWithin } from "../loop/settle-within.js";
 import type { SweepReport } from "./sweep-deliveries.js";
 
 export interface RedeliveryTimerOptions {
@@ -8,8 +10,8 @@ export interface RedeliveryTimerOptions {
 }
 
 export interface RedeliveryTimer {
-  /** No sweep starts after this; resolves once a running sweep has finished. */
-  stop(): Promise<void>;
+  /** No sweep starts after this; resolves once a running sweep has finished, or after `waitMs`. */
+  stop(waitMs?: number): Promise<void>;
 }
 
 /**
@@ -27,7 +29,7 @@ export function startRedeliverySweeps(options: RedeliveryTimerOptions): Redelive
     running = new Promise<SweepReport>((resolve) => resolve(options.sweep()))
       .then(
         () => undefined,
-        (error: unknown) => options.log.error({ err: error }, "redelivery sweep failed"),
+        (error: unknown) => options.log.error({ err: error }, `redelivery sweep failed: ${describeGitHubError(error)}`),
       )
       .finally(() => {
         running = undefined;
@@ -40,10 +42,11 @@ export function startRedeliverySweeps(options: RedeliveryTimerOptions): Redelive
   run();
 
   return {
-    async stop() {
+    async stop(waitMs = Infinity) {
       stopped = true;
       clearTimeout(timer);
-      await running;
+      // a sweep left running holds its store lock until the lease ends; the next sweep asks again
+      if (running) await settleWithin([running], waitMs);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger, ProbotOctokit } from "probot";
+import { describeGitHubError } from "../github/describe-github-error.js";
 
 /** `accepted`: GitHub queued it; `refused`: a 4xx, GitHub's final word (e.g. 422, too old); `failed`: may work later. */
 export type RedeliveryOutcome = "accepted" | "refused" | "failed";
@@ -13,7 +14,7 @@ export async function requestRedelivery(octokit: ProbotOctokit, deliveryId: numb
   } catch (error) {
     const status = (error as { status?: unknown }).status;
     const refused = typeof status === "number" && status >= 400 && status < 500;
-    log.warn({ err: error, delivery: guid, deliveryId, status: status ?? null }, `redelivery of ${guid} ${refused ? "refused" : "failed"}`);
+    log.warn({ err: error, delivery: guid, deliveryId, status: status ?? null }, `redelivery of ${guid} ${refused ? "refused" : "failed"}: ${describeGitHubError(error)}`);
     return refused ? "refused" : "failed";
   }
 }

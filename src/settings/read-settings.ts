@@ -10,6 +10,8 @@ export interface Settings {
   concurrency: number;
   /** Base of each check run's `details_url` (no trailing slash); null = no link. */
   publicUrl: string | null;
+  /** A smee.io channel that deliveries are forwarded from, to a server GitHub cannot reach; null = none. */
+  webhookProxyUrl: string | null;
   /** Extra server variables that steps may see, besides the built-in allowlist. */
   passEnv: string[];
   webhookSecret: string;
@@ -63,6 +65,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir: resolve(env["GANTRY_DATA_DIR"] || ".gantry"),
     concurrency: readCount(env, "GANTRY_CONCURRENCY", availableParallelism()),
     publicUrl: env["GANTRY_PUBLIC_URL"] ? env["GANTRY_PUBLIC_URL"].replace(/\/+$/, "") : null,
+    webhookProxyUrl: readHttpUrl(env, "WEBHOOK_PROXY_URL"),
     passEnv: (env["GANTRY_PASS_ENV"] ?? "").split(/[\s,]+/).filter(Boolean),
     webhookSecret: secret || "development",
     webhookPath: env["WEBHOOK_PATH"] || "/api/github/webhooks",
@@ -118,4 +121,13 @@ function readCount(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
     throw new SettingsError(`${name}: "${raw}" is not a whole number of 0 or more`);
   }
   return value;
+}
+
+function readHttpUrl(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return null;
+  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
+    throw new SettingsError(`${name}: "${raw.slice(0, 200)}" is not an http(s) URL`);
+  }
+  return raw;
 }

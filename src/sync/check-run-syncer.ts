@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { RequestError } from "@octokit/request-error";
 import type { Logger } from "probot";
 import { readLogTail } from "../execution/read-log-tail.js";
+import { describeGitHubError } from "../github/describe-github-error.js";
 import type { GitHubApp, InstallationOctokit } from "../github/github-app.js";
 import { WorkLoop } from "../loop/work-loop.js";
 import { checkRunState } from "../reporting/check-run-body.js";
@@ -63,14 +64,14 @@ async function sync(deps: SyncerDeps, failures: Map<string, number>, claimed: Ru
     const count = failures.get(run.id) ?? 0;
     if (isPermanent(error)) {
       // GitHub will refuse this state however often it is sent: give it up rather than retry forever
-      deps.log.error({ err: error, run: run.id }, "GitHub refused the check run update; giving it up");
+      deps.log.error({ err: error, run: run.id }, `GitHub refused the check run update; giving it up: ${describeGitHubError(error)}`);
       failures.delete(run.id);
       await deps.store.markSynced(run.id, run.version, { notBefore: Date.now() });
       return;
     }
     failures.set(run.id, count + 1);
     const delay = RETRY_DELAYS_MS[Math.min(count, RETRY_DELAYS_MS.length - 1)]!;
-    deps.log.warn({ run: run.id, attempt: count + 1, status: (error as RequestError).status }, `check run not updated, retrying in ${delay / 1000}s`);
+    deps.log.warn({ run: run.id, attempt: count + 1, status: (error as RequestError).status }, `check run not updated, retrying in ${delay / 1000}s: ${describeGitHubError(error)}`);
     await deps.store.syncFailed(run.id, Date.now() + delay);
   }
 }

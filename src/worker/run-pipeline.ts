@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { executePipeline, type PipelineOutcome } from "../execution/execute-pipeline.js";
+import { describeGitHubError } from "../github/describe-github-error.js";
 import { LogFile } from "../execution/log-file.js";
 import { readLogTail } from "../execution/read-log-tail.js";
 import { TEXT_LIMIT } from "../reporting/to-check-run-output.js";
@@ -63,8 +64,9 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   try {
     outcome = await execute(deps, taken, logFile, watch.signal, (dir) => (workspace = dir));
   } catch (error) {
-    log.error({ err: error }, "pipeline could not run");
-    outcome = { conclusion: "failure", reason: `gantry could not run the pipeline: ${(error as Error).message}`, steps: [], failedStep: null, durationMs: 0 };
+    const cause = describeGitHubError(error);
+    log.error({ err: error }, `pipeline could not run: ${cause}`);
+    outcome = { conclusion: "failure", reason: `gantry could not run the pipeline: ${cause}`, steps: [], failedStep: null, durationMs: 0 };
   } finally {
     watch.stop();
     logFile.close();

@@ -95,7 +95,7 @@ describe("startRedeliverySweeps", () => {
     const { log, errors } = recordingLog();
     const timer = startRedeliverySweeps({ sweep, intervalMs: 1_000, log });
     await vi.advanceTimersByTimeAsync(0);
-    expect(errors).toEqual([[{ err: failure }, "redelivery sweep failed"]]);
+    expect(errors).toEqual([[{ err: failure }, "redelivery sweep failed: GitHub is down"]]);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(sweep).toHaveBeenCalledTimes(2);
     expect(errors).toHaveLength(1);
@@ -110,7 +110,7 @@ describe("startRedeliverySweeps", () => {
     const { log, errors } = recordingLog();
     const timer = startRedeliverySweeps({ sweep, intervalMs: 1_000, log });
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(errors).toEqual([[{ err: failure }, "redelivery sweep failed"]]);
+    expect(errors).toEqual([[{ err: failure }, "redelivery sweep failed: not async"]]);
     expect(sweep).toHaveBeenCalledTimes(2);
     await timer.stop();
   });

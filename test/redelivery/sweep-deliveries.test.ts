@@ -200,7 +200,7 @@ describe("sweepDeliveries", () => {
     ]);
     expect(state.setCalls).toEqual([t0]);
     const warnings = lines().map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l["level"] === 40);
-    expect(warnings.map((w) => [w["msg"], w["deliveryId"], w["status"]])).toEqual([["redelivery of p2 refused", p2.id, 422]]);
+    expect(warnings.map((w) => [w["msg"], w["deliveryId"], w["status"]])).toEqual([[`redelivery of p2 refused: GitHub answered 422 to POST /api/v3/app/hook/deliveries/${p2.id}/attempts`, p2.id, 422]]);
   });
 
   it("a 5xx for one redelivery request leaves lastSweepAt, so the next sweep asks again", async () => {
