@@ -1,0 +1,56 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { hostname, tmpdir } from "node:os";
+import { afterEach, expect, it } from "vitest";
+import { killLeftovers } from "../../src/worker/kill-leftovers.js";
+import { eventually } from "../helpers/eventually.js";
+import { isRunning } from "../helpers/is-running.js";
+import { run as runRecord } from "../storage/store-contract.js";
+
+const spawned: number[] = [];
+const pidFile = join(tmpdir(), `gantry-kill-leftovers-${process.pid}`);
+afterEach(async () => {
+  await rm(pidFile, { force: true });
+  for (const pid of spawned.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+});
+
+/** A step's process as a dead worker leaves it: its own group, GANTRY_RUN_ID in its environment. */
+function orphan(runId: string, script: string): number {
+  const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore", env: { PATH: process.env["PATH"], GANTRY_RUN_ID: runId } });
+  child.unref();
+  spawned.push(child.pid!);
+  return child.pid!;
+}
+
+it("kills a dead worker's steps on this host by their GANTRY_RUN_ID, with no recorded pid, even one that left its group", async () => {
+  const run = runRecord(randomUUID(), "d", "build", { state: "running", nodeId: `${hostname()}:1`, pid: null });
+  const other = randomUUID();
+  const inGroup = orphan(run.id, "sleep 60");
+  // a background child calls setsid, leaving the group for a session of its own; $! is its pid
+  const parent = orphan(run.id, `setsid sleep 60 & echo $! > ${pidFile}; wait`);
+  const escaped = Number(await eventually("the escaped pid", () => readFile(pidFile, "utf8").then((t) => t.trim())));
+  spawned.push(escaped);
+  const bystander = orphan(other, "sleep 60");
+  await eventually("the processes", async () => [inGroup, parent, escaped, bystander].every(isRunning));
+  const groupOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[2]);
+  await eventually("setsid to take effect", async () => groupOf(escaped) === escaped);
+
+  expect(await killLeftovers(run)).toBe(3);
+  await eventually("the run's processes gone", async () => !isRunning(inGroup) && !isRunning(parent) && !isRunning(escaped));
+  expect(isRunning(bystander)).toBe(true);
+});
+
+it("leaves processes alone when the run's worker was on another host", async () => {
+  const run = runRecord(randomUUID(), "d", "build", { state: "running", nodeId: "elsewhere:1", pid: null });
+  const pid = orphan(run.id, "sleep 60");
+  await eventually("the process", async () => isRunning(pid));
+  expect(await killLeftovers(run)).toBe(0);
+  expect(isRunning(pid)).toBe(true);
+});
