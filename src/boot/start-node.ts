@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import type { Backend } from "../backend/backend.js";
 import { openRedisBackend } from "../backend/open-redis-backend.js";
 import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
+import { takeoverBoundMs } from "../queue/bullmq-queue.js";
 import { githubAppFromProbot } from "../github/github-app.js";
 import type { Settings } from "../settings/read-settings.js";
 import { startGantry, type Gantry } from "../start-gantry.js";
@@ -27,7 +28,11 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   const backend: Backend = settings.redisUrl
     ? await openRedisBackend({ url: settings.redisUrl, lockMs: settings.workerLockMs, log })
     : openSqliteBackend(settings.dataDir, log);
-  log.info(settings.redisUrl ? "queue and runs on Redis (shared by every node)" : `queue and runs in ${settings.dataDir}/gantry.db (this process only)`);
+  log.info(
+    settings.redisUrl
+      ? `queue and runs on Redis (shared by every node; the runs of a worker that dies go to another within ${takeoverBoundMs(settings.workerLockMs) / 1000}s)`
+      : `queue and runs in ${settings.dataDir}/gantry.db (this process only)`,
+  );
   const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role });
   let stopping = false;
   const stop = (signal: string) => {
