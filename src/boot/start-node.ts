@@ -1,4 +1,3 @@
-import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import type { Backend } from "../backend/backend.js";
 import { openRedisBackend } from "../backend/open-redis-backend.js";
@@ -8,6 +7,7 @@ import { githubAppFromProbot } from "../github/github-app.js";
 import type { Settings } from "../settings/read-settings.js";
 import { startGantry, type Gantry } from "../start-gantry.js";
 import { createProbotApp } from "./create-probot-app.js";
+import { sharedThrottle } from "./shared-throttle.js";
 
 /**
  * Starts a gantry node of the given role from settings: Probot (auth, logger), the backend the settings ask
@@ -16,10 +16,7 @@ import { createProbotApp } from "./create-probot-app.js";
 export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role: "server" | "worker"): Promise<Gantry> {
   // with Redis, every node shares one write throttle per installation, as GitHub counts them
   const throttleRedis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : null;
-  const probot = createProbotApp(
-    env,
-    throttleRedis ? { Bottleneck, connection: new Bottleneck.IORedisConnection({ client: throttleRedis }) } : undefined,
-  );
+  const probot = createProbotApp(env, throttleRedis ? sharedThrottle(throttleRedis) : undefined);
   await probot.ready();
   const log = probot.log;
   if (!env["WEBHOOK_SECRET"] && role === "server") {

@@ -122,7 +122,7 @@ describe("a node killed at any point of its work", () => {
   it("brings every run to GitHub's final state through the node left, wherever the kill came", async () => {
     const { stack, scratch } = at;
     const marks = join(scratch, "marks");
-    const stages = ["dispatch", "checkout", "mid-step", "step-ended"] as const;
+    const stages = ["dispatch", "token", "checkout", "mid-step", "step-ended"] as const;
     type Stage = (typeof stages)[number];
     // the mid-step step's first attempt sleeps until the kill; a second attempt ends at once
     const sleepOnce = `; if [ ! -e ${marks}.slept ]; then touch ${marks}.slept; sleep 120; fi`;
@@ -137,6 +137,8 @@ describe("a node killed at any point of its work", () => {
     const holds = {
       // before the run exists: the node is reading the pipeline config, the delivery's lease in its hand
       dispatch: stack.fake.hold("GET", /^\/repos\/octo\/crash-dispatch\/contents\//),
+      // before the checkout: the node is asking GitHub for the checkout's token
+      token: stack.fake.hold("POST", /^\/app\/installations\/\d+\/access_tokens$/, (body) => `${field("repositories")(body)}` === "crash-token"),
       // before the first step: the checkout is fetching
       checkout: stack.fake.hold("POST", /^\/octo\/crash-checkout\.git\/git-upload-pack$/),
       // mid-step, and the node is still telling GitHub that the run started: it holds the run's report lease
@@ -145,11 +147,14 @@ describe("a node killed at any point of its work", () => {
       "step-ended": stack.fake.hold("*", checkRuns("step-ended"), (body) => field("conclusion")(body) !== undefined),
     };
     const shas = {} as Record<Stage, string>;
-    for (const stage of stages) shas[stage] = (await stack.push(repos[stage], {})).sha;
-    await Promise.all(Object.values(holds).map((hold) => hold.reached));
+    // the token's push comes last: a node asks for its tokens one at a time, and this request is held
+    for (const stage of stages.filter((s) => s !== "token")) shas[stage] = (await stack.push(repos[stage], {})).sha;
+    await Promise.all(Object.entries(holds).flatMap(([stage, hold]) => (stage === "token" ? [] : [hold.reached])));
+    shas.token = (await stack.push(repos.token, {})).sha;
+    await holds.token.reached;
     await eventually("the mid-step step", () => readFile(marks, "utf8").then((text) => text.includes("mid-step")));
     const started = async (stage: Stage) => (await readFile(marks, "utf8")).split("\n").filter((line) => line.startsWith(`${stage} `)).length;
-    expect(await Promise.all(stages.map(started))).toEqual([0, 0, 1, 1]);
+    expect(await Promise.all(stages.map(started))).toEqual([0, 0, 0, 1, 1]);
 
     const survivor = await stack.startWorker({ GANTRY_CONCURRENCY: "4" });
     await stack.app.stop("SIGKILL");
@@ -157,7 +162,7 @@ describe("a node killed at any point of its work", () => {
     for (const stage of stages) await stack.completed(repos[stage], shas[stage], "build", 60_000);
     for (const stage of stages) expect({ stage, runs: finalStates(stack, repos[stage]) }).toEqual({ stage, runs: succeeded("build") });
     // what had not run to its end ran (again) on the node left; what had, did not
-    expect(await Promise.all(stages.map(started))).toEqual([1, 1, 2, 1]);
+    expect(await Promise.all(stages.map(started))).toEqual([1, 1, 1, 2, 1]);
     expect(survivor.output()).toContain("taking over a run whose worker died");
   }, 150_000);
 });
