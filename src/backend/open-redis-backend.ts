@@ -36,7 +36,6 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Ba
     prefix: "gantry-queue",
     consumerId: `${hostname()}:${process.pid}`,
     lockDurationMs: options.lockMs,
-    stalledIntervalMs: options.lockMs,
     onError: (error, runId) => options.log.error({ err: error, run: runId }, "run failed unexpectedly"),
     onConnectionError: (error) => options.log.error({ err: error }, "queue connection error"),
   });

@@ -5,10 +5,10 @@ type ThrottleHandler = (retryAfter: number, options: { method: string; url: stri
 
 /**
  * Probot configured for gantry: its logger and app auth as usual, but a throttle that retries secondary rate
- * limits after GitHub's retry-after (Probot's own only logs and gives up) and, with `redis`, shares its write
- * limiter across nodes through Bottleneck on Redis.
+ * limits after GitHub's retry-after (Probot's own only logs and gives up) and, with `redis` (sharedThrottle's
+ * options), shares its write limiter across nodes through Bottleneck on Redis.
  */
-export function createProbotApp(env: NodeJS.ProcessEnv, redis?: { Bottleneck: unknown; connection: unknown }): Probot {
+export function createProbotApp(env: NodeJS.ProcessEnv, redis?: Record<string, unknown>): Probot {
   let log: Probot["log"] | null = null;
   const retry =
     (kind: string): ThrottleHandler =>

@@ -1,13 +1,14 @@
-import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import type { Backend } from "../backend/backend.js";
 import { openRedisBackend } from "../backend/open-redis-backend.js";
 import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
+import { takeoverBoundMs } from "../queue/bullmq-queue.js";
 import { githubAppFromProbot } from "../github/github-app.js";
 import { readAppCredentials } from "../settings/read-app-credentials.js";
 import { SettingsError, type Settings } from "../settings/read-settings.js";
 import { startGantry, type Gantry } from "../start-gantry.js";
 import { createProbotApp } from "./create-probot-app.js";
+import { sharedThrottle } from "./shared-throttle.js";
 
 /**
  * Starts a gantry node of the given role from settings: Probot (auth, logger), the backend the settings ask
@@ -20,10 +21,7 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   }
   // with Redis, every node shares one write throttle per installation, as GitHub counts them
   const throttleRedis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : null;
-  const probot = createProbotApp(
-    env,
-    throttleRedis ? { Bottleneck, connection: new Bottleneck.IORedisConnection({ client: throttleRedis }) } : undefined,
-  );
+  const probot = createProbotApp(env, throttleRedis ? sharedThrottle(throttleRedis) : undefined);
   await probot.ready();
   const log = probot.log;
   if (!env["WEBHOOK_SECRET"] && role === "server") {
@@ -32,7 +30,11 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   const backend: Backend = settings.redisUrl
     ? await openRedisBackend({ url: settings.redisUrl, lockMs: settings.workerLockMs, log })
     : openSqliteBackend(settings.dataDir, log);
-  log.info(settings.redisUrl ? "queue and runs on Redis (shared by every node)" : `queue and runs in ${settings.dataDir}/gantry.db (this process only)`);
+  log.info(
+    settings.redisUrl
+      ? `queue and runs on Redis (shared by every node; the runs of a worker that dies go to another within ${takeoverBoundMs(settings.workerLockMs) / 1000}s)`
+      : `queue and runs in ${settings.dataDir}/gantry.db (this process only)`,
+  );
   const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role });
   let stopping = false;
   const stop = (signal: string) => {

@@ -8,7 +8,6 @@ import type { DispatchDeps } from "./dispatch-deps.js";
 import { dispatchPush } from "./dispatch-push.js";
 
 const BATCH = 8;
-const LEASE_MS = 5 * 60_000;
 const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 5 * 60_000, 30 * 60_000];
 
 /**
@@ -21,7 +20,8 @@ export function createDeliveryPump(deps: DispatchDeps): WorkLoop<Delivery> {
   return new WorkLoop<Delivery>({
     name: "delivery pump",
     batch: BATCH,
-    claim: (free) => deps.store.claimDeliveries(owner, Date.now(), free, LEASE_MS),
+    claim: (free, leaseMs) => deps.store.claimDeliveries(owner, Date.now(), free, leaseMs),
+    renew: (ids, leaseMs) => deps.store.renewDeliveryLeases(owner, ids, Date.now(), leaseMs),
     key: (delivery) => delivery.id,
     handle: (delivery) => dispatch(deps, delivery),
     log: deps.log,

@@ -19,13 +19,29 @@ export interface BullmqQueueOptions {
   /** Redis trouble of the queue or the worker (lost connection, a lock that could not be renewed); BullMQ retries. */
   onConnectionError: (error: Error) => void;
   /**
-   * How long a consumer's claim on a job lasts without renewal (renewed every half of it while the consumer
-   * lives); a job whose consumer died is handed out again this long after its last renewal, plus up to two
-   * stalledIntervalMs. Default: BullMQ's 30 s.
+   * How long a consumer's claim on a job lasts without renewal; it is renewed every half of it while the consumer
+   * lives. It also sets how often consumers look for jobs whose consumer died (STALLED_CHECKS_PER_LOCK times per
+   * lock duration), so a dead consumer's job is handed out again between 1/2 and 1 + 1/STALLED_CHECKS_PER_LOCK
+   * lock durations after the death: see takeoverBoundMs.
    */
-  lockDurationMs?: number;
-  /** How often consumers look for jobs whose consumer died. Default: BullMQ's 30 s. */
-  stalledIntervalMs?: number;
+  lockDurationMs: number;
+}
+
+/**
+ * BullMQ's stalled-job check moves a job whose lock is gone only if the previous check had already seen it
+ * active (renewals take it off that list): with a check every lock/4, the check that finds the lock expired is
+ * at most lock/4 after the expiry and the one before it came after the dead consumer's last renewal. A check
+ * is one short Lua script per interval for all consumers together (a key makes the others skip it).
+ */
+const STALLED_CHECKS_PER_LOCK = 4;
+
+/** The longest a job whose consumer died waits before another consumer is handed it. */
+export function takeoverBoundMs(lockDurationMs: number): number {
+  return lockDurationMs + stalledIntervalMs(lockDurationMs);
+}
+
+function stalledIntervalMs(lockDurationMs: number): number {
+  return Math.max(1, Math.round(lockDurationMs / STALLED_CHECKS_PER_LOCK));
 }
 
 // The run logic fails a run that died with its worker twice; to do so it must be handed the job once more
@@ -41,13 +57,14 @@ export class BullmqQueue implements JobQueue {
   #worker: Worker | null = null;
 
   constructor(options: BullmqQueueOptions) {
-    const { queueName, prefix = "gantry", lockDurationMs, stalledIntervalMs } = options;
+    const { queueName, prefix = "gantry", lockDurationMs } = options;
     if (queueName === "" || queueName.includes(":")) {
       throw new Error(`gantry: BullmqQueue option queueName must be non-empty and without ":", got ${JSON.stringify(queueName)}`);
     }
     if (prefix === "") throw new Error(`gantry: BullmqQueue option prefix must be non-empty, got ""`);
-    checkMs("lockDurationMs", lockDurationMs);
-    checkMs("stalledIntervalMs", stalledIntervalMs);
+    if (!(Number.isInteger(lockDurationMs) && lockDurationMs > 0)) {
+      throw new Error(`gantry: BullmqQueue option lockDurationMs must be a whole number of milliseconds > 0, got ${lockDurationMs}`);
+    }
     this.#options = options;
     this.#prefix = prefix;
     this.#queue = new Queue(queueName, { connection: { ...options.connection }, prefix });
@@ -73,7 +90,7 @@ export class BullmqQueue implements JobQueue {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new Error(`gantry: consume concurrency must be a whole number ≥ 1, got ${concurrency}`);
     }
-    const { queueName, connection, consumerId, lockDurationMs, stalledIntervalMs, onError, onConnectionError } = this.#options;
+    const { queueName, connection, consumerId, lockDurationMs, onError, onConnectionError } = this.#options;
     // jobs whose failure onError has heard of (it threw while being told), so the "failed" event does not repeat it
     const reported = new Set<string>();
     const processor = async (job: Job, token?: string): Promise<void> => {
@@ -100,8 +117,8 @@ export class BullmqQueue implements JobQueue {
       concurrency,
       maxStalledCount: MAX_STALLED_COUNT,
       ...(consumerId === undefined ? {} : { name: consumerId }),
-      ...(lockDurationMs === undefined ? {} : { lockDuration: lockDurationMs }),
-      ...(stalledIntervalMs === undefined ? {} : { stalledInterval: stalledIntervalMs }),
+      lockDuration: lockDurationMs,
+      stalledInterval: stalledIntervalMs(lockDurationMs),
     });
     worker.on("error", onConnectionError);
     // the processor reports its runs' failures itself, so a failure here is BullMQ's: it gave up on a job that
@@ -130,12 +147,6 @@ export class BullmqQueue implements JobQueue {
   async close(): Promise<void> {
     await this.#worker?.close();
     await this.#queue.close();
-  }
-}
-
-function checkMs(option: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-    throw new Error(`gantry: BullmqQueue option ${option} must be a whole number of milliseconds > 0, got ${value}`);
   }
 }
 

@@ -4,13 +4,16 @@ import type { Store } from "../storage/store.js";
 
 /**
  * After a run completes, the runs of the same delivery that waited on it are queued once all their needs
- * succeeded, and skipped (the reason on their check run) as soon as one did not.
+ * succeeded, and skipped (the reason on their check run) as soon as one did not. Safe to repeat.
  */
 export async function releaseDependents(deps: { store: Store; queue: JobQueue }, completed: RunRecord): Promise<void> {
   const runs = await deps.store.runsOfDelivery(completed.deliveryId);
   const byName = new Map(runs.map((run) => [run.pipeline.name, run]));
   for (const run of runs) {
-    if (run.state !== "waiting" || !run.pipeline.needs.includes(completed.pipeline.name)) continue;
+    if (!run.pipeline.needs.includes(completed.pipeline.name)) continue;
+    // released before, by a node that died before it could queue the job (queueing a job twice does nothing)
+    if (run.state === "queued") await deps.queue.enqueue(run.id);
+    if (run.state !== "waiting") continue;
     const needs = run.pipeline.needs.map((name) => byName.get(name));
     const failed = needs.find((need) => need?.state === "completed" && need.result?.conclusion !== "success");
     if (failed) {

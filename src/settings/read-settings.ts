@@ -35,7 +35,10 @@ export interface Settings {
   shutdownGraceMs: number;
   /** How often to ask GitHub to redeliver deliveries that failed; 0 = never. */
   redeliveryIntervalMs: number;
-  /** Redis mode: a worker that has not renewed its hold on a job for this long is taken for dead. */
+  /**
+   * Redis mode: a worker that has not renewed its hold on a job for this long is taken for dead; its runs go to
+   * another worker within 1.25 times this after it died (takeoverBoundMs).
+   */
   workerLockMs: number;
 }
 
@@ -80,7 +83,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     redisUrl: env["REDIS_URL"] || null,
     shutdownGraceMs: readCount(env, "GANTRY_SHUTDOWN_GRACE_SECONDS", 30) * 1000,
     redeliveryIntervalMs: readCount(env, "GANTRY_REDELIVERY_INTERVAL_SECONDS", 600) * 1000,
-    workerLockMs: Math.max(1, readCount(env, "GANTRY_WORKER_LOCK_SECONDS", 30)) * 1000,
+    workerLockMs: Math.max(1, readCount(env, "GANTRY_WORKER_LOCK_SECONDS", 20)) * 1000,
   };
 }
 

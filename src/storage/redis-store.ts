@@ -81,6 +81,11 @@ export class RedisStore implements Store {
     }));
   }
 
+  async renewDeliveryLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return (await this.#run(deliveryScripts.renew, owner, now + leaseMs, ...ids)) as string[];
+  }
+
   async finishDelivery(id: string, outcome: { error?: string }): Promise<void> {
     // the payload is dropped once dispatched: the runs carry what they need
     const error = outcome.error === undefined ? [] : [outcome.error];
@@ -145,6 +150,11 @@ export class RedisStore implements Store {
 
   async claimUnsynced(owner: string, now: number, limit: number, leaseMs: number): Promise<RunRecord[]> {
     return this.#runs(await this.#run(runScripts.claimUnsynced, owner, now, limit, now + leaseMs), true);
+  }
+
+  async renewSyncLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return (await this.#run(runScripts.renewSyncLeases, owner, now + leaseMs, ...ids)) as string[];
   }
 
   async markSynced(id: string, version: number, options: { checkRunId?: number; notBefore: number }): Promise<void> {

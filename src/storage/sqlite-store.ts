@@ -113,6 +113,10 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
+  async renewDeliveryLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {
+    return this.#renew("UPDATE deliveries SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'pending'", owner, ids, now + leaseMs);
+  }
+
   async finishDelivery(id: string, outcome: { error?: string }): Promise<void> {
     // the payload is dropped once dispatched: the runs carry what they need
     this
@@ -213,6 +217,16 @@ export class SqliteStore implements Store {
       for (const run of runs) lease.run(owner, now + leaseMs, run.id);
       return runs;
     }).immediate();
+  }
+
+  async renewSyncLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {
+    return this.#renew("UPDATE runs SET sync_lease_until = ? WHERE id = ? AND sync_lease_owner = ?", owner, ids, now + leaseMs);
+  }
+
+  /** Runs `update` (until, id, owner) for each id in one transaction; returns the ids it changed. */
+  #renew(update: string, owner: string, ids: string[], until: number): string[] {
+    const statement = this.#prepare(update);
+    return this.#db.transaction(() => ids.filter((id) => statement.run(until, id, owner).changes === 1))();
   }
 
   async markSynced(id: string, version: number, options: { checkRunId?: number; notBefore: number }): Promise<void> {

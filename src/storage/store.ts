@@ -30,6 +30,11 @@ export interface Store {
    * first. A lease that is not finished or retried within `leaseMs` lapses (its holder died).
    */
   claimDeliveries(owner: string, now: number, limit: number, leaseMs: number): Promise<Delivery[]>;
+  /**
+   * Extends to `now + leaseMs` the leases `owner` still holds on these deliveries (its holder renews them while
+   * it works, so only a dead holder's lapse) and returns the ids it still holds.
+   */
+  renewDeliveryLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]>;
   /** Done with it; the payload may be dropped. */
   finishDelivery(id: string, outcome: { error?: string }): Promise<void>;
   retryDeliveryLater(id: string, at: number, error: string): Promise<void>;
@@ -55,6 +60,8 @@ export interface Store {
    * `notBefore` (set by markSynced) has passed, so a chatty build's updates coalesce.
    */
   claimUnsynced(owner: string, now: number, limit: number, leaseMs: number): Promise<RunRecord[]>;
+  /** As renewDeliveryLeases, for the runs `owner` claimed with claimUnsynced. */
+  renewSyncLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]>;
   /** GitHub has seen `version`; the next non-final report waits until `notBefore`. Ends the lease. */
   markSynced(id: string, version: number, options: { checkRunId?: number; notBefore: number }): Promise<void>;
   /** Reporting failed; try again at `retryAt`. Ends the lease. */

@@ -14,7 +14,6 @@ import type { RunRecord } from "../storage/run-types.js";
 import type { Store } from "../storage/store.js";
 
 const BATCH = 16;
-const LEASE_MS = 2 * 60_000;
 /** A running build's progress reaches GitHub at most this often, however chatty it is. */
 export const PROGRESS_INTERVAL_MS = 10_000;
 const RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 60_000, 5 * 60_000];
@@ -38,7 +37,8 @@ export function createCheckRunSyncer(deps: SyncerDeps): WorkLoop<RunRecord> {
   return new WorkLoop<RunRecord>({
     name: "check-run syncer",
     batch: BATCH,
-    claim: (free) => deps.store.claimUnsynced(owner, Date.now(), free, LEASE_MS),
+    claim: (free, leaseMs) => deps.store.claimUnsynced(owner, Date.now(), free, leaseMs),
+    renew: (ids, leaseMs) => deps.store.renewSyncLeases(owner, ids, Date.now(), leaseMs),
     key: (run) => run.id,
     // writes of an installation are throttled in the order asked: a new push's check runs go before progress
     order: (runs) => runs.sort((a, b) => Number(a.checkRunId !== null) - Number(b.checkRunId !== null)),

@@ -25,6 +25,9 @@ const LOCK_RETRY_MS = 1_000;
 export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: AbortSignal): Promise<void | { retryInMs: number }> {
   // 1. Only a queued run, or one whose worker died, is taken; one that died too often is failed.
   const run = await deps.store.getRun(runId);
+  // a completed run's job comes again when its worker died after recording the result: what waited on it
+  // may not have been released yet (releasing is safe to repeat)
+  if (run?.state === "completed") return releaseDependents(deps, run);
   if (!run || (run.state !== "queued" && run.state !== "running")) return;
   if (run.state === "running") {
     const killed = await killLeftovers(run);

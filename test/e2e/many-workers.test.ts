@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -7,31 +7,51 @@ import { eventually } from "../helpers/eventually.js";
 import { redisUrl, startPrivateRedis } from "../helpers/redis.js";
 import { startApp } from "../helpers/start-app.js";
 import type { RunningApp } from "../helpers/start-app.js";
-import { startStack, type Stack } from "./stack.js";
+import type { HostedRepo } from "../fake-github/fake-github.js";
+import { startStack, waitForLog, type Stack } from "./stack.js";
 
 // a database of its own on the machine's Redis, emptied first: the nodes use gantry's fixed key prefixes
 const REDIS_URL = Object.assign(new URL(redisUrl()), { pathname: "/7" }).href;
 
-let stack: Stack;
-let scratch: string;
-let workers: RunningApp[];
-beforeAll(async () => {
-  const redis = new Redis(REDIS_URL);
-  await redis.flushdb();
-  await redis.quit();
-  scratch = await mkdtemp(join(tmpdir(), "gantry-e2e-workers-"));
-  stack = await startStack({ REDIS_URL, GANTRY_CONCURRENCY: "0", GANTRY_WORKER_LOCK_SECONDS: "2" });
-  workers = [await stack.startWorker({ GANTRY_CONCURRENCY: "1" }), await stack.startWorker({ GANTRY_CONCURRENCY: "1" })];
-});
-afterAll(async () => {
-  await stack?.stop();
-  await rm(scratch, { recursive: true, force: true });
-});
+/** The describe block it is called in gets a stack of its own (set in `at` before its tests) on an emptied database. */
+function stackPerBlock(env: Record<string, string>): { stack: Stack; scratch: string } {
+  const at = {} as { stack: Stack; scratch: string };
+  beforeAll(async () => {
+    const redis = new Redis(REDIS_URL);
+    await redis.flushdb();
+    await redis.quit();
+    at.scratch = await mkdtemp(join(tmpdir(), "gantry-e2e-workers-"));
+    at.stack = await startStack({ REDIS_URL, ...env });
+  });
+  afterAll(async () => {
+    await at.stack?.stop();
+    if (at.scratch) await rm(at.scratch, { recursive: true, force: true });
+  });
+  return at;
+}
 
 const ranOn = (worker: RunningApp, runId: string) => worker.output().includes(`"run":"${runId}"`);
 
+/** What GitHub shows of each check run of the repository, and whether a write of its conclusion reached it. */
+const finalStates = (stack: Stack, repo: HostedRepo) =>
+  stack.fake.checkRunsFor(repo.owner, repo.name).map((c) => ({
+    name: c.name,
+    status: c.status,
+    conclusion: c.conclusion,
+    toldConclusion: c.history.some((body) => body["conclusion"] === c.conclusion),
+  }));
+
+const succeeded = (...names: string[]) => names.map((name) => ({ name, status: "completed", conclusion: "success", toldConclusion: true }));
+
 describe("many workers on one Redis", () => {
+  const at = stackPerBlock({ GANTRY_CONCURRENCY: "0", GANTRY_WORKER_LOCK_SECONDS: "2" });
+  let workers: RunningApp[];
+  beforeAll(async () => {
+    workers = [await at.stack.startWorker({ GANTRY_CONCURRENCY: "1" }), await at.stack.startWorker({ GANTRY_CONCURRENCY: "1" })];
+  });
+
   it("refuses to start against a Redis that may evict keys, saying how to fix it", async () => {
+    const { stack } = at;
     const server = await startPrivateRedis();
     try {
       const redis = new Redis(server.url);
@@ -49,6 +69,7 @@ describe("many workers on one Redis", () => {
   });
 
   it("runs pushes received by a server that runs nothing itself on the workers", async () => {
+    const { stack } = at;
     const repo = await stack.repo("shared", { ".github/gantry.yml": "pipelines:\n  a:\n    steps:\n      - run: sleep 1; echo a\n  b:\n    steps:\n      - run: sleep 1; echo b\n" });
     const { sha } = await stack.push(repo, {});
     const a = await stack.completed(repo, sha, "a");
@@ -60,6 +81,7 @@ describe("many workers on one Redis", () => {
   });
 
   it("finishes on another worker the build of a worker killed mid-run, and runs nothing twice that succeeded", async () => {
+    const { stack, scratch } = at;
     const starts = join(scratch, "starts");
     const repo = await stack.repo("survivor", {
       ".github/gantry.yml": [
@@ -84,10 +106,88 @@ describe("many workers on one Redis", () => {
     expect(run.output.text).toContain("done");
     const survivor = workers.find((w) => w !== victim)!;
     expect(survivor.output()).toContain("taking over a run whose worker died");
-    expect(stack.fake.checkRunsFor("octo", "survivor")).toHaveLength(2);
+    // both check runs ended on GitHub, whichever node reported them
+    expect(finalStates(stack, repo)).toEqual(succeeded("quick", "build"));
     // the pipeline that had succeeded before the kill ran once; the killed one ran again, from the start
     const lines = (await readFile(starts, "utf8")).split("\n").filter(Boolean);
     expect(lines.filter((l) => l.startsWith("quick"))).toEqual([`quick ${quick.external_id}`]);
     expect(lines.filter((l) => l.startsWith("long"))).toHaveLength(2);
   });
+});
+
+describe("a node killed at any point of its work", () => {
+  // the node that dies receives the pushes and runs them: until it dies no other node exists to do its part
+  const at = stackPerBlock({ GANTRY_CONCURRENCY: "4", GANTRY_WORKER_LOCK_SECONDS: "2" });
+
+  it("brings every run to GitHub's final state through the node left, wherever the kill came", async () => {
+    const { stack, scratch } = at;
+    const marks = join(scratch, "marks");
+    const stages = ["dispatch", "token", "checkout", "mid-step", "step-ended"] as const;
+    type Stage = (typeof stages)[number];
+    // the mid-step step's first attempt sleeps until the kill; a second attempt ends at once
+    const sleepOnce = `; if [ ! -e ${marks}.slept ]; then touch ${marks}.slept; sleep 120; fi`;
+    const step = (stage: Stage) => `echo "${stage} $GANTRY_RUN_ID" >> ${marks}${stage === "mid-step" ? sleepOnce : ""}`;
+    const repos = {} as Record<Stage, HostedRepo>;
+    for (const stage of stages) {
+      repos[stage] = await stack.repo(`crash-${stage}`, { ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: ${step(stage)}\n` });
+    }
+    const checkRuns = (stage: Stage) => new RegExp(`^/repos/octo/crash-${stage}/check-runs(/\\d+)?$`);
+    const field = (name: string) => (body: unknown) => (body as Record<string, unknown> | null)?.[name];
+    // each stage's request is held at GitHub when the node dies, and never reaches it
+    const holds = {
+      // before the run exists: the node is reading the pipeline config, the delivery's lease in its hand
+      dispatch: stack.fake.hold("GET", /^\/repos\/octo\/crash-dispatch\/contents\//),
+      // before the checkout: the node is asking GitHub for the checkout's token
+      token: stack.fake.hold("POST", /^\/app\/installations\/\d+\/access_tokens$/, (body) => `${field("repositories")(body)}` === "crash-token"),
+      // before the first step: the checkout is fetching
+      checkout: stack.fake.hold("POST", /^\/octo\/crash-checkout\.git\/git-upload-pack$/),
+      // mid-step, and the node is still telling GitHub that the run started: it holds the run's report lease
+      "mid-step": stack.fake.hold("*", checkRuns("mid-step"), (body) => field("status")(body) === "in_progress"),
+      // right after the step ended: the run is completed, and the node is telling GitHub so
+      "step-ended": stack.fake.hold("*", checkRuns("step-ended"), (body) => field("conclusion")(body) !== undefined),
+    };
+    const shas = {} as Record<Stage, string>;
+    // the token's push comes last: a node asks for its tokens one at a time, and this request is held
+    for (const stage of stages.filter((s) => s !== "token")) shas[stage] = (await stack.push(repos[stage], {})).sha;
+    await Promise.all(Object.entries(holds).flatMap(([stage, hold]) => (stage === "token" ? [] : [hold.reached])));
+    shas.token = (await stack.push(repos.token, {})).sha;
+    await holds.token.reached;
+    await eventually("the mid-step step", () => readFile(marks, "utf8").then((text) => text.includes("mid-step")));
+    const started = async (stage: Stage) => (await readFile(marks, "utf8")).split("\n").filter((line) => line.startsWith(`${stage} `)).length;
+    expect(await Promise.all(stages.map(started))).toEqual([0, 0, 0, 1, 1]);
+
+    const survivor = await stack.startWorker({ GANTRY_CONCURRENCY: "4" });
+    await stack.app.stop("SIGKILL");
+    for (const hold of Object.values(holds)) hold.release();
+    for (const stage of stages) await stack.completed(repos[stage], shas[stage], "build", 60_000);
+    for (const stage of stages) expect({ stage, runs: finalStates(stack, repos[stage]) }).toEqual({ stage, runs: succeeded("build") });
+    // what had not run to its end ran (again) on the node left; what had, did not
+    expect(await Promise.all(stages.map(started))).toEqual([1, 1, 1, 2, 1]);
+    expect(survivor.output()).toContain("taking over a run whose worker died");
+  }, 150_000);
+});
+
+describe("the default settings", () => {
+  const at = stackPerBlock({ GANTRY_CONCURRENCY: "0" });
+
+  it("hand the run of a worker killed mid-step to another worker in less than 35 s", async () => {
+    const { stack, scratch } = at;
+    const first = join(scratch, "first-attempt");
+    const victim = await stack.startWorker({ GANTRY_CONCURRENCY: "1" });
+    // the first attempt sleeps until it is killed; the second ends at once
+    const repo = await stack.repo("takeover", {
+      ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: if [ ! -e ${first} ]; then touch ${first}; sleep 120; fi\n`,
+    });
+    const { sha } = await stack.push(repo, {});
+    await eventually("the first attempt's step", () => access(first).then(() => true));
+    const survivor = await stack.startWorker({ GANTRY_CONCURRENCY: "1" });
+    const killedAt = Date.now();
+    await victim.stop("SIGKILL");
+    await waitForLog(survivor, /taking over a run whose worker died/, 60_000);
+    const takeoverMs = Date.now() - killedAt;
+    expect((await stack.completed(repo, sha, "build")).conclusion).toBe("success");
+    expect(finalStates(stack, repo)).toEqual(succeeded("build"));
+    if (process.env["GANTRY_TEST_SAY_TAKEOVER"]) console.log(`takeover ${takeoverMs} ms after the kill`);
+    expect(takeoverMs, `the takeover came ${takeoverMs} ms after the kill`).toBeLessThan(35_000);
+  }, 90_000);
 });

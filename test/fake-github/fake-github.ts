@@ -20,6 +20,7 @@ import type {
   GitRequestRecord,
   HookDelivery,
   HookDeliveryInit,
+  HeldRequest,
   HookOutcome,
   HostedRepo,
   RecordedRequest,
@@ -76,6 +77,16 @@ interface Internals {
   validate: BodyValidator;
 }
 
+interface Hold {
+  method: string;
+  pattern: RegExp;
+  body: ((body: unknown) => boolean) | undefined;
+  /** Resolves when released. */
+  gate: Promise<void>;
+  open: () => void;
+  arrived: () => void;
+}
+
 interface Failure {
   method: string;
   pattern: RegExp;
@@ -106,6 +117,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
   private readonly publicKey: KeyObject;
   private readonly routes: Map<string, Route>;
   private readonly failures: Failure[] = [];
+  private readonly holds: Hold[] = [];
   private readonly children = new Set<ChildProcess>();
   private readonly owners = new Map<string, number>();
   private readonly suites = new Map<string, number>();
@@ -204,6 +216,23 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     this.failures.push({ method: method.toUpperCase(), pattern: pathPattern, status, remaining: times });
   }
 
+  hold(method: string, pathPattern: RegExp, body?: (body: unknown) => boolean): HeldRequest {
+    let open = () => {};
+    let arrived = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const hold: Hold = { method: method.toUpperCase(), pattern: pathPattern, body, gate, open, arrived };
+    this.holds.push(hold);
+    return {
+      reached,
+      release: () => {
+        const index = this.holds.indexOf(hold);
+        if (index !== -1) this.holds.splice(index, 1);
+        open();
+      },
+    };
+  }
+
   clearFailures(): void {
     this.failures.length = 0;
   }
@@ -269,6 +298,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
       }
       const git = GIT_PATH.exec(url.pathname);
       if (git) {
+        if (!(await this.passHold(req, res, url.pathname, undefined))) return;
         await this.handleGit(req, res, url, git[1] as string, git[2] as string, git[3] ?? "");
         return;
       }
@@ -304,6 +334,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
         badJson = true;
       }
     }
+    if (!(await this.passHold(req, res, path, body))) return;
     if (this.options.latencyMs) {
       const [min, max] = this.options.latencyMs;
       await sleep(min + Math.random() * Math.max(max - min, 0));
@@ -432,6 +463,25 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     if (!match) return "A JSON web token could not be decoded";
     const verdict = verifyAppJwt(match[1] as string, { appId: this.appId, publicKey: this.publicKey });
     return verdict.ok ? undefined : verdict.message;
+  }
+
+  /**
+   * Waits at the first hold this request matches (taking it: a hold holds one request). False when the client
+   * went away meanwhile: the request is dropped without effect.
+   */
+  private async passHold(req: IncomingMessage, res: ServerResponse, path: string, body: unknown): Promise<boolean> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const index = this.holds.findIndex((h) => {
+      h.pattern.lastIndex = 0;
+      return (h.method === "*" || h.method === method) && h.pattern.test(path) && (h.body === undefined || h.body(body));
+    });
+    if (index === -1) return true;
+    const hold = this.holds.splice(index, 1)[0] as Hold;
+    hold.arrived();
+    await hold.gate;
+    if (!req.socket.destroyed) return true;
+    res.destroy();
+    return false;
   }
 
   private takeFailure(method: string, path: string): number | undefined {

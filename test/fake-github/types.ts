@@ -11,6 +11,13 @@ export interface FakeGitHubOptions {
 }
 
 /** One API request as the fake saw it, recorded when its answer was sent. */
+export interface HeldRequest {
+  /** Resolves once a matching request arrived and is being held. */
+  reached: Promise<void>;
+  /** Lets it (and anything after it) through; a hold released before it was reached holds nothing. */
+  release(): void;
+}
+
 export interface RecordedRequest {
   method: string;
   /** Path below `/api/v3`, still percent-encoded, without the query (e.g. `/repos/o/r/check-runs`). */
@@ -147,6 +154,13 @@ export interface FakeGitHub {
   issuedTokens: string[];
   /** The next `times` (default 1) requests whose method matches (`*` = any) and whose path matches get `status`. */
   failNext(method: string, pathPattern: RegExp, status: number, times?: number): void;
+  /**
+   * Holds the next request whose method matches (`*` = any), whose path matches (the API path below `/api/v3`, or
+   * the git path such as `/octo/app.git/git-upload-pack`) and whose JSON body `body` accepts, until released.
+   * A held request whose client went away meanwhile (a killed node) is dropped unanswered, as if it never
+   * reached GitHub.
+   */
+  hold(method: string, pathPattern: RegExp, body?: (body: unknown) => boolean): HeldRequest;
   /** Forgets every failure still to be injected. */
   clearFailures(): void;
   /** Forgets recorded requests, hook deliveries and redeliveries, and failures still to inject. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { WorkLoop } from "../../src/loop/work-loop.js";
+import { eventually } from "../helpers/eventually.js";
 import { memoryLog } from "../helpers/memory-log.js";
 
 describe("WorkLoop", () => {
@@ -12,6 +13,7 @@ describe("WorkLoop", () => {
       name: "test loop",
       batch: 3,
       claim: async (free) => waiting.splice(0, free),
+      renew: async (keys) => keys,
       key: (item) => item,
       order: (items) => [...items].reverse(),
       handle: async (item) => {
@@ -42,6 +44,7 @@ describe("WorkLoop", () => {
         if (calls === 1) throw new Error("store unreachable");
         return calls === 2 ? ["x"] : [];
       },
+      renew: async (keys) => keys,
       key: (item) => item,
       handle: async () => {},
       log: memory.log,
@@ -54,5 +57,64 @@ describe("WorkLoop", () => {
     expect(after).toBeGreaterThan(2);
     await new Promise((r) => setTimeout(r, 50));
     expect(calls).toBe(after);
+  });
+
+  it("renews the leases of the items in hand for as long as they take, and no others", async () => {
+    const memory = memoryLog();
+    const renewals: Array<{ keys: string[]; leaseMs: number }> = [];
+    const finish = new Map<string, () => void>();
+    let waiting = ["slow", "stolen"];
+    const loop = new WorkLoop<string>({
+      name: "leasing loop",
+      batch: 2,
+      leaseMs: 90,
+      claim: async () => waiting.splice(0),
+      // another node took "stolen" over: this one stalled past its lease
+      renew: async (keys, leaseMs) => {
+        renewals.push({ keys, leaseMs });
+        return keys.filter((key) => key !== "stolen");
+      },
+      key: (item) => item,
+      handle: (item) => new Promise<void>((resolve) => finish.set(item, resolve)),
+      log: memory.log,
+    });
+    loop.wake();
+    await eventually("a few renewals", async () => renewals.length >= 4, 5_000);
+    expect(renewals[0]).toEqual({ keys: ["slow", "stolen"], leaseMs: 90 });
+    // a lost lease is said once and not renewed again; the item stays in hand until its handler ends
+    expect(renewals.slice(1).every((r) => r.keys.join() === "slow")).toBe(true);
+    expect(memory.lines().filter((l) => l.includes("lost the lease on stolen")).length).toBe(1);
+    finish.get("slow")!();
+    finish.get("stolen")!();
+    await loop.drain(1_000);
+    const count = renewals.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(renewals.length).toBe(count);
+    waiting = [];
+    await loop.stop();
+  });
+
+  it("stops renewing an item whose handler hangs past maxHoldMs, so that another node can take it", async () => {
+    const memory = memoryLog();
+    const renewed: string[][] = [];
+    let waiting = ["hung"];
+    const loop = new WorkLoop<string>({
+      name: "hung loop",
+      batch: 1,
+      leaseMs: 60,
+      maxHoldMs: 200,
+      claim: async () => waiting.splice(0),
+      renew: async (keys) => (renewed.push(keys), keys),
+      key: (item) => item,
+      handle: () => new Promise<void>(() => {}),
+      log: memory.log,
+    });
+    loop.wake();
+    await eventually("the warning", async () => memory.lines().some((l) => l.includes("hung has been in hand for 0.2s")), 5_000);
+    const count = renewed.length;
+    expect(count).toBeGreaterThan(2);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(renewed.length).toBe(count);
+    waiting = [];
   });
 });

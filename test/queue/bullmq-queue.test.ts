@@ -50,7 +50,6 @@ async function fresh(overrides: Partial<BullmqQueueOptions> = {}) {
       prefix: bullPrefix,
       consumerId,
       lockDurationMs: 1_000,
-      stalledIntervalMs: 500,
       onError: (error) => {
         throw error;
       },
@@ -171,7 +170,7 @@ describe("BullmqQueue", () => {
     make("survivor").consume(async (id) => void seen.push(id), 1);
     await until(() => seen.length === 1);
     expect(seen).toEqual(["job-of-the-dead"]);
-    // lockDuration 1 s + up to two stalled intervals of 0.5 s
+    // at most lockDuration 1 s + one stalled interval of 0.25 s after the kill (takeoverBoundMs)
     expect(Date.now() - killedAt).toBeLessThan(5_000);
   });
 
@@ -204,7 +203,7 @@ describe("BullmqQueue", () => {
     await expect(queue.enqueue("x", { delayMs: -1 })).rejects.toThrow("gantry: enqueue option delayMs must be a number of milliseconds ≥ 0, got -1");
     expect(() => queue.consume(async () => {}, 0)).toThrow("gantry: consume concurrency must be a whole number ≥ 1, got 0");
     expect(() => make("b").consume(async () => {}, 1.5)).toThrow("got 1.5");
-    const options = { connection: redisOptions(), onError: () => {}, onConnectionError: () => {} };
+    const options = { connection: redisOptions(), lockDurationMs: 1_000, onError: () => {}, onConnectionError: () => {} };
     expect(() => new BullmqQueue({ ...options, queueName: "a:b" })).toThrow('gantry: BullmqQueue option queueName must be non-empty and without ":", got "a:b"');
     expect(() => new BullmqQueue({ ...options, queueName: "runs", lockDurationMs: 0 })).toThrow(
       "gantry: BullmqQueue option lockDurationMs must be a whole number of milliseconds > 0, got 0",

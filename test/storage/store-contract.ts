@@ -60,6 +60,23 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.close();
     });
 
+    it("renews only the delivery leases its owner still holds, so a live holder keeps them and a dead one's lapse", async () => {
+      const { store } = await open();
+      for (const [id, receivedAt] of [["d1", 10], ["d2", 11], ["d3", 12]] as const) await store.recordDelivery({ id, event: "push", payload: "{}", receivedAt });
+      expect((await store.claimDeliveries("node-a", 100, 2, 1_000)).map((d) => d.id)).toEqual(["d1", "d2"]);
+      expect((await store.claimDeliveries("node-b", 100, 10, 1_000)).map((d) => d.id)).toEqual(["d3"]);
+      await store.finishDelivery("d2", {});
+      // node-a still works on d1; d2 is done and d3 is node-b's: neither is renewed, nor taken, by node-a
+      expect(await store.renewDeliveryLeases("node-a", ["d1", "d2", "d3"], 900, 1_000)).toEqual(["d1"]);
+      expect(await store.renewDeliveryLeases("node-a", [], 900, 1_000)).toEqual([]);
+      // past the first lease, d1 is still node-a's; node-b died holding d3, whose lease lapsed
+      expect((await store.claimDeliveries("node-c", 1_500, 10, 1_000)).map((d) => d.id)).toEqual(["d3"]);
+      expect(await store.renewDeliveryLeases("node-b", ["d3"], 1_500, 1_000)).toEqual([]);
+      expect((await store.claimDeliveries("node-c", 1_901, 10, 1_000)).map((d) => d.id)).toEqual(["d1"]);
+      expect(await store.countPendingDeliveries()).toBe(2);
+      await store.close();
+    });
+
     it("holds a delivery back until its retry time and counts attempts", async () => {
       const { store } = await open();
       await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 10 });
@@ -155,6 +172,24 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.updateRun("r1", [], { progress: [] });
       expect(ids(await store.claimUnsynced("n4", 9_000, 10, 1_000))).toEqual(["r1"]);
       expect(ids(await store.claimUnsynced("n5", 10_001, 10, 1_000))).toEqual(["r1"]);
+      await store.close();
+    });
+
+    it("renews only the sync leases its owner still holds, so a live syncer keeps them and a dead one's lapse", async () => {
+      const { store } = await open();
+      await store.addRuns([run("r1", "d1", "build", { createdAt: 1 }), run("r2", "d1", "deploy", { createdAt: 2 }), run("r3", "d1", "test", { createdAt: 3 })]);
+      expect(ids(await store.claimUnsynced("n1", 100, 2, 1_000))).toEqual(["r1", "r2"]);
+      expect(ids(await store.claimUnsynced("n2", 100, 10, 1_000))).toEqual(["r3"]);
+      await store.markSynced("r2", 1, { notBefore: 0 });
+      expect(await store.renewSyncLeases("n1", ["r1", "r2", "r3"], 900, 1_000)).toEqual(["r1"]);
+      expect(await store.renewSyncLeases("n1", [], 900, 1_000)).toEqual([]);
+      // r2 changes again: the renewal did not give its ended lease back to n1
+      await store.updateRun("r2", [], { state: "completed" });
+      expect(ids(await store.claimUnsynced("n3", 1_500, 10, 1_000))).toEqual(["r2", "r3"]);
+      expect(await store.renewSyncLeases("n2", ["r3"], 1_500, 1_000)).toEqual([]);
+      await store.syncFailed("r3", 5_000);
+      expect(await store.renewSyncLeases("n3", ["r2", "r3"], 1_600, 1_000)).toEqual(["r2"]);
+      expect(ids(await store.claimUnsynced("n4", 1_901, 10, 1_000))).toEqual(["r1"]);
       await store.close();
     });
 

@@ -35,6 +35,20 @@ end
 return out
 `),
 
+  /** ARGV: prefix, owner, leaseUntil, ids... → the ids whose lease the owner still held (and now extended). */
+  renew: new LuaScript(`${LUA_PRELUDE}
+local held = {}
+for i = 4, #ARGV do
+  local key = p .. 'delivery:' .. ARGV[i]
+  local d = redis.call('HMGET', key, 'leaseOwner', 'state')
+  if d[1] == ARGV[2] and d[2] == 'pending' then
+    redis.call('HSET', key, 'leaseUntil', ARGV[3])
+    held[#held + 1] = ARGV[i]
+  end
+end
+return held
+`),
+
   /** ARGV: prefix, id, state ("done" | "failed"), [error]. */
   finish: new LuaScript(`${LUA_PRELUDE}
 local key = p .. 'delivery:' .. ARGV[2]

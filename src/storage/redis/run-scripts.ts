@@ -169,6 +169,19 @@ end
 return runs(ids)
 `),
 
+  /** ARGV: prefix, owner, leaseUntil, ids... → the ids whose sync lease the owner still held (and now extended). */
+  renewSyncLeases: new LuaScript(`${LUA_PRELUDE}
+local held = {}
+for i = 4, #ARGV do
+  local key = p .. 'run:' .. ARGV[i]
+  if redis.call('HGET', key, '_syncLeaseOwner') == ARGV[2] then
+    redis.call('HSET', key, '_syncLeaseUntil', ARGV[3])
+    held[#held + 1] = ARGV[i]
+  end
+end
+return held
+`),
+
   /** ARGV: prefix, id, version, notBefore, [checkRunId as JSON]. */
   markSynced: new LuaScript(`${LUA_PRELUDE}
 local key = p .. 'run:' .. ARGV[2]

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { JobQueue } from "../../src/queue/job-queue.js";
+import type { RunRecord } from "../../src/storage/run-types.js";
+import { openDatabase } from "../../src/storage/open-database.js";
+import { SqliteStore } from "../../src/storage/sqlite-store.js";
+import { runPipeline } from "../../src/worker/run-pipeline.js";
+import type { WorkerDeps } from "../../src/worker/worker-deps.js";
+import { memoryLog } from "../helpers/memory-log.js";
+import { run } from "../storage/store-contract.js";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A real store; the queue records what is queued (queueing an existing job again is the queues' own contract). */
+function workerDeps(): { deps: WorkerDeps; queued: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-run-pipeline-"));
+  dirs.push(dir);
+  const queued: string[] = [];
+  const queue: JobQueue = { enqueue: async (id) => void queued.push(id), consume: () => {}, stop: async () => {}, close: async () => {} };
+  const unused = () => Promise.reject(new Error("not used by this path"));
+  const deps = {
+    store: new SqliteStore(openDatabase(dir)),
+    queue,
+    github: { octokit: unused, app: unused, checkoutToken: unused },
+    log: memoryLog().log,
+    wakeSyncer: () => {},
+    dataDir: dir,
+    gitBaseUrl: "http://127.0.0.1:1",
+    passEnv: [],
+    serverEnv: {},
+    nodeId: "test:1",
+  } as WorkerDeps;
+  return { deps, queued };
+}
+
+const needing = (id: string, state: RunRecord["state"]) => {
+  const base = run(id, "d1", `after-${id}`, { state });
+  return { ...base, pipeline: { ...base.pipeline, needs: ["build"] } };
+};
+
+describe("runPipeline, handed a run whose worker died after recording its result", () => {
+  it("releases what waited on it, and queues again what was released but maybe never queued", async () => {
+    const { deps, queued } = workerDeps();
+    const result = { conclusion: "success" as const, steps: [], durationMs: 5 };
+    await deps.store.addRuns([run("a", "d1", "build", { state: "completed", result, completedAt: 10 }), needing("b", "waiting"), needing("c", "queued")]);
+    expect(await runPipeline(deps, "a", new AbortController().signal)).toBeUndefined();
+    expect((await deps.store.getRun("b"))?.state).toBe("queued");
+    expect((await deps.store.getRun("a"))?.version).toBe(1);
+    expect(queued.sort()).toEqual(["b", "c"]);
+  });
+});
