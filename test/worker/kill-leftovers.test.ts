@@ -42,7 +42,8 @@ it("kills a dead worker's steps on this host by their GANTRY_RUN_ID, with no rec
   const groupOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[2]);
   await eventually("setsid to take effect", async () => groupOf(escaped) === escaped);
 
-  expect(await killLeftovers(run)).toBe(3);
+  // at least the three known; a shell may also have forked its sleep by now
+  expect(await killLeftovers(run)).toBeGreaterThanOrEqual(3);
   await eventually("the run's processes gone", async () => !isRunning(inGroup) && !isRunning(parent) && !isRunning(escaped));
   expect(isRunning(bystander)).toBe(true);
 });
