@@ -7,22 +7,22 @@ export interface LogTail {
 }
 
 export interface ReadLogTailOptions {
-  /** Limit on `text.length` (UTF-16 code units, as GitHub's 65535 is counted by JS). */
-  maxChars: number;
-  /** How much of the file's end is read at most; defaults to `maxChars * 4`, the widest UTF-8 a character takes. */
-  maxBytes?: number;
+  /** Limit on the size of `text` in UTF-8 (GitHub counts its check-run limit in bytes). */
+  maxBytes: number;
+  /** How much of the file's end is read at most; defaults to `maxBytes * 4`, room for escapes that are stripped. */
+  readBytes?: number;
 }
 
 const NEWLINE = 0x0a;
 
 /**
- * The end of a log file as plain text: only the last `maxBytes` are read, so a multi-GB log costs no
- * more than a small one. The text starts at a line start and has no ANSI escapes or `\r` progress
- * redraws. A missing file is an empty log.
+ * The end of a log file as plain text within `maxBytes` of UTF-8: only the last `readBytes` are read, so a
+ * multi-GB log costs no more than a small one. The text starts at a line start (or, when one line alone is
+ * longer, at a whole character) and has no ANSI escapes or `\r` progress redraws. A missing file is an empty log.
  */
 export async function readLogTail(path: string, options: ReadLogTailOptions): Promise<LogTail> {
-  const maxChars = Math.max(0, Math.floor(options.maxChars));
-  const maxBytes = Math.max(1, Math.floor(options.maxBytes ?? maxChars * 4));
+  const maxBytes = Math.max(0, Math.floor(options.maxBytes));
+  const readBytes = Math.max(1, Math.floor(options.readBytes ?? maxBytes * 4));
   let handle: FileHandle;
   try {
     handle = await open(path, "r");
@@ -32,7 +32,7 @@ export async function readLogTail(path: string, options: ReadLogTailOptions): Pr
   }
   try {
     const { size } = await handle.stat();
-    const start = Math.max(0, size - maxBytes);
+    const start = Math.max(0, size - readBytes);
     // One byte more than the window shows whether the window already begins at a line start.
     const from = Math.max(0, start - 1);
     const bytes = await readAt(handle, from, size - from);
@@ -41,23 +41,14 @@ export async function readLogTail(path: string, options: ReadLogTailOptions): Pr
     // `stream: true` holds back an incomplete character at the end (a writer mid-character) instead of printing U+FFFD.
     const decoded = new TextDecoder("utf-8").decode(kept, { stream: true });
     const text = toPlainText(decoded);
-    if (text.length <= maxChars) return { text, truncated: cut };
-    return { text: tailWithinChars(text, maxChars), truncated: true };
+    const encoded = Buffer.from(text);
+    if (encoded.length <= maxBytes) return { text, truncated: cut };
+    // The same cut again on the cleaned text, from one byte before its last `maxBytes`.
+    const window = encoded.subarray(encoded.length - maxBytes - 1);
+    return { text: window.subarray(firstLineStart(window)).toString("utf8"), truncated: true };
   } finally {
     await handle.close();
   }
-}
-
-/** The last `n` lines of `text`; a final newline ends the last line rather than starting another. */
-export function lastLines(text: string, n: number): string {
-  if (n <= 0) return "";
-  let index = text.endsWith("\n") ? text.length - 1 : text.length;
-  for (let found = 0; found < n; found++) {
-    if (index <= 0) return text;
-    index = text.lastIndexOf("\n", index - 1);
-    if (index === -1) return text;
-  }
-  return text.slice(index + 1);
 }
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
@@ -103,17 +94,6 @@ function toPlainText(text: string): string {
 function lastRedraw(line: string): string {
   const trimmed = line.replace(/\r+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("\r") + 1);
-}
-
-function tailWithinChars(text: string, maxChars: number): string {
-  let start = text.length - maxChars;
-  if (text[start - 1] === "\n") return text.slice(start);
-  const lineStart = text.indexOf("\n", start) + 1;
-  if (lineStart !== 0 && lineStart < text.length) return text.slice(lineStart);
-  // Only the last line is left and it is longer than maxChars: keep its end, not half a surrogate pair.
-  const unit = text.charCodeAt(start);
-  if (unit >= 0xdc00 && unit <= 0xdfff) start += 1;
-  return text.slice(start);
 }
 
 function isMissing(error: unknown): boolean {

@@ -1,7 +1,8 @@
 import type { RunRecord } from "../storage/run-types.js";
 import { formatDuration } from "./format-duration.js";
-import { escapeMarkdown } from "./markdown.js";
-import { toCheckRunOutput, type CheckRunOutput } from "./to-check-run-output.js";
+import { capSummary, TITLE_LIMIT, type CheckRunOutput } from "./check-run-output.js";
+import { escapeMarkdown, truncateChars } from "./markdown.js";
+import { toCheckRunOutput } from "./to-check-run-output.js";
 
 /** Buttons on the check run, within GitHub's limits (at most 3; label ≤ 20, identifier ≤ 20, description ≤ 40). */
 export const ACTIONS = {
@@ -41,7 +42,8 @@ export function checkRunState(run: RunRecord, tails: { logTail: string }): Check
     return { status: "in_progress", started_at: iso(run.startedAt), output: progressOutput(run), actions: [ACTIONS.cancel] };
   }
   const waiting = run.state === "waiting" ? `Waiting for ${run.pipeline.needs.map((n) => `\`${escapeMarkdown(n)}\``).join(", ")}` : "Queued";
-  return { status: "queued", output: { title: waiting, summary: `${waiting}.` }, actions: [ACTIONS.cancel] };
+  const output = { title: truncateChars(waiting, TITLE_LIMIT, "…"), summary: capSummary(`${waiting}.`) };
+  return { status: "queued", output, actions: [ACTIONS.cancel] };
 }
 
 function progressOutput(run: RunRecord): CheckRunOutput {
@@ -55,5 +57,7 @@ function progressOutput(run: RunRecord): CheckRunOutput {
     const duration = record?.durationMs == null ? "" : formatDuration(record.durationMs);
     return `| ${escapeMarkdown(step.name)} | ${result} | ${duration} |`;
   });
-  return { title: title.slice(0, 255), summary: ["| Step | Result | Duration |", "| --- | --- | --- |", ...rows].join("\n") };
+  // Step names are as long as the config makes them: both cuts keep whole characters, the table whole rows.
+  const table = ["| Step | Result | Duration |", "| --- | --- | --- |", ...rows].join("\n");
+  return { title: truncateChars(title, TITLE_LIMIT), summary: capSummary(table) };
 }

@@ -52,7 +52,7 @@ export function truncateChars(s: string, max: number, marker = ""): string {
   return s.slice(0, end) + marker;
 }
 
-/** Size of `s` in UTF-8, which is what GitHub measures its 65535 limit in. */
+/** Size of `s` in UTF-8, which is what GitHub measures `OUTPUT_LIMIT` in. */
 export function utf8Length(s: string): number {
   let bytes = 0;
   for (let i = 0; i < s.length; i++) bytes += utf8Width(s, i);
@@ -70,6 +70,19 @@ export function truncateBytes(s: string, maxBytes: number): string {
     end += width === 4 ? 2 : 1;
   }
   return s.slice(0, end);
+}
+
+/**
+ * The start of `s` within `maxBytes` of UTF-8, ending at a line end when one fits, with `notice` appended
+ * (inside the budget) when something was cut; never half a surrogate pair.
+ */
+export function headWithinBytes(s: string, maxBytes: number, notice = ""): string {
+  if (utf8Length(s) <= maxBytes) return s;
+  const room = maxBytes - utf8Length(notice);
+  if (room <= 0) return truncateBytes(notice, maxBytes);
+  const head = truncateBytes(s, room);
+  const lineEnd = head.lastIndexOf("\n");
+  return (lineEnd > 0 ? head.slice(0, lineEnd) : head) + notice;
 }
 
 /**

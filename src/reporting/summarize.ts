@@ -1,23 +1,8 @@
-import {
-  codeFence,
-  escapeMarkdown,
-  firstLine,
-  tailWithinBytes,
-  truncateBytes,
-  truncateChars,
-  utf8Length,
-} from "./markdown.js";
+import { capSummary, OUTPUT_LIMIT, TITLE_LIMIT, type CheckRunOutput } from "./check-run-output.js";
+import { codeFence, escapeMarkdown, firstLine, tailWithinBytes, truncateChars, utf8Length } from "./markdown.js";
 import type { CommitInfo, Conclusion, RunReport, StepResult } from "./report-types.js";
 import { formatDuration } from "./format-duration.js";
 
-/**
- * GitHub's limit for a check run's summary and text. The docs say characters, but the API rejects
- * bodies over 65535 UTF-8 bytes ("summary exceeds a maximum bytesize of 65535"), so we measure bytes;
- * that also keeps the JS length under 65535.
- */
-export const OUTPUT_LIMIT = 65535;
-
-const TITLE_CHARS = 255;
 const NAME_CHARS = 100;
 const AUTHOR_CHARS = 60;
 const MESSAGE_CHARS = 120;
@@ -25,16 +10,9 @@ const REASON_CHARS = 4000;
 const COMMITS_SHOWN = 20;
 const STEPS_SHOWN = 50;
 const SEPARATOR = "\n\n";
-const TRUNCATED_NOTICE = "\n\n_Summary truncated._";
 
-export interface CheckRunOutput {
-  title: string;
-  summary: string;
-  text: string;
-}
-
-/** The check run's `output` for a finished (or skipped) pipeline run. */
-export function summarize(report: RunReport): CheckRunOutput {
+/** The check run's `output` for a finished (or skipped) pipeline run; `text` is "" when there is no log. */
+export function summarize(report: RunReport): Required<Pick<CheckRunOutput, "title" | "summary" | "text">> {
   return { title: titleOf(report), summary: summaryOf(report), text: textOf(report.logTail) };
 }
 
@@ -43,7 +21,7 @@ function titleOf(report: RunReport): string {
   const pipeline = plain(report.pipeline);
   const culprit = culpritStep(report);
   const step = culprit === undefined ? undefined : plain(culprit);
-  return truncateChars(titleText(report, pipeline, step), TITLE_CHARS, "…");
+  return truncateChars(titleText(report, pipeline, step), TITLE_LIMIT, "…");
 }
 
 function titleText(report: RunReport, pipeline: string, step: string | undefined): string {
@@ -81,7 +59,7 @@ function summaryOf(report: RunReport): string {
   const room = OUTPUT_LIMIT - utf8Length([...lead, ...details].join(SEPARATOR)) - SEPARATOR.length;
   const block = tail === "" ? "" : fencedWithin(tail, room);
   const sections = block === "" ? [...lead, ...details] : [...lead, block, ...details];
-  return capBytes(sections.join(SEPARATOR));
+  return capSummary(sections.join(SEPARATOR));
 }
 
 function leadSections(report: RunReport): string[] {
@@ -204,9 +182,4 @@ function fencedWithin(text: string, maxBytes: number): string {
   if (body === "") return "";
   const block = codeFence(body);
   return utf8Length(block) <= maxBytes ? block : "";
-}
-
-function capBytes(summary: string): string {
-  if (utf8Length(summary) <= OUTPUT_LIMIT) return summary;
-  return truncateBytes(summary, OUTPUT_LIMIT - utf8Length(TRUNCATED_NOTICE)) + TRUNCATED_NOTICE;
 }

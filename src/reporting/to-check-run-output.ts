@@ -1,26 +1,10 @@
 import type { RunRecord } from "../storage/run-types.js";
+import type { CheckRunOutput } from "./check-run-output.js";
 import { summarize } from "./summarize.js";
 
-/** GitHub's limit for `output.summary` and `output.text`, in characters. */
-export const TEXT_LIMIT = 65_535;
 /** GitHub accepts at most 50 annotations per request. */
 const ANNOTATION_LIMIT = 50;
 const FAILING_TAIL_LINES = 30;
-
-export interface CheckRunOutput {
-  title: string;
-  summary: string;
-  text?: string;
-  annotations?: Array<{
-    path: string;
-    start_line: number;
-    end_line: number;
-    start_column?: number;
-    end_column?: number;
-    annotation_level: "failure";
-    message: string;
-  }>;
-}
 
 /** The `output` of a completed check run, from the run's record and the tail of its log. */
 export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): CheckRunOutput {

@@ -7,7 +7,7 @@ import type { Store } from "../storage/store.js";
 import type { RequestHandler } from "./start-http-server.js";
 
 const RUN_PATH = /^\/runs\/([0-9a-f-]{36})(\/log)?$/;
-const TAIL_CHARS = 256 * 1024;
+const TAIL_BYTES = 256 * 1024;
 
 /**
  * The page a check run's "Details" link opens: the run's state and the tail of its log (`/runs/<id>`), or the
@@ -36,7 +36,7 @@ export function createRunPageHandler(options: { store: Store; dataDir: string })
       return true;
     }
     // on another node's disk when workers run elsewhere: then the tail kept with the result is what there is
-    const local = await readLogTail(logPath, { maxChars: TAIL_CHARS });
+    const local = await readLogTail(logPath, { maxBytes: TAIL_BYTES });
     const tail = local.text === "" && run.result?.logTail ? { text: run.result.logTail, truncated: true } : local;
     const lines = [
       `${run.push.owner}/${run.push.repo} · ${run.pipeline.name} · ${run.push.ref} @ ${run.push.sha}`,

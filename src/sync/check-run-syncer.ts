@@ -9,7 +9,7 @@ import { WorkLoop } from "../loop/work-loop.js";
 import { checkRunState } from "../reporting/check-run-body.js";
 import { findCheckRun } from "../reporting/find-check-run.js";
 import { syncCheckRun } from "../reporting/sync-check-run.js";
-import { TEXT_LIMIT } from "../reporting/to-check-run-output.js";
+import { OUTPUT_LIMIT } from "../reporting/check-run-output.js";
 import type { RunRecord } from "../storage/run-types.js";
 import type { Store } from "../storage/store.js";
 
@@ -93,7 +93,7 @@ async function guardCreate(store: Store, octokit: InstallationOctokit, run: RunR
 /** The tail the worker kept with the result (its log file may be on another host); runs that never ran have none. */
 async function logTailOf(run: RunRecord, dataDir: string): Promise<string> {
   if (run.result?.logTail !== undefined) return run.result.logTail;
-  return (await readLogTail(join(dataDir, "logs", `${run.id}.log`), { maxChars: TEXT_LIMIT })).text;
+  return (await readLogTail(join(dataDir, "logs", `${run.id}.log`), { maxBytes: OUTPUT_LIMIT })).text;
 }
 
 function isPermanent(error: unknown): boolean {

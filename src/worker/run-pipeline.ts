@@ -3,7 +3,7 @@ import { executePipeline, type PipelineOutcome } from "../execution/execute-pipe
 import { describeGitHubError } from "../github/describe-github-error.js";
 import { LogFile } from "../execution/log-file.js";
 import { readLogTail } from "../execution/read-log-tail.js";
-import { TEXT_LIMIT } from "../reporting/to-check-run-output.js";
+import { OUTPUT_LIMIT } from "../reporting/check-run-output.js";
 import { buildStepEnv } from "../execution/step-env.js";
 import { checkout, removeWorkspace } from "../execution/workspace.js";
 import { releaseDependents } from "../runs/release-dependents.js";
@@ -87,7 +87,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
 
   // 6. Record the result with the log's tail; the syncer reports it, and what waited on this run can go.
   const reason = watch.cancelReason() ?? outcome.reason;
-  const tail = await readLogTail(logFile.path, { maxChars: TEXT_LIMIT });
+  const tail = await readLogTail(logFile.path, { maxBytes: OUTPUT_LIMIT });
   log.info(`pipeline ${outcome.conclusion}`);
   return finish(deps, taken, {
     conclusion: outcome.conclusion,

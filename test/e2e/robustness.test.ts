@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,6 +85,58 @@ describe("duplicates, deletions, timeouts, big logs and GitHub failures", () => 
     const logs = await readdir(join(stack.app.dataDir, "logs"));
     const log = logs.find((name) => name.startsWith(run.external_id!))!;
     expect((await stat(join(stack.app.dataDir, "logs", log))).size).toBeGreaterThan(30_000_000);
+  });
+
+  it("reports 100 KB of emoji and CJK output and steps with 4-byte names within GitHub's 65,535 bytes", async () => {
+    // GitHub counts the limit in UTF-8 bytes (github/docs#35252); the fake refuses more, as GitHub does.
+    const go = join(scratch, "wide-go");
+    const name = (i: number) => `日${"😀".repeat(6_000)} ${i}`;
+    const line = '$i 日志行完成错误 😀🎉🚀✅ €uro'; // about 50 bytes; 2,000 lines are 100 KB
+    const repo = await stack.repo("wide-chars", {
+      ".github/gantry.yml": [
+        "pipelines:",
+        "  wide:",
+        `    env: { GO: "${go}" }`,
+        "    steps:",
+        `      - name: "${name(1)}"`,
+        "        run: |",
+        '          while [ ! -f "$GO" ]; do sleep 0.1; done',
+        `          i=0; while [ $i -lt 2000 ]; do echo "${line}"; i=$((i+1)); done`,
+        "          exit 1",
+        `      - name: "${name(2)}"`,
+        "        run: echo done",
+        `      - name: "${name(3)}"`,
+        "        run: echo done",
+        "",
+      ].join("\n"),
+    });
+    const path = "/repos/octo/wide-chars/check-runs";
+    const { sha } = await stack.push(repo, {});
+    // The in-progress table names every step: hold the step until GitHub has been told it runs.
+    await stack.fake.waitFor(
+      () => stack.fake.requests.find((r) => r.path.startsWith(path) && (r.body as { status?: string } | null)?.status === "in_progress"),
+      30_000,
+    );
+    await writeFile(go, "");
+    const run = await stack.completed(repo, sha, "wide", 60_000);
+    expect(run.conclusion).toBe("failure");
+    const sent = stack.fake.requests.filter((r) => r.path.startsWith(path) && r.method !== "GET");
+    expect(sent.map((r) => [r.method, (r.body as { status?: string }).status, r.status, r.error])).toEqual(
+      sent.map((r) => [r.method, (r.body as { status?: string }).status, r.method === "POST" ? 201 : 200, undefined]),
+    );
+    const progress = sent.find((r) => (r.body as { status?: string }).status === "in_progress")!.body as { output: { summary: string } };
+    const lastLine = "1999 日志行完成错误 😀🎉🚀✅ €uro";
+    for (const value of [progress.output.summary, run.output.summary!, run.output.text!]) {
+      expect(Buffer.byteLength(value)).toBeLessThanOrEqual(65_535);
+      expect(Buffer.from(value).toString()).toBe(value);
+    }
+    expect(progress.output.summary.endsWith("\n\n_Summary truncated._")).toBe(true);
+    // The log's end, cut to whole lines: a fence, then lines from the first to the last.
+    expect(run.output.text).toMatch(/^```\n\d+ 日志行完成错误 😀🎉🚀✅ €uro\n/);
+    expect(run.output.text).toContain(`\n${lastLine}\n`);
+    expect(run.output.text!.endsWith(`${"😀".repeat(100)} 1: exited with code 1\n\`\`\``)).toBe(true);
+    expect(Buffer.byteLength(run.output.text!)).toBeGreaterThan(65_535 - 100);
+    expect(run.output.summary).toContain(`${lastLine}\n\`\`\``);
   });
 
   it("retries when GitHub answers 500 once and still reports every state", async () => {

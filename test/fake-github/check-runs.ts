@@ -4,6 +4,11 @@ import type { CheckRunRecord, CheckRunStatus } from "./types.js";
 type Body = Record<string, unknown>;
 
 const CHECKS_DOCS = "https://docs.github.com/rest/checks/runs";
+/**
+ * The OpenAPI says `maxLength: 65535` (characters, which Ajv counts as code points), but GitHub's validation
+ * counts UTF-8 bytes: "summary exceeds a maximum bytesize of 65535" (github/docs#35252).
+ */
+const OUTPUT_MAX_BYTES = 65_535;
 
 /**
  * Merges an already schema-valid create/update body into a check run the way GitHub does, and
@@ -47,6 +52,13 @@ export function applyCheckRunBody(current: CheckRunRecord, body: Body, isCreate:
   const output = body["output"];
   if (output !== null && typeof output === "object") {
     const o = output as Body;
+    for (const field of ["summary", "text"]) {
+      const value = o[field];
+      if (typeof value === "string" && Buffer.byteLength(value) > OUTPUT_MAX_BYTES) {
+        // Octokit shows GitHub's `Validation Failed` body with its errors' messages joined like this.
+        throw new HttpError(422, `Validation Failed: ${field} exceeds a maximum bytesize of ${OUTPUT_MAX_BYTES}`, CHECKS_DOCS);
+      }
+    }
     if (typeof o["title"] === "string") next.output.title = o["title"];
     if (typeof o["summary"] === "string") next.output.summary = o["summary"];
     if (typeof o["text"] === "string") next.output.text = o["text"];

@@ -273,6 +273,29 @@ describe("fake GitHub", () => {
       expect(ok.status).toBe(201);
     });
 
+    it("422s a summary or text over 65,535 UTF-8 bytes, as GitHub does, however few characters it has", async () => {
+      // 16,384 emoji: 65,536 bytes in 16,384 code points, well within the OpenAPI's maxLength.
+      for (const field of ["summary", "text"]) {
+        const over = await api(fake, "POST", "/repos/octo/app/check-runs", {
+          token,
+          body: { name: "bytes", head_sha: second, output: { title: "t", summary: "s", [field]: "😀".repeat(16_384) } },
+        });
+        expect(over.status, field).toBe(422);
+        expect((over.json as { message: string }).message).toBe(`Validation Failed: ${field} exceeds a maximum bytesize of 65535`);
+      }
+      const created = await api(fake, "POST", "/repos/octo/app/check-runs", { token, body: { name: "bytes", head_sha: second } });
+      const id = (created.json as { id: number }).id;
+      const update = await api(fake, "PATCH", `/repos/octo/app/check-runs/${id}`, { token, body: { output: { title: "t", summary: "日".repeat(21_846) } } });
+      expect(update.status).toBe(422);
+      expect(fake.checkRuns.get(id)?.output.summary).toBeNull();
+      // Exactly 65,535 bytes: 16,383 emoji and 3 ASCII characters.
+      const fits = await api(fake, "PATCH", `/repos/octo/app/check-runs/${id}`, {
+        token,
+        body: { output: { title: "t", summary: `${"😀".repeat(16_383)}abc`, text: "日".repeat(21_845) } },
+      });
+      expect(fits.status).toBe(200);
+    });
+
     it("422s completing a check run without a conclusion, keeping the previous state", async () => {
       const created = await api(fake, "POST", "/repos/octo/app/check-runs", { token, body: { name: "lint", head_sha: second } });
       const id = (created.json as { id: number }).id;

@@ -3,6 +3,7 @@ import {
   codeFence,
   escapeMarkdown,
   firstLine,
+  headWithinBytes,
   tailWithinBytes,
   truncateBytes,
   truncateChars,
@@ -122,5 +123,16 @@ describe("UTF-8 sizes", () => {
     expect(tailWithinBytes("short\n😀😀😀end\n", 10)).toBe("😀end\n");
     expect(tailWithinBytes("short\n😀😀😀end", 9)).toBe("😀end");
     expect(tailWithinBytes("😀😀😀", 7)).toBe("😀");
+  });
+
+  it("keeps whole lines from the start within a byte budget, the notice included", () => {
+    expect(headWithinBytes("l1\nl2\nl3", 100, "!")).toBe("l1\nl2\nl3");
+    expect(headWithinBytes("l1\nl2\nl3", 7, "!")).toBe("l1\nl2!");
+    expect(headWithinBytes("l1\nl2\nl3", 6, "!")).toBe("l1!");
+    expect(headWithinBytes("€€\n😀😀\n", 9, " [cut]")).toBe("€ [cut]");
+    expect(headWithinBytes("€€\n😀😀x", 12, "…")).toBe("€€…");
+    // One line longer than the budget: its start, on a character boundary.
+    expect(headWithinBytes("😀😀😀", 9, "…")).toBe("😀…");
+    expect(headWithinBytes("😀😀😀", 2, "…")).toBe("");
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { OUTPUT_LIMIT } from "../../src/reporting/check-run-output.js";
 import { utf8Length } from "../../src/reporting/markdown.js";
 import type { CommitInfo, RunReport, StepResult } from "../../src/reporting/report-types.js";
 import { formatDuration } from "../../src/reporting/format-duration.js";
-import { OUTPUT_LIMIT, summarize } from "../../src/reporting/summarize.js";
+import { summarize } from "../../src/reporting/summarize.js";
+import { linesOfBytes, WIDE_LINES } from "../helpers/wide-lines.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const ZWJ = "\u200d";
@@ -390,6 +392,39 @@ describe("summarize", () => {
     expect(text.startsWith("```\n😀")).toBe(true);
     expect(text.endsWith("😀end\n```")).toBe(true);
     expect(utf8Length(text)).toBeLessThanOrEqual(OUTPUT_LIMIT);
+  });
+});
+
+// GitHub refuses a summary or text over 65,535 UTF-8 bytes ("exceeds a maximum bytesize", github/docs#35252).
+describe.each(WIDE_LINES)("summarize cuts %s output to 65,535 bytes", (_kind, line) => {
+  const outputOf = (bytes: number): string => `${linesOfBytes(line, bytes).join("\n")}\n`;
+  const fenced = (block: string): string => block.slice("```\n".length, -"```".length);
+
+  it.each([
+    ["just over", OUTPUT_LIMIT + 10],
+    ["far over", 4 * OUTPUT_LIMIT],
+  ])("%s the limit: whole lines, valid UTF-8, the last line kept", (_over, bytes) => {
+    const output = outputOf(bytes);
+    const lastLine = output.slice(output.lastIndexOf("\n", output.length - 2) + 1);
+    const report = summarize({
+      ...base,
+      conclusion: "failure",
+      steps: [{ name: "Test", conclusion: "failure", exitCode: 1, durationMs: 5 }],
+      failingStep: { name: "Test", tail: output },
+      logTail: output,
+    });
+    for (const [field, value] of [["summary", report.summary], ["text", report.text]] as const) {
+      expect(utf8Length(value), field).toBeLessThanOrEqual(OUTPUT_LIMIT);
+      expect(Buffer.byteLength(value), field).toBe(utf8Length(value));
+      expect(Buffer.from(value).toString(), field).toBe(value);
+    }
+    const block = report.summary.split("\n\n")[1]!;
+    for (const body of [fenced(block), fenced(report.text)]) {
+      expect(output.endsWith(body)).toBe(true);
+      expect(output[output.length - body.length - 1]).toBe("\n");
+      expect(body.endsWith(`\n${lastLine}`)).toBe(true);
+    }
+    expect(report.summary.endsWith("| Test | ✖ failure | 1 | 5 ms |")).toBe(true);
   });
 });
 
