@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import type { Logger } from "probot";
-import { BullmqQueue } from "../queue/bullmq-queue.js";
-import { checkRedis } from "../queue/check-redis.js";
-import { redisOptionsFromUrl } from "../storage/redis/redis-options-from-url.js";
-import { RedisStore } from "../storage/redis-store.js";
+import { BullmqQueue } from "./queue/bullmq-queue.js";
+import { checkRedis } from "./queue/check-redis.js";
+import { redisOptionsFromUrl } from "./storage/redis/redis-options-from-url.js";
+import { RedisStore } from "./storage/redis-store.js";
 import type { Backend } from "./backend.js";
 
 export interface RedisBackendOptions {

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import type { Logger } from "probot";
-import { SqliteQueue } from "../queue/sqlite-queue.js";
-import { openDatabase, type Db } from "../storage/open-database.js";
-import { SqliteStore } from "../storage/sqlite-store.js";
+import { SqliteQueue } from "./queue/sqlite-queue.js";
+import { openDatabase, type Db } from "./open-database.js";
+import { SqliteStore } from "./storage/sqlite-store.js";
 import type { Backend } from "./backend.js";
 
 /** One process, one SQLite file under the data directory: deliveries, runs and the queue in one transaction space. */

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "probot";
-import type { SourceCheck } from "../allowlist/create-source-check.js";
-import type { Store } from "../storage/store.js";
+import type { SourceCheck } from "../app/allowlist/create-source-check.js";
+import type { Store } from "../backend/storage/store.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
 /** GitHub caps webhook payloads at 25 MB. */
