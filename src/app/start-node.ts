@@ -2,7 +2,6 @@ import { Redis } from "ioredis";
 import type { Backend } from "../backend/backend.js";
 import { openRedisBackend } from "../backend/open-redis-backend.js";
 import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
-import { takeoverBoundMs } from "../backend/queue/bullmq-queue.js";
 import { githubAppFromProbot } from "../github/github-app.js";
 import { readAppCredentials } from "./settings/read-app-credentials.js";
 import { SettingsError, type Settings } from "./settings/read-settings.js";
@@ -30,11 +29,6 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   const backend: Backend = settings.redisUrl
     ? await openRedisBackend({ url: settings.redisUrl, lockMs: settings.workerLockMs, log })
     : openSqliteBackend(settings.dataDir, log);
-  log.info(
-    settings.redisUrl
-      ? `queue and runs on Redis (shared by every node; the runs of a worker that dies go to another within ${takeoverBoundMs(settings.workerLockMs) / 1000}s)`
-      : `queue and runs in ${settings.dataDir}/gantry.db (this process only)`,
-  );
   const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role });
   let stopping = false;
   const stop = (signal: string) => {

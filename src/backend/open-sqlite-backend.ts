@@ -25,6 +25,7 @@ export function openSqliteBackend(dataDir: string, log: Logger): Backend {
     consumerId: `${hostname()}:${process.pid}`,
     onError: (error, runId) => log.error({ err: error, run: runId }, "run failed unexpectedly"),
   });
+  log.info(`queue and runs in ${dataDir}/gantry.db (this process only)`);
   return {
     store,
     queue,

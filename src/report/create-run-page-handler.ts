@@ -1,20 +1,23 @@
 import { createReadStream } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { readLogTail } from "./read-log-tail.js";
 import { formatDuration } from "./format-duration.js";
 import type { Store } from "../backend/storage/store.js";
-import type { RequestHandler } from "../app/server/start-http-server.js";
 
 const RUN_PATH = /^\/runs\/([0-9a-f-]{36})(\/log)?$/;
 const TAIL_CHARS = 256 * 1024;
+
+// The HTTP server (app/) mounts this page as one of its request handlers: true when the page answered.
+type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 
 /**
  * The page a check run's "Details" link opens: the run's state and the tail of its log (`/runs/<id>`), or the
  * whole log (`/runs/<id>/log`). Plain text only, so nothing in a log can render as markup. Run ids are random
  * UUIDs: the link is known to those who can see the check run.
  */
-export function createRunPageHandler(options: { store: Store; dataDir: string }): RequestHandler {
+export function createRunPageHandler(options: { store: Store; dataDir: string }): Handler {
   return async (request, response) => {
     const match = request.method === "GET" ? RUN_PATH.exec(request.url?.split("?")[0] ?? "") : null;
     if (!match) return false;

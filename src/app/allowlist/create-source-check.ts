@@ -1,9 +1,6 @@
-import type { IncomingMessage } from "node:http";
+import type { SourceCheck } from "../../ingest/create-webhook-handler.js";
 import { findClientAddress } from "./find-client-address.js";
 import type { AddressList } from "./prepare-address-list.js";
-
-/** The refused client's address (for the log), or null when the request may go on. */
-export type SourceCheck = (request: Pick<IncomingMessage, "socket" | "headers">) => string | null;
 
 /** `allowed` is asked per request, so a refreshed list takes effect at once. */
 export function createSourceCheck(options: { allowed: () => AddressList; trustedProxies: AddressList }): SourceCheck {

@@ -1,6 +1,7 @@
 import type { Logger } from "probot";
 import type { Settings } from "../settings/read-settings.js";
-import { createSourceCheck, type SourceCheck } from "./create-source-check.js";
+import type { SourceCheck } from "../../ingest/create-webhook-handler.js";
+import { createSourceCheck } from "./create-source-check.js";
 import { prepareAddressList } from "./prepare-address-list.js";
 import { startGitHubAllowlist } from "./start-github-allowlist.js";
 
