@@ -1,3 +1,3 @@
-export { startGantry, type Gantry } from "./start-gantry.js";
-export { readSettings, type Settings } from "./settings/read-settings.js";
+export { startGantry, type Gantry } from "./app/start-gantry.js";
+export { readSettings, type Settings } from "./app/settings/read-settings.js";
 export { githubAppFromProbot, type GitHubApp } from "./github/github-app.js";

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { config as loadDotenv } from "dotenv";
-import { runSetup } from "./boot/run-setup.js";
-import { startNode } from "./boot/start-node.js";
-import { readAppCredentials } from "./settings/read-app-credentials.js";
-import { readSettings, SettingsError } from "./settings/read-settings.js";
+import { runSetup } from "./app/run-setup.js";
+import { startNode } from "./app/start-node.js";
+import { readAppCredentials } from "./app/settings/read-app-credentials.js";
+import { readSettings, SettingsError } from "./app/settings/read-settings.js";
 
 /** `npm start`: the webhook server with its workers, or Probot's setup page when the app is not registered yet. */
 async function main(): Promise<void> {

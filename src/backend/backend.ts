@@ -1,5 +1,5 @@
-import type { JobQueue } from "../queue/job-queue.js";
-import type { Store } from "../storage/store.js";
+import type { JobQueue } from "./queue/job-queue.js";
+import type { Store } from "./storage/store.js";
 
 /** Where gantry keeps its state and its queue: the embedded SQLite file, or Redis shared by many nodes. */
 export interface Backend {

@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import type { Logger } from "probot";
-import { BullmqQueue } from "../queue/bullmq-queue.js";
-import { checkRedis } from "../queue/check-redis.js";
-import { redisOptionsFromUrl } from "../storage/redis/redis-options-from-url.js";
-import { RedisStore } from "../storage/redis-store.js";
+import { BullmqQueue, takeoverBoundMs } from "./queue/bullmq-queue.js";
+import { checkRedis } from "./queue/check-redis.js";
+import { redisOptionsFromUrl } from "./storage/redis/redis-options-from-url.js";
+import { RedisStore } from "./storage/redis-store.js";
 import type { Backend } from "./backend.js";
 
 export interface RedisBackendOptions {
@@ -39,6 +39,7 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Ba
     onError: (error, runId) => options.log.error({ err: error, run: runId }, "run failed unexpectedly"),
     onConnectionError: (error) => options.log.error({ err: error }, "queue connection error"),
   });
+  options.log.info(`queue and runs on Redis (shared by every node; the runs of a worker that dies go to another within ${takeoverBoundMs(options.lockMs) / 1000}s)`);
   return {
     store,
     queue,

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import type { Logger } from "probot";
-import { SqliteQueue } from "../queue/sqlite-queue.js";
-import { openDatabase, type Db } from "../storage/open-database.js";
-import { SqliteStore } from "../storage/sqlite-store.js";
+import { SqliteQueue } from "./queue/sqlite-queue.js";
+import { openDatabase, type Db } from "./open-database.js";
+import { SqliteStore } from "./storage/sqlite-store.js";
 import type { Backend } from "./backend.js";
 
 /** One process, one SQLite file under the data directory: deliveries, runs and the queue in one transaction space. */
@@ -25,6 +25,7 @@ export function openSqliteBackend(dataDir: string, log: Logger): Backend {
     consumerId: `${hostname()}:${process.pid}`,
     onError: (error, runId) => log.error({ err: error, run: runId }, "run failed unexpectedly"),
   });
+  log.info(`queue and runs in ${dataDir}/gantry.db (this process only)`);
   return {
     store,
     queue,

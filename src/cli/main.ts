@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
-import { startNode } from "../boot/start-node.js";
-import { readSettings } from "../settings/read-settings.js";
+import { startNode } from "../app/start-node.js";
+import { readSettings } from "../app/settings/read-settings.js";
 import { answerHelp } from "./answer-help.js";
 import { COMMANDS } from "./commands.js";
 import { runLocal } from "./run-local.js";

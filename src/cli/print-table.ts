@@ -1,4 +1,4 @@
-import { formatDuration } from "../reporting/format-duration.js";
+import { formatDuration } from "../report/format-duration.js";
 
 export interface Row {
   pipeline: string;

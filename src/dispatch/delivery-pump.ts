@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
 import { RequestError } from "@octokit/request-error";
 import { describeGitHubError } from "../github/describe-github-error.js";
-import { WorkLoop } from "../loop/work-loop.js";
-import type { Delivery } from "../storage/store.js";
+import { WorkLoop } from "../backend/loop/work-loop.js";
+import type { Delivery } from "../backend/storage/store.js";
 import { dispatchCheckEvent } from "./dispatch-check-event.js";
-import type { DispatchDeps } from "./dispatch-deps.js";
+import type { RunDeps } from "../runs/run-deps.js";
 import { dispatchPush } from "./dispatch-push.js";
 
 const BATCH = 8;
@@ -15,7 +15,7 @@ const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 5 * 60_000, 30 * 60_000];
  * are picked up at the next start; a GitHub outage delays a delivery instead of losing it. Several nodes may
  * pump one store: each delivery is leased to one of them.
  */
-export function createDeliveryPump(deps: DispatchDeps): WorkLoop<Delivery> {
+export function createDeliveryPump(deps: RunDeps): WorkLoop<Delivery> {
   const owner = `${hostname()}:${process.pid}`;
   return new WorkLoop<Delivery>({
     name: "delivery pump",
@@ -28,7 +28,7 @@ export function createDeliveryPump(deps: DispatchDeps): WorkLoop<Delivery> {
   });
 }
 
-async function dispatch(deps: DispatchDeps, delivery: Delivery): Promise<void> {
+async function dispatch(deps: RunDeps, delivery: Delivery): Promise<void> {
   const logger = deps.log.child({ delivery: delivery.id, event: delivery.event });
   try {
     const outcome =

@@ -1,5 +1,5 @@
-import type { Delivery } from "../storage/store.js";
-import type { DispatchDeps } from "./dispatch-deps.js";
+import type { Delivery } from "../backend/storage/store.js";
+import type { RunDeps } from "../runs/run-deps.js";
 import { fetchConfig } from "./fetch-config.js";
 import { CONFIG_PATH, planRuns } from "./plan-runs.js";
 import { pushContextFromPayload, type PushPayload } from "./push-context.js";
@@ -9,7 +9,7 @@ import { startRuns } from "./start-runs.js";
 const PUSH_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
 
 /** From a recorded push delivery to runs in the store and the queue. Returns what happened, for the log. */
-export async function dispatchPush(deps: DispatchDeps, delivery: Delivery): Promise<string> {
+export async function dispatchPush(deps: RunDeps, delivery: Delivery): Promise<string> {
   const payload = JSON.parse(delivery.payload) as PushPayload;
   const installationId = payload.installation?.id;
   if (installationId === undefined) return "no installation in the payload";

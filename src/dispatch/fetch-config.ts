@@ -1,6 +1,6 @@
 import { RequestError } from "@octokit/request-error";
 import type { InstallationOctokit } from "../github/github-app.js";
-import type { PushContext } from "../storage/run-types.js";
+import type { PushContext } from "../runs/run-types.js";
 import { CONFIG_PATH } from "./plan-runs.js";
 
 /** The config as it is in the pushed commit (not the default branch), or null when the commit has none. */

@@ -2,7 +2,7 @@ import { formatConfigError, parseConfig, type ConfigError } from "../config/pars
 import { planPush } from "../planning/plan-push.js";
 import type { PlannedPipeline } from "../planning/plan-types.js";
 import { completedRun, newRun } from "../runs/new-run.js";
-import type { PushContext, RunRecord } from "../storage/run-types.js";
+import type { PushContext, RunRecord } from "../runs/run-types.js";
 
 export const CONFIG_PATH = ".github/gantry.yml";
 

@@ -1,6 +1,6 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import { pushFactsFromPayload } from "../planning/push-facts.js";
-import type { CommitInfo, PushContext } from "../storage/run-types.js";
+import type { CommitInfo, PushContext } from "../runs/run-types.js";
 
 export type PushPayload = EmitterWebhookEvent<"push">["payload"];
 

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "probot";
-import type { SourceCheck } from "../allowlist/create-source-check.js";
-import type { Store } from "../storage/store.js";
+import type { Store } from "../backend/storage/store.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
 /** GitHub caps webhook payloads at 25 MB. */
@@ -27,6 +26,12 @@ function isHandled(event: string, payload: unknown): boolean {
 }
 
 const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i;
+
+/**
+ * Whether a request's source may deliver: the refused client's address (for the log), or null when the request
+ * may go on. Declared by the ack path that asks it; the start-up builds one from GANTRY_IP_ALLOWLIST.
+ */
+export type SourceCheck = (request: Pick<IncomingMessage, "socket" | "headers">) => string | null;
 
 export interface WebhookHandlerOptions {
   path: string;

@@ -1,5 +1,5 @@
-import type { RunRecord } from "../storage/run-types.js";
-import type { Store } from "../storage/store.js";
+import type { RunRecord } from "./run-types.js";
+import type { Store } from "../backend/storage/store.js";
 
 /**
  * Stops a run for `reason`: one that has not started is concluded `cancelled` at once; a running one is marked,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { PlannedPipeline } from "../planning/plan-types.js";
-import type { PushContext, RunRecord, RunResult } from "../storage/run-types.js";
+import type { PushContext, RunRecord, RunResult } from "./run-types.js";
 
 /**
  * A fresh run record. A skipped pipeline is born completed; one with needs waits; the rest are queued.

@@ -1,6 +1,6 @@
-import type { JobQueue } from "../queue/job-queue.js";
-import type { RunRecord } from "../storage/run-types.js";
-import type { Store } from "../storage/store.js";
+import type { JobQueue } from "../backend/queue/job-queue.js";
+import type { RunRecord } from "./run-types.js";
+import type { Store } from "../backend/storage/store.js";
 
 /**
  * After a run completes, the runs of the same delivery that waited on it are queued once all their needs

@@ -1,5 +1,5 @@
-import type { RunRecord } from "../storage/run-types.js";
-import type { Store } from "../storage/store.js";
+import type { RunRecord } from "./run-types.js";
+import type { Store } from "../backend/storage/store.js";
 import { cancelRun } from "./cancel-run.js";
 
 /**

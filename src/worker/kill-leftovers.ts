@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { killGroup } from "../execution/kill-group.js";
-import type { RunRecord } from "../storage/run-types.js";
+import { killGroup } from "./execution/kill-group.js";
+import type { RunRecord } from "../runs/run-types.js";
 
 /**
  * A run found `running` at take-over belonged to a worker that died; its steps may still be running on this

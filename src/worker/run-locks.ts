@@ -1,5 +1,5 @@
-import type { RunRecord } from "../storage/run-types.js";
-import type { Store } from "../storage/store.js";
+import type { RunRecord } from "../runs/run-types.js";
+import type { Store } from "../backend/storage/store.js";
 
 /** Leases outlive a dead worker by this long at most; a live one renews them well before. */
 export const LOCK_LEASE_MS = 60_000;

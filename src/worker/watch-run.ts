@@ -1,5 +1,5 @@
-import type { RunRecord } from "../storage/run-types.js";
-import type { Store } from "../storage/store.js";
+import type { RunRecord } from "../runs/run-types.js";
+import type { Store } from "../backend/storage/store.js";
 import { LOCK_LEASE_MS, acquireLocks } from "./run-locks.js";
 
 const POLL_MS = 1_000;

@@ -1,6 +1,6 @@
-import type { DispatchDeps } from "../dispatch/dispatch-deps.js";
+import type { RunDeps } from "../runs/run-deps.js";
 
-export interface WorkerDeps extends DispatchDeps {
+export interface WorkerDeps extends RunDeps {
   dataDir: string;
   gitBaseUrl: string;
   passEnv: readonly string[];

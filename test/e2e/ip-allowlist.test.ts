@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
-import { GITHUB_HOOKS_FILE } from "../../src/allowlist/start-github-allowlist.js";
+import { GITHUB_HOOKS_FILE } from "../../src/app/allowlist/start-github-allowlist.js";
 import type { HostedRepo } from "../fake-github/fake-github.js";
 import { freePort } from "../helpers/free-port.js";
 import { pushPayload } from "../helpers/push-payload.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
-import { redisOptionsFromUrl } from "../../src/storage/redis/redis-options-from-url.js";
+import { redisOptionsFromUrl } from "../../src/backend/storage/redis/redis-options-from-url.js";
 
 /** The Redis the tests use: REDIS_URL, or the local default. */
 export function redisUrl(): string {

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSourceCheck } from "../../src/allowlist/create-source-check.js";
-import { prepareAddressList } from "../../src/allowlist/prepare-address-list.js";
+import { createSourceCheck } from "../../src/app/allowlist/create-source-check.js";
+import { prepareAddressList } from "../../src/app/allowlist/prepare-address-list.js";
 import { createWebhookHandler } from "../../src/ingest/create-webhook-handler.js";
-import { startHttpServer } from "../../src/server/start-http-server.js";
-import { openDatabase } from "../../src/storage/open-database.js";
-import { SqliteStore } from "../../src/storage/sqlite-store.js";
+import { startHttpServer } from "../../src/app/server/start-http-server.js";
+import { openDatabase } from "../../src/backend/open-database.js";
+import { SqliteStore } from "../../src/backend/storage/sqlite-store.js";
 import { memoryLog } from "../helpers/memory-log.js";
 import { pushPayload } from "../helpers/push-payload.js";
 

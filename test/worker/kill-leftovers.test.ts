@@ -8,7 +8,7 @@ import { afterEach, expect, it } from "vitest";
 import { killLeftovers } from "../../src/worker/kill-leftovers.js";
 import { eventually } from "../helpers/eventually.js";
 import { isRunning } from "../helpers/is-running.js";
-import { run as runRecord } from "../storage/store-contract.js";
+import { run as runRecord } from "../backend/storage/store-contract.js";
 
 const spawned: number[] = [];
 const pidFile = join(tmpdir(), `gantry-kill-leftovers-${process.pid}`);

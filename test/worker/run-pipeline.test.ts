@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { JobQueue } from "../../src/queue/job-queue.js";
-import type { RunRecord } from "../../src/storage/run-types.js";
-import { openDatabase } from "../../src/storage/open-database.js";
-import { SqliteStore } from "../../src/storage/sqlite-store.js";
+import type { JobQueue } from "../../src/backend/queue/job-queue.js";
+import type { RunRecord } from "../../src/runs/run-types.js";
+import { openDatabase } from "../../src/backend/open-database.js";
+import { SqliteStore } from "../../src/backend/storage/sqlite-store.js";
 import { runPipeline } from "../../src/worker/run-pipeline.js";
 import type { WorkerDeps } from "../../src/worker/worker-deps.js";
 import { memoryLog } from "../helpers/memory-log.js";
-import { run } from "../storage/store-contract.js";
+import { run } from "../backend/storage/store-contract.js";
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -1,0 +1,28 @@
+import type { RunRecord } from "../../../runs/run-types.js";
+
+/** The RunRecord fields a run hash holds, each as JSON, under its own name. */
+export const RUN_FIELDS = [
+  "id",
+  "deliveryId",
+  "pipeline",
+  "push",
+  "state",
+  "checkRunId",
+  "result",
+  "createdAt",
+  "startedAt",
+  "completedAt",
+  "attempt",
+  "nodeId",
+  "pid",
+  "cancelRequested",
+  "progress",
+  "createRequestedAt",
+  "version",
+  "syncedVersion",
+] as const satisfies ReadonlyArray<keyof RunRecord>;
+
+// a field added to RunRecord but not here would silently not be stored
+type Forgotten = Exclude<keyof RunRecord, (typeof RUN_FIELDS)[number]>;
+const allStored: [Forgotten] extends [never] ? true : Forgotten = true;
+void allStored;

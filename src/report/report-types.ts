@@ -1,0 +1,27 @@
+import type { CommitInfo, Conclusion, StepRecord } from "../runs/run-types.js";
+
+export type { CommitInfo, Conclusion };
+export type StepResult = StepRecord;
+
+/** Everything the check-run output is written from; plain data, all strings from the push are untrusted. */
+export interface RunReport {
+  pipeline: string;
+  /** `owner/name`. */
+  repository: string;
+  ref: string;
+  sha: string;
+  conclusion: Conclusion;
+  /** Skip reason, config error text, timeout explanation… */
+  reason?: string;
+  headCommit: CommitInfo | null;
+  /** Pushed commits, oldest first, as in the payload. */
+  commits: CommitInfo[];
+  /** Set when the push had more commits than `commits` lists. */
+  totalCommits?: number;
+  steps: StepResult[];
+  /** Last lines of the failing step's output. */
+  failingStep?: { name: string; tail: string };
+  /** Tail of the whole log, already bounded by the caller. */
+  logTail: string;
+  durationMs: number | null;
+}

@@ -1,0 +1,14 @@
+import type { Logger } from "probot";
+import type { GitHubApp } from "../github/github-app.js";
+import type { JobQueue } from "../backend/queue/job-queue.js";
+import type { Store } from "../backend/storage/store.js";
+
+/** What the run path needs: durable state, the queue, GitHub, a logger, and a way to wake the check-run syncer. */
+export interface RunDeps {
+  store: Store;
+  queue: JobQueue;
+  github: GitHubApp;
+  log: Logger;
+  /** New or changed runs are waiting to be shown on GitHub. */
+  wakeSyncer: () => void;
+}
