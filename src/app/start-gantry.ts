@@ -1,9 +1,8 @@
-import { hostname } from "node:os";
 import type { Logger } from "probot";
 import type { Backend } from "../backend/backend.js";
 import { createDeliveryPump } from "../dispatch/delivery-pump.js";
 import type { GitHubApp } from "../github/github-app.js";
-import { createWebhookHandler, HANDLED_EVENTS } from "../ingest/create-webhook-handler.js";
+import { createWebhookHandler } from "../ingest/create-webhook-handler.js";
 import { startSweeps } from "../ingest/redelivery/start-sweeps.js";
 import { createRunPageHandler } from "../report/create-run-page-handler.js";
 import { prepareSourceCheck } from "./allowlist/prepare-source-check.js";
@@ -36,6 +35,8 @@ export interface StartOptions {
   env: NodeJS.ProcessEnv;
   /** `server`: webhooks, plus a worker unless concurrency is 0; `worker`: runs pipelines only. */
   role: "server" | "worker";
+  /** This process (currentNodeId): the owner of every lease it takes and the worker recorded on its runs. */
+  nodeId: string;
 }
 
 /** The composition root: delivery pump, check-run syncer, workers and (for a server) the webhook server. */
@@ -45,7 +46,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   // before any work starts: a bad certificate or an allowlist that cannot be had stops the start-up here
   const tls = options.role === "server" && settings.tls ? { files: settings.tls, pair: await loadTlsPair(settings.tls) } : null;
   const sourceCheck = options.role === "server" ? await prepareSourceCheck(settings, log) : null;
-  const syncer = createCheckRunSyncer({ store, github, log, dataDir: settings.dataDir, publicUrl: settings.publicUrl });
+  const syncer = createCheckRunSyncer({ store, github, log, dataDir: settings.dataDir, publicUrl: settings.publicUrl, nodeId: options.nodeId });
   const deps: WorkerDeps = {
     store,
     queue,
@@ -56,7 +57,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     gitBaseUrl: settings.gitBaseUrl,
     passEnv: settings.passEnv,
     serverEnv: options.env,
-    nodeId: `${hostname()}:${process.pid}`,
+    nodeId: options.nodeId,
   };
   const pump = createDeliveryPump(deps);
   const worker = new Worker(deps);
@@ -73,7 +74,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   let proxy: { close(): void } | null = null;
   if (options.role === "server") {
     if (settings.redeliveryIntervalMs > 0) {
-      sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, events: new Set(Object.keys(HANDLED_EVENTS)) });
+      sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, nodeId: options.nodeId });
     }
     const webhooks = createWebhookHandler({ path: settings.webhookPath, secret: settings.webhookSecret, store, log, onRecorded: () => pump.wake(), sourceCheck: sourceCheck?.check ?? null });
     ({ server, url } = await startHttpServer({

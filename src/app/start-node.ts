@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import type { Backend } from "../backend/backend.js";
 import { openRedisBackend } from "../backend/open-redis-backend.js";
 import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
+import { currentNodeId } from "../runs/node-id.js";
 import { githubAppFromProbot } from "../github/github-app.js";
 import { readAppCredentials } from "./settings/read-app-credentials.js";
 import { SettingsError, type Settings } from "./settings/read-settings.js";
@@ -26,10 +27,11 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   if (!env["WEBHOOK_SECRET"] && role === "server") {
     log.warn('WEBHOOK_SECRET is not set: accepting deliveries signed with "development" (refused with NODE_ENV=production)');
   }
+  const nodeId = currentNodeId();
   const backend: Backend = settings.redisUrl
-    ? await openRedisBackend({ url: settings.redisUrl, lockMs: settings.workerLockMs, log })
-    : openSqliteBackend(settings.dataDir, log);
-  const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role });
+    ? await openRedisBackend({ url: settings.redisUrl, lockMs: settings.workerLockMs, log, nodeId })
+    : openSqliteBackend(settings.dataDir, log, nodeId);
+  const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role, nodeId });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

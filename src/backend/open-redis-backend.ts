@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { BullmqQueue, takeoverBoundMs } from "./queue/bullmq-queue.js";
@@ -12,6 +11,8 @@ export interface RedisBackendOptions {
   /** How long a worker's hold on a job lasts without renewal: the time to notice a dead worker. */
   lockMs: number;
   log: Logger;
+  /** This process (currentNodeId): BullMQ's name for its consumer. */
+  nodeId: string;
 }
 
 /**
@@ -34,7 +35,7 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Ba
     connection,
     queueName: "runs",
     prefix: "gantry-queue",
-    consumerId: `${hostname()}:${process.pid}`,
+    consumerId: options.nodeId,
     lockDurationMs: options.lockMs,
     onError: (error, runId) => options.log.error({ err: error, run: runId }, "run failed unexpectedly"),
     onConnectionError: (error) => options.log.error({ err: error }, "queue connection error"),

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { Logger } from "probot";
 import { SqliteQueue } from "./queue/sqlite-queue.js";
 import { openDatabase, type Db } from "./open-database.js";
@@ -6,7 +5,7 @@ import { SqliteStore } from "./storage/sqlite-store.js";
 import type { Backend } from "./backend.js";
 
 /** One process, one SQLite file under the data directory: deliveries, runs and the queue in one transaction space. */
-export function openSqliteBackend(dataDir: string, log: Logger): Backend {
+export function openSqliteBackend(dataDir: string, log: Logger, nodeId: string): Backend {
   let db: Db | undefined;
   try {
     // one file, one process: a second gantry on the same directory would hand out the same jobs twice
@@ -22,7 +21,7 @@ export function openSqliteBackend(dataDir: string, log: Logger): Backend {
   }
   const store = new SqliteStore(db);
   const queue = new SqliteQueue(db, {
-    consumerId: `${hostname()}:${process.pid}`,
+    consumerId: nodeId,
     onError: (error, runId) => log.error({ err: error, run: runId }, "run failed unexpectedly"),
   });
   log.info(`queue and runs in ${dataDir}/gantry.db (this process only)`);

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { formatConfigError, parseConfig } from "../config/parse-config.js";
+import { CONFIG_PATH, formatConfigError, parseConfig } from "../config/parse-config.js";
 import { executePipeline, type PipelineOutcome } from "../worker/execution/execute-pipeline.js";
 import { LogFile } from "../worker/execution/log-file.js";
 import { buildStepEnv } from "../worker/execution/step-env.js";
@@ -15,8 +15,8 @@ import { followFile } from "./follow-file.js";
 import { git } from "./git.js";
 import { formatDuration } from "../report/format-duration.js";
 import { MARKS, printTable, type Row } from "./print-table.js";
+import { logPath } from "../runs/log-path.js";
 
-const CONFIG_PATH = ".github/gantry.yml";
 const ZEROS = "0".repeat(40);
 
 export interface RunLocalOptions {
@@ -123,7 +123,7 @@ async function runOne(
   signal: AbortSignal,
 ): Promise<PipelineOutcome> {
   const runId = `local-${pipeline.name}`;
-  const log = new LogFile(join(scratch, "logs"), runId);
+  const log = new LogFile(logPath(scratch, runId));
   const live = followFile(log.path, (chunk) => options.out.write(chunk));
   options.out.write(`\n▶ ${pipeline.name}\n`);
   let workspace: string | null = null;

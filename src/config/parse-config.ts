@@ -16,7 +16,8 @@ import { configSchema } from "./schema.js";
 export type { ConfigError, GantryConfig, ParseConfigResult, PipelineConfig, StepConfig } from "./config-types.js";
 export { formatConfigError } from "./format-config-error.js";
 
-export const DEFAULT_CONFIG_FILE = ".github/gantry.yml";
+/** Where a repository keeps its config, read from the pushed commit (and by `gantry run` from the working tree). */
+export const CONFIG_PATH = ".github/gantry.yml";
 export const MAX_CONFIG_BYTES = 256 * 1024;
 /** yaml's guard against "billion laughs": expanding aliases beyond this throws instead of eating memory. */
 export const MAX_ALIAS_COUNT = 100;
@@ -24,7 +25,7 @@ export const MAX_ALIAS_COUNT = 100;
 export const MAX_REPORTED_ERRORS = 50;
 
 /** Validates a gantry config file; every error carries the 1-based line and column of the node to fix. */
-export function parseConfig(text: string, file: string = DEFAULT_CONFIG_FILE): ParseConfigResult {
+export function parseConfig(text: string, file: string = CONFIG_PATH): ParseConfigResult {
   const fail = (errors: ConfigError[]): ParseConfigResult => ({ ok: false, errors: sortErrors(errors) });
   const atStart = (message: string): ConfigError => ({ file, line: 1, column: 1, path: "", message });
 

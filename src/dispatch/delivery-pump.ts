@@ -1,11 +1,9 @@
-import { hostname } from "node:os";
 import { RequestError } from "@octokit/request-error";
 import { describeGitHubError } from "../github/describe-github-error.js";
 import { WorkLoop } from "../backend/loop/work-loop.js";
 import type { Delivery } from "../backend/storage/store.js";
-import { dispatchCheckEvent } from "./dispatch-check-event.js";
 import type { RunDeps } from "../runs/run-deps.js";
-import { dispatchPush } from "./dispatch-push.js";
+import { handledEvent } from "./handled-events.js";
 
 const BATCH = 8;
 const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 5 * 60_000, 30 * 60_000];
@@ -16,7 +14,7 @@ const RETRY_DELAYS_MS = [2_000, 10_000, 60_000, 5 * 60_000, 30 * 60_000];
  * pump one store: each delivery is leased to one of them.
  */
 export function createDeliveryPump(deps: RunDeps): WorkLoop<Delivery> {
-  const owner = `${hostname()}:${process.pid}`;
+  const owner = deps.nodeId;
   return new WorkLoop<Delivery>({
     name: "delivery pump",
     batch: BATCH,
@@ -31,12 +29,8 @@ export function createDeliveryPump(deps: RunDeps): WorkLoop<Delivery> {
 async function dispatch(deps: RunDeps, delivery: Delivery): Promise<void> {
   const logger = deps.log.child({ delivery: delivery.id, event: delivery.event });
   try {
-    const outcome =
-      delivery.event === "push"
-        ? await dispatchPush(deps, delivery)
-        : delivery.event === "check_run" || delivery.event === "check_suite"
-          ? await dispatchCheckEvent(deps, delivery)
-          : "event not handled";
+    const handled = handledEvent(delivery.event);
+    const outcome = handled ? await handled.dispatch(deps, delivery) : "event not handled";
     logger.info(`dispatched: ${outcome}`);
     await deps.store.finishDelivery(delivery.id, {});
   } catch (error) {

@@ -1,12 +1,11 @@
 import type { Delivery } from "../backend/storage/store.js";
+import { REDELIVERY_WINDOW_MS } from "../github/redelivery-window.js";
 import type { RunDeps } from "../runs/run-deps.js";
 import { fetchConfig } from "./fetch-config.js";
-import { CONFIG_PATH, planRuns } from "./plan-runs.js";
+import { CONFIG_PATH } from "../config/parse-config.js";
+import { planRuns } from "./plan-runs.js";
 import { pushContextFromPayload, type PushPayload } from "./push-context.js";
 import { startRuns } from "./start-runs.js";
-
-/** GitHub's redelivery window: the same push seen again within it is the same push. */
-const PUSH_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
 
 /** From a recorded push delivery to runs in the store and the queue. Returns what happened, for the log. */
 export async function dispatchPush(deps: RunDeps, delivery: Delivery): Promise<string> {
@@ -19,7 +18,7 @@ export async function dispatchPush(deps: RunDeps, delivery: Delivery): Promise<s
 
   // 2. A push is built once, whichever delivery (or redelivery) brings it.
   const pushKey = `${payload.repository.id}:${payload.ref}:${payload.after}`;
-  if (!(await deps.store.claimPush(pushKey, delivery.id, Date.now(), PUSH_WINDOW_MS))) {
+  if (!(await deps.store.claimPush(pushKey, delivery.id, Date.now(), REDELIVERY_WINDOW_MS))) {
     return "push already dispatched by another delivery";
   }
 

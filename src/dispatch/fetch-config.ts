@@ -1,7 +1,7 @@
 import { RequestError } from "@octokit/request-error";
 import type { InstallationOctokit } from "../github/github-app.js";
 import type { PushContext } from "../runs/run-types.js";
-import { CONFIG_PATH } from "./plan-runs.js";
+import { CONFIG_PATH } from "../config/parse-config.js";
 
 /** The config as it is in the pushed commit (not the default branch), or null when the commit has none. */
 export async function fetchConfig(octokit: InstallationOctokit, push: PushContext): Promise<string | null> {

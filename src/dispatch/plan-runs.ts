@@ -1,10 +1,8 @@
-import { formatConfigError, parseConfig, type ConfigError } from "../config/parse-config.js";
+import { CONFIG_PATH, formatConfigError, parseConfig, type ConfigError } from "../config/parse-config.js";
 import { planPush } from "../planning/plan-push.js";
 import type { PlannedPipeline } from "../planning/plan-types.js";
 import { completedRun, newRun } from "../runs/new-run.js";
 import type { PushContext, RunRecord } from "../runs/run-types.js";
-
-export const CONFIG_PATH = ".github/gantry.yml";
 
 /** The run records a push gets from its config: one per planned pipeline, or one failed `gantry` run for a broken config. */
 export function planRuns(deliveryId: string, push: PushContext, configText: string): RunRecord[] {

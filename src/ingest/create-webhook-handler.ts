@@ -1,24 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "probot";
+import { handledEvent } from "../dispatch/handled-events.js";
 import type { Store } from "../backend/storage/store.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
 
 /** GitHub caps webhook payloads at 25 MB. */
 export const MAX_BODY_BYTES = 25 * 1024 * 1024;
 
-/**
- * Events (and actions) gantry acts on; anything else is acknowledged and dropped unrecorded. GitHub also sends
- * `check_run.created`/`completed` for every check run gantry itself writes: recording those would be noise.
- */
-export const HANDLED_EVENTS: Record<string, ReadonlySet<string> | "any"> = {
-  push: "any",
-  check_run: new Set(["rerequested", "requested_action"]),
-  check_suite: new Set(["rerequested"]),
-};
-
 function isHandled(event: string, payload: unknown): boolean {
-  const actions = Object.hasOwn(HANDLED_EVENTS, event) ? HANDLED_EVENTS[event] : undefined;
+  // anything else is acknowledged and dropped unrecorded
+  const actions = handledEvent(event)?.actions;
   if (actions === undefined) return false;
   if (actions === "any") return true;
   const action = (payload as { action?: unknown } | null)?.action;

@@ -1,5 +1,3 @@
-import { hostname } from "node:os";
-import { join } from "node:path";
 import { RequestError } from "@octokit/request-error";
 import type { Logger } from "probot";
 import { readLogTail } from "./read-log-tail.js";
@@ -12,6 +10,7 @@ import { syncCheckRun } from "./sync-check-run.js";
 import { OUTPUT_LIMIT } from "./check-run-output.js";
 import type { RunRecord } from "../runs/run-types.js";
 import type { Store } from "../backend/storage/store.js";
+import { logPath } from "../runs/log-path.js";
 
 const BATCH = 16;
 /** A running build's progress reaches GitHub at most this often, however chatty it is. */
@@ -24,6 +23,8 @@ export interface SyncerDeps {
   log: Logger;
   dataDir: string;
   publicUrl: string | null;
+  /** This process (currentNodeId), the owner of the report leases it takes. */
+  nodeId: string;
 }
 
 /**
@@ -32,7 +33,7 @@ export interface SyncerDeps {
  * GitHub has the final state, across restarts, since what is unsent is read from the store.
  */
 export function createCheckRunSyncer(deps: SyncerDeps): WorkLoop<RunRecord> {
-  const owner = `${hostname()}:${process.pid}`;
+  const owner = deps.nodeId;
   const failures = new Map<string, number>();
   return new WorkLoop<RunRecord>({
     name: "check-run syncer",
@@ -93,7 +94,7 @@ async function guardCreate(store: Store, octokit: InstallationOctokit, run: RunR
 /** The tail the worker kept with the result (its log file may be on another host); runs that never ran have none. */
 async function logTailOf(run: RunRecord, dataDir: string): Promise<string> {
   if (run.result?.logTail !== undefined) return run.result.logTail;
-  return (await readLogTail(join(dataDir, "logs", `${run.id}.log`), { maxBytes: OUTPUT_LIMIT })).text;
+  return (await readLogTail(logPath(dataDir, run.id), { maxBytes: OUTPUT_LIMIT })).text;
 }
 
 function isPermanent(error: unknown): boolean {

@@ -1,10 +1,10 @@
 import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { readLogTail } from "./read-log-tail.js";
 import { formatDuration } from "./format-duration.js";
 import type { Store } from "../backend/storage/store.js";
+import { logPath } from "../runs/log-path.js";
 
 const RUN_PATH = /^\/runs\/([0-9a-f-]{36})(\/log)?$/;
 const TAIL_BYTES = 256 * 1024;
@@ -27,19 +27,19 @@ export function createRunPageHandler(options: { store: Store; dataDir: string })
       response.writeHead(404, headers).end("No such run.\n");
       return true;
     }
-    const logPath = join(options.dataDir, "logs", `${run.id}.log`);
+    const path = logPath(options.dataDir, run.id);
     if (match[2]) {
-      const size = await stat(logPath).then((s) => s.size, () => null);
+      const size = await stat(path).then((s) => s.size, () => null);
       if (size === null) {
         response.writeHead(404, headers).end("This run has no log yet.\n");
         return true;
       }
       response.writeHead(200, { ...headers, "content-length": String(size) });
-      createReadStream(logPath, { end: size - 1 }).pipe(response);
+      createReadStream(path, { end: size - 1 }).pipe(response);
       return true;
     }
     // on another node's disk when workers run elsewhere: then the tail kept with the result is what there is
-    const local = await readLogTail(logPath, { maxBytes: TAIL_BYTES });
+    const local = await readLogTail(path, { maxBytes: TAIL_BYTES });
     const tail = local.text === "" && run.result?.logTail ? { text: run.result.logTail, truncated: true } : local;
     const lines = [
       `${run.push.owner}/${run.push.repo} · ${run.pipeline.name} · ${run.push.ref} @ ${run.push.sha}`,

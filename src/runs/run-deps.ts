@@ -11,4 +11,6 @@ export interface RunDeps {
   log: Logger;
   /** New or changed runs are waiting to be shown on GitHub. */
   wakeSyncer: () => void;
+  /** This process (currentNodeId): the owner of its leases, recorded on the runs it takes. */
+  nodeId: string;
 }

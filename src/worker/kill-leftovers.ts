@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
-import { hostname } from "node:os";
 import { killGroup } from "./execution/kill-group.js";
+import { onSameHost } from "../runs/node-id.js";
 import type { RunRecord } from "../runs/run-types.js";
 
 /**
@@ -9,8 +9,8 @@ import type { RunRecord } from "../runs/run-types.js";
  * a worker killed right after a spawn may never have recorded it, and a step may have left its process group.
  * Returns how many processes were killed.
  */
-export async function killLeftovers(run: RunRecord): Promise<number> {
-  if (run.nodeId?.split(":")[0] !== hostname()) return 0;
+export async function killLeftovers(run: RunRecord, self: string): Promise<number> {
+  if (!onSameHost(run.nodeId, self)) return 0;
   const mark = `GANTRY_RUN_ID=${run.id}`;
   const pids = (await readdir("/proc").catch(() => [])).filter((name) => /^\d+$/.test(name)).map(Number);
   let killed = 0;

@@ -12,6 +12,7 @@ import { killLeftovers } from "./kill-leftovers.js";
 import { acquireLocks, releaseLocks } from "./run-locks.js";
 import { watchRun } from "./watch-run.js";
 import type { WorkerDeps } from "./worker-deps.js";
+import { logPath } from "../runs/log-path.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -30,7 +31,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   if (run?.state === "completed") return releaseDependents(deps, run);
   if (!run || (run.state !== "queued" && run.state !== "running")) return;
   if (run.state === "running") {
-    const killed = await killLeftovers(run);
+    const killed = await killLeftovers(run, deps.nodeId);
     deps.log.warn({ run: run.id, attempt: run.attempt, killedLeftovers: killed }, "taking over a run whose worker died");
     if (run.attempt >= MAX_ATTEMPTS) {
       return finish(deps, run, {
@@ -61,7 +62,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
 
   // 4. Check out and run the steps, watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);
-  const logFile = new LogFile(join(deps.dataDir, "logs"), run.id);
+  const logFile = new LogFile(logPath(deps.dataDir, run.id));
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
   try {

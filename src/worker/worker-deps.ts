@@ -5,6 +5,4 @@ export interface WorkerDeps extends RunDeps {
   gitBaseUrl: string;
   passEnv: readonly string[];
   serverEnv: NodeJS.ProcessEnv;
-  /** `host:pid` of this worker process, recorded on the runs it takes. */
-  nodeId: string;
 }

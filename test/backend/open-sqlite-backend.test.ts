@@ -13,10 +13,10 @@ afterEach(async () => {
 describe("the SQLite backend", () => {
   it("serves one process: a second opener of the data directory is refused with a clear message", async () => {
     dir = await mkdtemp(join(tmpdir(), "gantry-lock-"));
-    const first = openSqliteBackend(dir, memoryLog().log);
-    expect(() => openSqliteBackend(dir!, memoryLog().log)).toThrow(`gantry: another gantry process is using ${dir}`);
+    const first = openSqliteBackend(dir, memoryLog().log, "test-host:1");
+    expect(() => openSqliteBackend(dir!, memoryLog().log, "test-host:2")).toThrow(`gantry: another gantry process is using ${dir}`);
     await first.close();
-    const again = openSqliteBackend(dir, memoryLog().log);
+    const again = openSqliteBackend(dir, memoryLog().log, "test-host:1");
     await again.close();
   });
 });

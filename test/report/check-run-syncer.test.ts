@@ -43,7 +43,7 @@ function runOf(id: string, overrides: Parameters<typeof makeRun>[3] = {}) {
 }
 
 async function sync(): Promise<void> {
-  const syncer = createCheckRunSyncer({ store, github, log: memoryLog().log, dataDir: dir, publicUrl: null });
+  const syncer = createCheckRunSyncer({ store, github, log: memoryLog().log, dataDir: dir, publicUrl: null, nodeId: "test-host:1" });
   syncer.wake();
   await syncer.drain(10_000);
   await syncer.stop();

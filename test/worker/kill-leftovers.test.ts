@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { hostname, tmpdir } from "node:os";
 import { afterEach, expect, it } from "vitest";
+import { currentNodeId } from "../../src/runs/node-id.js";
 import { killLeftovers } from "../../src/worker/kill-leftovers.js";
 import { eventually } from "../helpers/eventually.js";
 import { isRunning } from "../helpers/is-running.js";
@@ -43,7 +44,7 @@ it("kills a dead worker's steps on this host by their GANTRY_RUN_ID, with no rec
   await eventually("setsid to take effect", async () => groupOf(escaped) === escaped);
 
   // at least the three known; a shell may also have forked its sleep by now
-  expect(await killLeftovers(run)).toBeGreaterThanOrEqual(3);
+  expect(await killLeftovers(run, currentNodeId())).toBeGreaterThanOrEqual(3);
   await eventually("the run's processes gone", async () => !isRunning(inGroup) && !isRunning(parent) && !isRunning(escaped));
   expect(isRunning(bystander)).toBe(true);
 });
@@ -52,6 +53,6 @@ it("leaves processes alone when the run's worker was on another host", async () 
   const run = runRecord(randomUUID(), "d", "build", { state: "running", nodeId: "elsewhere:1", pid: null });
   const pid = orphan(run.id, "sleep 60");
   await eventually("the process", async () => isRunning(pid));
-  expect(await killLeftovers(run)).toBe(0);
+  expect(await killLeftovers(run, currentNodeId())).toBe(0);
   expect(isRunning(pid)).toBe(true);
 });

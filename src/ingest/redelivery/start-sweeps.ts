@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import type { Logger } from "probot";
 import type { GitHubApp } from "../../github/github-app.js";
 import type { Store } from "../../backend/storage/store.js";
@@ -14,9 +13,9 @@ const LOCK_LEASE_MS = 15 * 60_000;
  * Every `intervalMs`, asks GitHub to redeliver what failed to reach gantry. One node sweeps at a time (a store
  * lease); deliveries gantry already recorded are never asked for again.
  */
-export function startSweeps(options: { store: Store; github: GitHubApp; log: Logger; intervalMs: number; events: ReadonlySet<string> }) {
+export function startSweeps(options: { store: Store; github: GitHubApp; log: Logger; intervalMs: number; nodeId: string }) {
   const { store, log } = options;
-  const owner = `${hostname()}:${process.pid}`;
+  const owner = options.nodeId;
   const empty: SweepReport = { scanned: 0, redelivered: [], skipped: 0, pages: 0 };
   return startRedeliverySweeps({
     intervalMs: options.intervalMs,
@@ -34,7 +33,6 @@ export function startSweeps(options: { store: Store; github: GitHubApp; log: Log
           setLastSweepAt: (at) => store.setMeta(LAST_SWEEP, String(at)),
           now: () => Date.now(),
           log,
-          events: options.events,
         });
       } finally {
         await store.releaseLock(LOCK, owner);

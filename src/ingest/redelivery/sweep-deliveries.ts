@@ -1,4 +1,6 @@
 import type { Logger, ProbotOctokit } from "probot";
+import { HANDLED_EVENTS } from "../../dispatch/handled-events.js";
+import { REDELIVERY_WINDOW_MS } from "../../github/redelivery-window.js";
 import { listRecentDeliveries } from "./list-recent-deliveries.js";
 import { planRedeliveries } from "./plan-redeliveries.js";
 import { requestRedelivery } from "./request-redelivery.js";
@@ -7,9 +9,7 @@ import { requestRedelivery } from "./request-redelivery.js";
 export type AppOctokit = ProbotOctokit;
 
 /** Events gantry may act on; other events are not worth waking GitHub for. */
-export const DEFAULT_REDELIVERY_EVENTS: ReadonlySet<string> = new Set(["push", "check_run", "check_suite"]);
-/** GitHub only redelivers deliveries of the last 3 days. */
-export const REDELIVERY_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
+const HANDLED_EVENT_NAMES: ReadonlySet<string> = new Set(Object.keys(HANDLED_EVENTS));
 /** Deliveries can show up in the list a while after they were made; each sweep looks back this much further. */
 export const SWEEP_OVERLAP_MS = 5 * 60 * 1000;
 
@@ -22,7 +22,7 @@ export interface SweepDeps {
   setLastSweepAt(at: number): Promise<void>;
   now(): number;
   log: Logger;
-  /** Only redeliver these events (default: push, check_run, check_suite). */
+  /** Only redeliver these events (default: those gantry handles). */
   events?: ReadonlySet<string>;
 }
 
@@ -48,7 +48,7 @@ export async function sweepDeliveries(deps: SweepDeps): Promise<SweepReport> {
   const oldest = startedAt - REDELIVERY_WINDOW_MS;
   const since = last === null ? oldest : Math.max(oldest, last - SWEEP_OVERLAP_MS);
   const { attempts, pages } = await listRecentDeliveries(deps.octokit, since);
-  const plan = planRedeliveries(attempts, { events: deps.events ?? DEFAULT_REDELIVERY_EVENTS, now: startedAt });
+  const plan = planRedeliveries(attempts, { events: deps.events ?? HANDLED_EVENT_NAMES, now: startedAt });
 
   const redelivered: number[] = [];
   const counts = { recorded: 0, inFlight: plan.inFlight.length, givenUp: plan.givenUp.length, refused: 0, failed: 0 };

@@ -12,7 +12,7 @@ const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "gantry-step-"));
-  log = new LogFile(dir, "run");
+  log = new LogFile(join(dir, "run.log"));
 });
 afterEach(async () => {
   log.close();

@@ -14,7 +14,7 @@ let log: LogFile;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), "gantry-workspace-"));
   repo = await initRepo({ bareDir: join(root, "origin.git") });
-  log = new LogFile(join(root, "logs"), "run");
+  log = new LogFile(join(root, "logs", "run.log"));
 });
 afterEach(async () => {
   log.close();
