@@ -1,6 +1,7 @@
-import { randomUUID } from "node:crypto";
-import { deliveryHeaders } from "./delivery-headers.js";
-import { postDelivery } from "./post-delivery.js";
+import { sendWithRetries } from "./send-with-retries.js";
+
+/** GitHub gives a receiver 10 s; a single send (no retry to fall back on) waits longer before it gives up. */
+const ONE_ATTEMPT_MS = 60_000;
 
 export interface SendOptions {
   url: string;
@@ -19,9 +20,7 @@ export interface SendResult {
 
 /** Signs a delivery the way GitHub does (`X-Hub-Signature-256`) and posts it once; throws when no answer comes. */
 export async function sendDelivery(options: SendOptions): Promise<SendResult> {
-  const deliveryId = options.deliveryId ?? randomUUID();
-  const headers = await deliveryHeaders(options.secret, options.event, options.payload, deliveryId);
-  const attempt = await postDelivery(options.url, headers, options.payload);
-  if (attempt.kind === "error") throw new Error(`POST ${options.url} failed: ${attempt.reason}`);
-  return { status: attempt.status, body: attempt.body, deliveryId };
+  const { last, deliveryId } = await sendWithRetries({ ...options, retries: 0, timeoutMs: ONE_ATTEMPT_MS, backoffMs: 0 });
+  if (last.kind === "error") throw new Error(`POST ${options.url} failed: ${last.reason}`);
+  return { status: last.status, body: last.body, deliveryId };
 }
