@@ -29,7 +29,6 @@ export function openSqliteBackend(dataDir: string, log: Logger): Backend {
   return {
     store,
     queue,
-    shared: false,
     async close() {
       await queue.close();
       await store.close();

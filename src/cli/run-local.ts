@@ -50,7 +50,7 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
   // 2. Plan for HEAD, as a push of HEAD to the current (or given) branch would be planned.
   const push = await localPush(dir, options.branch);
   const plan = planPush(
-    { ref: push.ref, after: push.sha, before: ZEROS, deleted: false, headCommitMessage: push.headCommit?.message ?? "", changedFiles: null },
+    { ref: push.ref, deleted: false, headCommitMessage: push.headCommit?.message ?? "", changedFiles: null },
     parsed.config,
   );
   let pipelines = plan.pipelines;

@@ -13,7 +13,6 @@ export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): Ch
   const failed = result.failedStep === undefined ? undefined : result.steps[result.failedStep];
   const { title, summary, text } = summarize({
     pipeline: run.pipeline.name,
-    repository: `${run.push.owner}/${run.push.repo}`,
     ref: run.push.ref,
     sha: run.push.sha,
     conclusion: result.conclusion,
