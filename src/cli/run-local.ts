@@ -133,7 +133,7 @@ async function runOne(
     workspace = ws;
     if (outcome.exitCode !== 0) {
       const conclusion = outcome.isCanceled ? "cancelled" : "failure";
-      return { conclusion, steps: [], failedStep: null, reason: outcome.isCanceled ? "cancelled during the checkout" : "checkout of HEAD failed", durationMs: outcome.durationMs };
+      return { conclusion, steps: [], reason: outcome.isCanceled ? "cancelled during the checkout" : "checkout of HEAD failed", durationMs: outcome.durationMs };
     }
     const env = buildStepEnv({
       serverEnv: options.env,
