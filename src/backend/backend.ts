@@ -5,7 +5,5 @@ import type { Store } from "./storage/store.js";
 export interface Backend {
   store: Store;
   queue: JobQueue;
-  /** True when other nodes may share the store and queue. */
-  shared: boolean;
   close(): Promise<void>;
 }

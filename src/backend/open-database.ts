@@ -41,7 +41,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
   lease_until INTEGER NOT NULL DEFAULT 0,
   error TEXT
 );
-DROP INDEX IF EXISTS deliveries_pending;
 -- claims read pending deliveries oldest first: ordered by the index, not sorted with their payloads
 CREATE INDEX IF NOT EXISTS deliveries_pending_by_time ON deliveries (state, received_at);
 CREATE TABLE IF NOT EXISTS pushes (

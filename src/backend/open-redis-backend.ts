@@ -44,7 +44,6 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Ba
   return {
     store,
     queue,
-    shared: true,
     async close() {
       await queue.close();
       await store.close();

@@ -28,7 +28,6 @@ export function openSqliteBackend(dataDir: string, log: Logger, nodeId: string):
   return {
     store,
     queue,
-    shared: false,
     async close() {
       await queue.close();
       await store.close();

@@ -50,7 +50,7 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
   // 2. Plan for HEAD, as a push of HEAD to the current (or given) branch would be planned.
   const push = await localPush(dir, options.branch);
   const plan = planPush(
-    { ref: push.ref, after: push.sha, before: ZEROS, deleted: false, headCommitMessage: push.headCommit?.message ?? "", changedFiles: null },
+    { ref: push.ref, deleted: false, headCommitMessage: push.headCommit?.message ?? "", changedFiles: null },
     parsed.config,
   );
   let pipelines = plan.pipelines;
@@ -133,7 +133,7 @@ async function runOne(
     workspace = ws;
     if (outcome.exitCode !== 0) {
       const conclusion = outcome.isCanceled ? "cancelled" : "failure";
-      return { conclusion, steps: [], failedStep: null, reason: outcome.isCanceled ? "cancelled during the checkout" : "checkout of HEAD failed", durationMs: outcome.durationMs };
+      return { conclusion, steps: [], reason: outcome.isCanceled ? "cancelled during the checkout" : "checkout of HEAD failed", durationMs: outcome.durationMs };
     }
     const env = buildStepEnv({
       serverEnv: options.env,

@@ -17,6 +17,7 @@ export interface StepConfig {
   timeoutMs: number | null;
 }
 
+/** One pipeline as compiled from the file; what each option means is in its `.describe()` in schema.ts. */
 export interface PipelineConfig {
   name: string;
   /** Glob lists as written; `null` when absent (see `matchRef` for what absence means). */
@@ -24,11 +25,8 @@ export interface PipelineConfig {
   timeoutMs: number;
   env: Record<string, string>;
   needs: string[];
-  /** A newer push to the same branch cancels older runs of this pipeline. */
   cancelSuperseded: boolean;
-  /** Deployment target: runs of the same environment never overlap; the newest waiting one runs next. */
   environment: string | null;
-  /** At most one run of this group at a time across the installation. */
   concurrency: string | null;
   steps: StepConfig[];
 }

@@ -69,20 +69,18 @@ function patternListSchema(everything: string) {
     });
 }
 
-/** When a push starts the pipeline. Each list is glob patterns; a leading `!` excludes what earlier entries matched. */
+// Each option is documented once, in its .describe(): that text reaches editors through the JSON Schema
+// (npm run schema), where a JSDoc comment would reach only readers of this file.
 export const triggerSchema = z
   .strictObject({
-    /** Branch-name globs (`*` stays within one `/` segment, `**` crosses them). Absent: every branch, unless `tags` is given. `[]`: no branch. */
     branches: patternListSchema("**")
       .optional()
       .describe(
         'Branch-name globs ("*" stays within one "/" segment, "**" crosses segments; a leading "!" excludes). Absent: every branch, unless "tags" is given. []: no branch.',
       ),
-    /** Tag-name globs. Absent: no tag. */
     tags: patternListSchema("**")
       .optional()
       .describe('Tag-name globs (same syntax as "branches"). Absent: no tag.'),
-    /** File globs; the pipeline runs only when the push changes a matching file. Absent: any change. */
     paths: patternListSchema("**")
       .refine((patterns) => patterns.length > 0, {
         error: `is empty, so the pipeline would never run (remove "paths" to run on every change)`,
@@ -93,12 +91,10 @@ export const triggerSchema = z
         'File globs relative to the repository root; the pipeline runs only when the push changes a matching file (a leading "!" excludes). Absent: any change.',
       ),
   })
-  .describe("Which pushes start this pipeline.");
+  .describe('Which pushes start this pipeline. Absent: every branch push, no tag. In each list the last pattern that matches decides; a leading "!" excludes.');
 
-/** One shell command run in the checkout. */
 export const stepSchema = z
   .strictObject({
-    /** Shown in the check run. Absent: the first line of `run`, cut to 60 characters. */
     name: z
       .string()
       .refine((name) => name.trim() !== "", {
@@ -106,12 +102,10 @@ export const stepSchema = z
       })
       .optional()
       .describe('Shown in the check run. Absent: the first line of "run", cut to 60 characters.'),
-    /** The shell command (may span several lines). */
     run: z
       .string()
       .refine((run) => run.trim() !== "", { error: "is empty; give the command to run" })
       .describe("The shell command to run; may span several lines."),
-    /** Limit for this step alone; never longer than the pipeline's own timeout. */
     timeout: durationSchema
       .optional()
       .describe(`Limit for this step, e.g. "5m". Absent: the pipeline's timeout, which also caps it.`),
@@ -130,37 +124,30 @@ const envValueSchema = z.union([z.string(), z.number(), z.boolean()], {
   error: (issue) => `${describeValue(issue.input)} is not a string, number or boolean (write "" for an empty value)`,
 });
 
-/** One pipeline: a named list of steps run on a matching push. */
 export const pipelineSchema = z
   .strictObject({
-    /** Which pushes start the pipeline. Absent: every branch push, no tag. */
     on: triggerSchema.optional(),
-    /** Pipelines that must succeed on the same commit before this one starts. */
     needs: z
       .array(z.string({ error: (issue) => `${describeValue(issue.input)} is not a pipeline name` }), {
         error: (issue) => notAList(issue.input),
       })
       .optional()
       .describe("Pipelines of this file that must succeed on the same commit before this one starts."),
-    /** Limit for the whole pipeline; at most 24h. */
     timeout: durationSchema
       .default(DEFAULT_PIPELINE_TIMEOUT)
       .describe('Limit for the whole pipeline: "90s", "10m", "1h" or combinations like "1h30m"; at most 24h.'),
-    /** Environment for every step; numbers and booleans are kept as written. */
     env: z
       .record(envNameSchema, envValueSchema, { error: (issue) => `${describeValue(issue.input)} is not a mapping of names to values` })
       .optional()
       .describe(
         "Environment variables for every step. Numbers and booleans are passed exactly as written. Names starting with GANTRY_ are reserved.",
       ),
-    /** A newer push to the same branch cancels this pipeline's older runs (queued and running). */
     cancel_superseded: z
       .boolean({ error: (issue) => `${describeValue(issue.input)} is not true or false` })
       .default(true)
       .describe(
         "A newer push to the same branch cancels this pipeline's older queued and running runs. Default true. Pipelines with an environment never cancel a running run.",
       ),
-    /** A deployment target: runs of the same environment never overlap and never deploy an older commit after a newer one. */
     environment: z
       .string({ error: (issue) => `${describeValue(issue.input)} is not an environment name` })
       .regex(GROUP_NAME_PATTERN, { error: (issue) => `${describeValue(issue.input)} is not a valid environment name (up to 64 letters, digits, "_", ".", "-" or "/")` })
@@ -168,13 +155,11 @@ export const pipelineSchema = z
       .describe(
         "Deployment target, e.g. production. Runs for the same environment of a repository run one at a time; a running one is never cancelled, and of the runs waiting behind it only the newest runs.",
       ),
-    /** At most one run of this group at a time across the whole installation. */
     concurrency: z
       .string({ error: (issue) => `${describeValue(issue.input)} is not a group name` })
       .regex(GROUP_NAME_PATTERN, { error: (issue) => `${describeValue(issue.input)} is not a valid group name (up to 64 letters, digits, "_", ".", "-" or "/")` })
       .optional()
       .describe("Group name: at most one run of the group runs at a time across every repository of the installation; the others wait."),
-    /** The commands, run in order; the pipeline fails at the first failing step. */
     steps: z
       .array(stepSchema, { error: (issue) => `${describeValue(issue.input)} is not a list of steps` })
       .min(1, { error: "is empty; a pipeline needs at least one step" })
@@ -187,16 +172,13 @@ const pipelineNameSchema = z.string().regex(PIPELINE_NAME_PATTERN, {
     `${describeValue(issue.input)} is not a valid pipeline name (use up to 64 letters, digits, "_", "." or "-", starting with a letter or digit)`,
 });
 
-/** The whole `.github/gantry.yml`. */
 export const configSchema = z
   .strictObject(
     {
-      /** Format version, reserved so the file format can change later. */
       version: z
         .literal(1, { error: (issue) => `${describeValue(issue.input)} is not a supported version (use 1)` })
         .optional()
         .describe("Version of this file format. Only 1 exists."),
-      /** Pipelines by name, in the order their check runs appear. */
       pipelines: z
         .record(pipelineNameSchema, pipelineSchema, {
           error: (issue) => `${describeValue(issue.input)} is not a mapping of pipeline names to pipelines`,

@@ -9,7 +9,7 @@ export function planRuns(deliveryId: string, push: PushContext, configText: stri
   const parsed = parseConfig(configText, CONFIG_PATH);
   if (!parsed.ok) return [configErrorRun(deliveryId, push, parsed.errors)];
   const plan = planPush(
-    { ref: push.ref, after: push.sha, before: push.before, deleted: false, headCommitMessage: push.headCommit?.message ?? "", changedFiles: push.changedFiles },
+    { ref: push.ref, deleted: false, headCommitMessage: push.headCommit?.message ?? "", changedFiles: push.changedFiles },
     parsed.config,
   );
   return plan.pipelines.map((pipeline) => newRun(deliveryId, push, pipeline));

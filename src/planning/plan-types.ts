@@ -2,10 +2,6 @@
 export interface PushFacts {
   /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.0.0`. */
   ref: string;
-  /** Commit the push moved the ref to. */
-  after: string;
-  /** Commit the ref pointed at before (all zeros for a new ref). */
-  before: string;
   /** The push deleted the ref. */
   deleted: boolean;
   /** Full message of the head commit ("" when unknown). */

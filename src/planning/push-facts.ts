@@ -12,8 +12,6 @@ export const MAX_FILES_PER_COMMIT = 3000;
 export function pushFactsFromPayload(payload: PushPayload): PushFacts {
   return {
     ref: payload.ref,
-    after: payload.after,
-    before: payload.before,
     deleted: payload.deleted,
     headCommitMessage: payload.head_commit?.message ?? "",
     changedFiles: changedFiles(payload.commits),

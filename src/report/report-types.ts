@@ -6,8 +6,6 @@ export type StepResult = StepRecord;
 /** Everything the check-run output is written from; plain data, all strings from the push are untrusted. */
 export interface RunReport {
   pipeline: string;
-  /** `owner/name`. */
-  repository: string;
   ref: string;
   sha: string;
   conclusion: Conclusion;

@@ -2,6 +2,7 @@ import { capSummary, OUTPUT_LIMIT, TITLE_LIMIT, type CheckRunOutput } from "./ch
 import { codeFence, escapeMarkdown, firstLine, tailWithinBytes, truncateChars, utf8Length } from "./markdown.js";
 import type { CommitInfo, Conclusion, RunReport, StepResult } from "./report-types.js";
 import { formatDuration } from "./format-duration.js";
+import { findFailedStep } from "../runs/find-failed-step.js";
 
 const NAME_CHARS = 100;
 const AUTHOR_CHARS = 60;
@@ -48,7 +49,7 @@ function plain(s: string): string {
 
 function culpritStep(report: RunReport): string | undefined {
   if (report.conclusion !== "failure" && report.conclusion !== "timed_out") return undefined;
-  return report.failingStep?.name ?? report.steps.find((step) => step.conclusion === report.conclusion)?.name;
+  return report.failingStep?.name ?? findFailedStep(report)?.name;
 }
 
 function summaryOf(report: RunReport): string {

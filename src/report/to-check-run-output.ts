@@ -1,3 +1,4 @@
+import { findFailedStep } from "../runs/find-failed-step.js";
 import type { RunRecord } from "../runs/run-types.js";
 import type { CheckRunOutput } from "./check-run-output.js";
 import { summarize } from "./summarize.js";
@@ -10,10 +11,9 @@ const FAILING_TAIL_LINES = 30;
 export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): CheckRunOutput {
   const result = run.result;
   if (!result) throw new Error(`gantry: run ${run.id} has no result to report`);
-  const failed = result.failedStep === undefined ? undefined : result.steps[result.failedStep];
+  const failed = findFailedStep(result);
   const { title, summary, text } = summarize({
     pipeline: run.pipeline.name,
-    repository: `${run.push.owner}/${run.push.repo}`,
     ref: run.push.ref,
     sha: run.push.sha,
     conclusion: result.conclusion,

@@ -47,8 +47,6 @@ export interface RunResult {
   /** Places in the repository's files the result points at (e.g. a config error). */
   annotations?: Annotation[];
   steps: StepRecord[];
-  /** Index into `steps` of the step that ended the pipeline. */
-  failedStep?: number;
   /** End of the log, kept with the result so any node can report it (the log file stays on the worker's disk). */
   logTail?: string;
   durationMs: number | null;

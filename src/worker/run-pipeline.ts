@@ -70,7 +70,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   } catch (error) {
     const cause = describeGitHubError(error);
     log.error({ err: error }, `pipeline could not run: ${cause}`);
-    outcome = { conclusion: "failure", reason: `gantry could not run the pipeline: ${cause}`, steps: [], failedStep: null, durationMs: 0 };
+    outcome = { conclusion: "failure", reason: `gantry could not run the pipeline: ${cause}`, steps: [], durationMs: 0 };
   } finally {
     watch.stop();
     logFile.close();
@@ -96,7 +96,6 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     durationMs: outcome.durationMs,
     logTail: tail.text,
     ...(reason ? { reason } : {}),
-    ...(outcome.failedStep !== null ? { failedStep: outcome.failedStep } : {}),
   });
 }
 
@@ -137,7 +136,6 @@ async function execute(
     return {
       conclusion: outcome.isCanceled ? "cancelled" : outcome.timedOut ? "timed_out" : "failure",
       steps: run.pipeline.steps.map((step) => ({ name: step.name, conclusion: "skipped", exitCode: null, durationMs: null })),
-      failedStep: null,
       reason: `checkout of ${run.push.sha} failed (git exited with ${outcome.exitCode ?? outcome.signal})`,
       durationMs: outcome.durationMs,
     };

@@ -13,8 +13,6 @@ function config(...lines: string[]): GantryConfig {
 function push(overrides: Partial<PushFacts> = {}): PushFacts {
   return {
     ref: "refs/heads/main",
-    after: "b".repeat(40),
-    before: "a".repeat(40),
     deleted: false,
     headCommitMessage: "Change things",
     changedFiles: ["src/index.ts"],
@@ -62,7 +60,7 @@ describe("planPush", () => {
   });
 
   it("plans nothing for a deleted ref", () => {
-    expect(planPush(push({ deleted: true, after: "0".repeat(40), changedFiles: null }), EXAMPLE)).toEqual({ pipelines: [] });
+    expect(planPush(push({ deleted: true, changedFiles: null }), EXAMPLE)).toEqual({ pipelines: [] });
   });
 
   it("leaves out pipelines whose branch filters do not match, and skips what needs them", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OUTPUT_LIMIT, TITLE_LIMIT } from "../../src/report/check-run-output.js";
 import { checkRunState } from "../../src/report/check-run-body.js";
+import type { RunRecord, RunResult } from "../../src/runs/run-types.js";
 import { run } from "../backend/storage/store-contract.js";
 
 const valid = (s: string): boolean => Buffer.from(s).toString() === s;
@@ -51,5 +52,36 @@ describe("checkRunState of a waiting run", () => {
     expect(output!.title.length).toBeLessThanOrEqual(TITLE_LIMIT);
     expect(output!.title.startsWith("Waiting for `pipeline-0`, `pipeline-1`")).toBe(true);
     expect(output!.summary).toContain("`pipeline-99`.");
+  });
+});
+
+describe("checkRunState of a completed run", () => {
+  const steps = [
+    { name: "Install", conclusion: "success" as const, exitCode: 0, durationMs: 800 },
+    { name: "Test", conclusion: "failure" as const, exitCode: 1, durationMs: 1_200 },
+    { name: "Deploy", conclusion: "skipped" as const, exitCode: null, durationMs: null },
+  ];
+  const logTail = "==> Install\nadded 200 packages\n\n==> Test\nFAIL src/parser.test.ts\n\n==> Test: exited with code 1\n";
+  // `failedStep`: the index an older gantry stored with the result; records in SQLite and Redis may still carry it
+  const failed = (result: Partial<RunResult> & { failedStep?: number } = {}): RunRecord => {
+    const base = run("r1", "d1", "build");
+    return { ...base, state: "completed", startedAt: 1, completedAt: 3_000, result: { conclusion: "failure", steps, durationMs: 2_000, logTail, ...result } };
+  };
+
+  it("finds the failing step from the steps and leads with that step's own output", () => {
+    const { output } = checkRunState(failed(), { logTail });
+    expect(output!.title).toBe('✖ build failed at step "Test"');
+    expect(output!.summary.startsWith('### ✖ Step "Test" failed with exit code 1\n\n```\nFAIL src/parser.test.ts\n```\n\n')).toBe(true);
+  });
+
+  it("reports a record an older gantry stored with the failing step's index exactly as one without it", () => {
+    expect(checkRunState(failed({ failedStep: 1 }), { logTail })).toEqual(checkRunState(failed(), { logTail }));
+  });
+
+  it("names no step when the run ended before its steps (all skipped)", () => {
+    const skipped = steps.map((step) => ({ ...step, conclusion: "skipped" as const, exitCode: null, durationMs: null }));
+    const { output } = checkRunState(failed({ steps: skipped, reason: "checkout of aaaa failed" }), { logTail: "" });
+    expect(output!.title).toBe("✖ build failed");
+    expect(output!.summary.startsWith("**Reason:** checkout of aaaa failed\n\n- **Ref:** main")).toBe(true);
   });
 });

@@ -11,7 +11,6 @@ const ZWJ = "\u200d";
 
 const base: RunReport = {
   pipeline: "build",
-  repository: "octo/app",
   ref: "refs/heads/main",
   sha: SHA,
   conclusion: "success",

@@ -26,7 +26,7 @@ export interface Settings {
   tls: TlsFiles | null;
   /** `https://github.com` or `${GHE_PROTOCOL}://${GHE_HOST}`: where repositories are cloned from. */
   gitBaseUrl: string;
-  /** REST API base, as Probot derives it. */
+  /** REST API base, as Probot derives it; GANTRY_IP_ALLOWLIST=github reads GitHub's hook ranges from its /meta. */
   apiBaseUrl: string;
   production: boolean;
   /** Set: queue and run records live in this Redis (BullMQ), shared by any number of nodes. */

@@ -6,8 +6,6 @@ import { runStep, type StepOutcome } from "./run-step.js";
 export interface PipelineOutcome {
   conclusion: Conclusion;
   steps: StepRecord[];
-  /** Index into `steps` of the step that failed, timed out or was cancelled. */
-  failedStep: number | null;
   reason?: string;
   durationMs: number;
 }
@@ -54,10 +52,10 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
     if (record.conclusion !== "success") {
       const reason = explain(outcome, step.timeoutMs, pipelineLimited ? pipeline.timeoutMs : null);
       log.write(`\n==> ${step.name}: ${reason}\n`);
-      return { conclusion: record.conclusion, steps, failedStep: index, reason, durationMs: Date.now() - started };
+      return { conclusion: record.conclusion, steps, reason, durationMs: Date.now() - started };
     }
   }
-  return { conclusion: "success", steps, failedStep: null, durationMs: Date.now() - started };
+  return { conclusion: "success", steps, durationMs: Date.now() - started };
 }
 
 function stepRecord(outcome: StepOutcome): Omit<StepRecord, "name"> {

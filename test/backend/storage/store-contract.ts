@@ -137,6 +137,7 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       const progress = [{ name: "s", conclusion: "success" as const, exitCode: 0, durationMs: 5 }];
       expect(await store.updateRun("r1", [], { progress, pid: null })).toMatchObject({ progress, pid: null, version: 3 });
       expect(await store.updateRun("r1", [], { checkRunId: 99 }, { report: false })).toMatchObject({ checkRunId: 99, version: 3 });
+      // failedStep: what an older gantry stored with a result; such records still read back whole
       const result = { conclusion: "failure" as const, steps: progress, durationMs: 5, failedStep: 0, reason: "exited with code 2" };
       const done = await store.updateRun("r1", ["running"], { state: "completed", result, completedAt: 60, cancelRequested: "superseded" });
       expect(done).toMatchObject({ state: "completed", startedAt: 50, completedAt: 60, result, cancelRequested: "superseded", version: 4 });
