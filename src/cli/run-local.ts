@@ -81,29 +81,25 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
   const interrupts = catchInterrupts();
   const scratch = await mkdtemp(join(tmpdir(), "gantry-run-"));
   const rows: Row[] = [];
-  const outcomes = new Map<string, PipelineOutcome | "skipped">();
-  const finished = new Map<string, string | null>();
-  const finish = (name: string, outcome: PipelineOutcome | "skipped") => {
-    outcomes.set(name, outcome);
-    finished.set(name, outcome === "skipped" ? "skipped" : outcome.conclusion);
-  };
+  // each finished pipeline's conclusion, what judgeNeeds reads
+  const finished = new Map<string, string>();
   try {
     // one at a time, the first pipeline that may start now (as the server would release it) going next
     const pending = [...pipelines];
     while (pending.length > 0 && !interrupts.signal.aborted) {
       const index = pending.findIndex((p) => p.action === "skip" || judgeNeeds(p.needs, finished).verdict !== "wait");
-      // what is left waits on pipelines that never run (not planned for this ref, or left out by --pipeline)
+      // none may start only if needs wait on what never runs, which planPush already skips: skip rather than hang
       const pipeline = pending.splice(Math.max(index, 0), 1)[0]!;
       const judged = judgeNeeds(pipeline.needs, finished);
       if (pipeline.action === "skip" || judged.verdict !== "start") {
-        finish(pipeline.name, "skipped");
+        finished.set(pipeline.name, "skipped");
         const unmet = judged.verdict === "skip" ? judged.need : pipeline.needs.find((need) => !finished.has(need));
         say(`\n○ ${pipeline.name}: skipped (${pipeline.reason ?? `needs ${unmet} to succeed`})`);
         rows.push({ pipeline: pipeline.name, step: "", result: "skipped", exitCode: null, durationMs: null });
         continue;
       }
       const outcome = await runOne(pipeline, push, scratch, options, interrupts.signal);
-      finish(pipeline.name, outcome);
+      finished.set(pipeline.name, outcome.conclusion);
       for (const step of outcome.steps) rows.push({ pipeline: pipeline.name, step: step.name, result: step.conclusion, exitCode: step.exitCode, durationMs: step.durationMs });
       if (outcome.reason) say(`✖ ${pipeline.name}: ${outcome.reason}`);
     }
@@ -120,7 +116,7 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
     say(`gantry: interrupted by ${interrupt}: stopped the steps and removed the workspace`);
     return INTERRUPT_EXIT_CODES[interrupt];
   }
-  const failed = [...outcomes.values()].some((o) => o !== "skipped" && o.conclusion !== "success");
+  const failed = [...finished.values()].some((conclusion) => conclusion !== "success" && conclusion !== "skipped");
   return failed ? 1 : 0;
 }
 
