@@ -5,19 +5,21 @@ import { CONFIG_PATH, formatConfigError, parseConfig } from "../config/parse-con
 import { executePipeline, type PipelineOutcome } from "../worker/execution/execute-pipeline.js";
 import { LogFile } from "../worker/execution/log-file.js";
 import { buildStepEnv } from "../worker/execution/step-env.js";
-import { checkout, removeWorkspace } from "../worker/execution/workspace.js";
+import { removeWorkspace } from "../worker/execution/workspace.js";
+import { readPassEnv } from "../app/settings/read-pass-env.js";
+import { pushContextFromPayload, type PushPayload } from "../dispatch/push-context.js";
+import { judgeNeeds } from "../planning/judge-needs.js";
 import { planPush } from "../planning/plan-push.js";
 import type { PlannedPipeline } from "../planning/plan-types.js";
 import type { PushContext } from "../runs/run-types.js";
+import { buildPushPayload } from "./build-push-payload.js";
 import { catchInterrupts, INTERRUPT_EXIT_CODES } from "./catch-interrupts.js";
 import { describeUncommitted } from "./describe-uncommitted.js";
 import { followFile } from "./follow-file.js";
-import { git } from "./git.js";
 import { formatDuration } from "../report/format-duration.js";
 import { MARKS, printTable, type Row } from "./print-table.js";
 import { logPath } from "../runs/log-path.js";
 
-const ZEROS = "0".repeat(40);
 
 export interface RunLocalOptions {
   dir: string;
@@ -49,6 +51,7 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
 
   // 2. Plan for HEAD, as a push of HEAD to the current (or given) branch would be planned.
   const push = await localPush(dir, options.branch);
+  // every path filter matches: a local run tries the whole config, whatever HEAD changed
   const plan = planPush(
     { ref: push.ref, deleted: false, headCommitMessage: push.headCommit?.message ?? "", changedFiles: null },
     parsed.config,
@@ -78,22 +81,25 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
   const interrupts = catchInterrupts();
   const scratch = await mkdtemp(join(tmpdir(), "gantry-run-"));
   const rows: Row[] = [];
-  const outcomes = new Map<string, PipelineOutcome | "skipped">();
+  // each finished pipeline's conclusion, what judgeNeeds reads
+  const finished = new Map<string, string>();
   try {
-    for (const pipeline of pipelines) {
-      if (interrupts.signal.aborted) break;
-      const unmet = pipeline.needs.find((need) => {
-        const outcome = outcomes.get(need);
-        return outcome === undefined || outcome === "skipped" || outcome.conclusion !== "success";
-      });
-      if (pipeline.action === "skip" || unmet !== undefined) {
-        outcomes.set(pipeline.name, "skipped");
+    // one at a time, the first pipeline that may start now (as the server would release it) going next
+    const pending = [...pipelines];
+    while (pending.length > 0 && !interrupts.signal.aborted) {
+      const index = pending.findIndex((p) => p.action === "skip" || judgeNeeds(p.needs, finished).verdict !== "wait");
+      // none may start only if needs wait on what never runs, which planPush already skips: skip rather than hang
+      const pipeline = pending.splice(Math.max(index, 0), 1)[0]!;
+      const judged = judgeNeeds(pipeline.needs, finished);
+      if (pipeline.action === "skip" || judged.verdict !== "start") {
+        finished.set(pipeline.name, "skipped");
+        const unmet = judged.verdict === "skip" ? judged.need : pipeline.needs.find((need) => !finished.has(need));
         say(`\n○ ${pipeline.name}: skipped (${pipeline.reason ?? `needs ${unmet} to succeed`})`);
         rows.push({ pipeline: pipeline.name, step: "", result: "skipped", exitCode: null, durationMs: null });
         continue;
       }
-      const outcome = await runOne(pipeline, push, dir, scratch, options, interrupts.signal);
-      outcomes.set(pipeline.name, outcome);
+      const outcome = await runOne(pipeline, push, scratch, options, interrupts.signal);
+      finished.set(pipeline.name, outcome.conclusion);
       for (const step of outcome.steps) rows.push({ pipeline: pipeline.name, step: step.name, result: step.conclusion, exitCode: step.exitCode, durationMs: step.durationMs });
       if (outcome.reason) say(`✖ ${pipeline.name}: ${outcome.reason}`);
     }
@@ -110,46 +116,24 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
     say(`gantry: interrupted by ${interrupt}: stopped the steps and removed the workspace`);
     return INTERRUPT_EXIT_CODES[interrupt];
   }
-  const failed = [...outcomes.values()].some((o) => o !== "skipped" && o.conclusion !== "success");
+  const failed = [...finished.values()].some((conclusion) => conclusion !== "success" && conclusion !== "skipped");
   return failed ? 1 : 0;
 }
 
-async function runOne(
-  pipeline: PlannedPipeline,
-  push: PushContext,
-  dir: string,
-  scratch: string,
-  options: RunLocalOptions,
-  signal: AbortSignal,
-): Promise<PipelineOutcome> {
+async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: string, options: RunLocalOptions, signal: AbortSignal): Promise<PipelineOutcome> {
   const runId = `local-${pipeline.name}`;
   const log = new LogFile(logPath(scratch, runId));
   const live = followFile(log.path, (chunk) => options.out.write(chunk));
   options.out.write(`\n▶ ${pipeline.name}\n`);
   let workspace: string | null = null;
   try {
-    const deadline = Date.now() + pipeline.timeoutMs;
-    const { dir: ws, outcome } = await checkout({ root: join(scratch, "workspaces"), runId, cloneUrl: dir, sha: push.sha, logFd: log.fd, timeoutMs: pipeline.timeoutMs, signal });
-    workspace = ws;
-    if (outcome.exitCode !== 0) {
-      const conclusion = outcome.isCanceled ? "cancelled" : "failure";
-      return { conclusion, steps: [], reason: outcome.isCanceled ? "cancelled during the checkout" : "checkout of HEAD failed", durationMs: outcome.durationMs };
-    }
-    const env = buildStepEnv({
-      serverEnv: options.env,
-      passEnv: (options.env["GANTRY_PASS_ENV"] ?? "").split(/[\s,]+/).filter(Boolean),
-      push,
-      pipeline,
-      runId,
-      workspace: ws,
-    });
     return await executePipeline({
       pipeline,
-      cwd: ws,
-      env,
+      checkout: { root: join(scratch, "workspaces"), runId, cloneUrl: resolve(options.dir), sha: push.sha },
+      env: (dir) => buildStepEnv({ serverEnv: options.env, passEnv: readPassEnv(options.env), push, pipeline, runId, workspace: dir }),
       log,
-      deadline,
       signal,
+      onWorkspace: (dir) => (workspace = dir),
       // written into the log the terminal follows, so it lands after the step's own output
       onStepEnd: (steps) => {
         const step = steps.at(-1)!;
@@ -163,22 +147,8 @@ async function runOne(
   }
 }
 
+/** HEAD as a push to the current (or given) branch, made into a run's push the way the server makes it. */
 async function localPush(dir: string, branch: string | undefined): Promise<PushContext> {
-  const sha = await git(dir, ["rev-parse", "HEAD"]);
-  const current = branch ?? (await git(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "HEAD"));
-  const [author, message] = (await git(dir, ["show", "-s", "--format=%an%x00%B", "HEAD"])).split("\0") as [string, string];
-  const headCommit = { id: sha, author, message: message.trimEnd() };
-  return {
-    installationId: 0,
-    owner: "local",
-    repo: dir.split("/").at(-1) ?? "repo",
-    ref: `refs/heads/${current}`,
-    before: ZEROS,
-    sha,
-    pusher: author,
-    headCommit,
-    commits: [headCommit],
-    totalCommits: 1,
-    changedFiles: null,
-  };
+  const payload = (await buildPushPayload(dir)) as unknown as PushPayload;
+  return pushContextFromPayload(branch === undefined ? payload : { ...payload, ref: `refs/heads/${branch}` }, 0);
 }

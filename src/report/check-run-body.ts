@@ -1,3 +1,4 @@
+import { executedPlan } from "../planning/executed-plan.js";
 import type { RunRecord } from "../runs/run-types.js";
 import { formatDuration } from "./format-duration.js";
 import { capSummary, TITLE_LIMIT, type CheckRunOutput } from "./check-run-output.js";
@@ -47,11 +48,13 @@ export function checkRunState(run: RunRecord, tails: { logTail: string }): Check
 }
 
 function progressOutput(run: RunRecord): CheckRunOutput {
+  // the steps as the worker executes them, the checkout first, so the progress lines up by index
+  const plan = executedPlan(run.pipeline);
   const done = run.progress.length;
-  const total = run.pipeline.steps.length;
-  const current = run.pipeline.steps[done];
+  const total = plan.length;
+  const current = plan[done];
   const title = current ? `Running step ${done + 1} of ${total}: ${current.name}` : `Finishing (${total} steps run)`;
-  const rows = run.pipeline.steps.map((step, index) => {
+  const rows = plan.map((step, index) => {
     const record = run.progress[index];
     const result = record ? record.conclusion : index === done ? "running" : "waiting";
     const duration = record?.durationMs == null ? "" : formatDuration(record.durationMs);

@@ -5,7 +5,7 @@ import { LogFile } from "./execution/log-file.js";
 import { readLogTail } from "../report/read-log-tail.js";
 import { OUTPUT_LIMIT } from "../report/check-run-output.js";
 import { buildStepEnv } from "./execution/step-env.js";
-import { checkout, removeWorkspace } from "./execution/workspace.js";
+import { removeWorkspace } from "./execution/workspace.js";
 import { releaseDependents } from "../runs/release-dependents.js";
 import type { RunRecord, RunResult } from "../runs/run-types.js";
 import { killLeftovers } from "./kill-leftovers.js";
@@ -20,7 +20,7 @@ export const MAX_ATTEMPTS = 2;
 const LOCK_RETRY_MS = 1_000;
 
 /**
- * Take → wait for locks → check out → run steps → record → release. GitHub is never awaited here: every change
+ * Take → wait for locks → execute (check out, then the steps) → record → release. GitHub is never awaited here: every change
  * goes to the store, and the check-run syncer shows it. `shutdown` aborted means: put the run back, unfinished.
  */
 export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: AbortSignal): Promise<void | { retryInMs: number }> {
@@ -60,7 +60,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   const log = deps.log.child({ run: run.id, pipeline: run.pipeline.name, repository: `${run.push.owner}/${run.push.repo}` });
   log.info(`pipeline started (attempt ${taken.attempt})`);
 
-  // 4. Check out and run the steps, watching for a cancel request and keeping the locks.
+  // 4. Run the executed plan (the checkout is step 0), watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);
   const logFile = new LogFile(logPath(deps.dataDir, run.id));
   let workspace: string | null = null;
@@ -114,41 +114,24 @@ async function execute(
   signal: AbortSignal,
   onWorkspace: (dir: string) => void,
 ): Promise<PipelineOutcome> {
-  const deadline = Date.now() + run.pipeline.timeoutMs;
-  // only steps' pids: they carry GANTRY_RUN_ID, which is what a successor checks before killing a leftover
-  const onSpawn = (pid: number) => void deps.store.updateRun(run.id, ["running"], { pid }, { report: false });
   // asked for now, awaited only by `git fetch`: the workspace is prepared meanwhile
   const token = deps.github.checkoutToken(run.push.installationId, run.push.repo);
   token.catch(() => {}); // a failure surfaces where it is awaited
-  logFile.write(`==> Checkout ${run.push.owner}/${run.push.repo}@${run.push.sha}\n`);
-  const { dir, outcome } = await checkout({
-    root: join(deps.dataDir, "workspaces"),
-    runId: run.id,
-    cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
-    sha: run.push.sha,
-    token,
-    logFd: logFile.fd,
-    timeoutMs: run.pipeline.timeoutMs,
-    signal,
-  });
-  onWorkspace(dir);
-  if (outcome.exitCode !== 0) {
-    return {
-      conclusion: outcome.isCanceled ? "cancelled" : outcome.timedOut ? "timed_out" : "failure",
-      steps: run.pipeline.steps.map((step) => ({ name: step.name, conclusion: "skipped", exitCode: null, durationMs: null })),
-      reason: `checkout of ${run.push.sha} failed (git exited with ${outcome.exitCode ?? outcome.signal})`,
-      durationMs: outcome.durationMs,
-    };
-  }
-  const env = buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace: dir });
   return executePipeline({
     pipeline: run.pipeline,
-    cwd: dir,
-    env,
+    checkout: {
+      root: join(deps.dataDir, "workspaces"),
+      runId: run.id,
+      cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
+      sha: run.push.sha,
+      token,
+    },
+    env: (workspace) => buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),
     log: logFile,
-    deadline,
     signal,
-    onSpawn,
+    onWorkspace,
+    // only steps' pids: they carry GANTRY_RUN_ID, which is what a successor checks before killing a leftover
+    onSpawn: (pid) => void deps.store.updateRun(run.id, ["running"], { pid }, { report: false }),
     onStepEnd: (steps) => {
       void deps.store.updateRun(run.id, ["running"], { progress: steps }).then(() => deps.wakeSyncer());
     },

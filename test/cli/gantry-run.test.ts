@@ -9,13 +9,14 @@ import { initRepo, type Repo } from "../helpers/git-repo.js";
 
 const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const run = promisify(execFile);
+const execFileAsync = run;
 
 let root: string;
 let repo: Repo;
 
-async function gantry(args: string[]): Promise<{ code: number; out: string }> {
+async function gantry(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { PATH: process.env["PATH"]!, HOME: root } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { PATH: process.env["PATH"]!, HOME: root, ...env } });
     return { code: 0, out: stdout + stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -124,5 +125,38 @@ describe("gantry run with uncommitted changes", () => {
     await writeFile(join(own.workDir, "lib.txt"), "1\n");
     const onlyConfig = await gantry(["run", own.workDir]);
     expect(onlyConfig.out).toContain(`gantry: the uncommitted .github/gantry.yml is used; the steps run on HEAD (${sha.slice(0, 7)})\n`);
+  });
+});
+
+describe("gantry run, planned and run as the server would", () => {
+  let own: Repo;
+  beforeAll(async () => {
+    own = await initRepo({ bareDir: join(root, "as-server.git") });
+  });
+  afterAll(() => own?.cleanup());
+
+  it("starts a pipeline once what it needs succeeded, wherever the config lists it, with the push and GANTRY_PASS_ENV the server would give", async () => {
+    const yml = [
+      "pipelines:",
+      "  deploy:",
+      "    needs: [build]",
+      "    steps:",
+      '      - run: echo "deploying $GANTRY_REPOSITORY for $GANTRY_PUSHER with $EXTRA${OTHER:-}"',
+      "  build:",
+      "    steps:",
+      "      - run: echo built",
+      "",
+    ].join("\n");
+    await own.commit({ ".github/gantry.yml": yml }, "Deploy after build");
+    // the repository as `gantry send` names it: from the origin remote
+    await execFileAsync("git", ["remote", "add", "origin", "https://github.com/octo/sample.git"], { cwd: own.workDir });
+    const { code, out } = await gantry(["run", own.workDir], { GANTRY_PASS_ENV: " EXTRA,\tUNSET ", EXTRA: "extra-value", OTHER: "not-passed" });
+    expect(code).toBe(0);
+    expect(out).toContain("\ndeploying octo/sample for Gantry Test with extra-value\n");
+    expect(out.indexOf("\nbuilt\n")).toBeLessThan(out.indexOf("deploying"));
+    // step 0 of each pipeline is the checkout, shown as the server's check run shows it
+    expect(out).toMatch(/==> Checkout\n[0-9a-f]{40}\n✔ Checkout: success/);
+    expect(out).toMatch(/build\s+Checkout\s+✔ success\s+0[^\n]*\nbuild\s+echo built\s+✔ success/);
+    expect(out).toMatch(/deploy\s+Checkout\s+✔ success\s+0[^\n]*\ndeploy\s+echo "deploying[^\n]*✔ success/);
   });
 });

@@ -10,6 +10,7 @@ import { runPipeline } from "../../src/worker/run-pipeline.js";
 import type { WorkerDeps } from "../../src/worker/worker-deps.js";
 import { memoryLog } from "../helpers/memory-log.js";
 import { run } from "../backend/storage/store-contract.js";
+import { findFailedStep } from "../../src/runs/find-failed-step.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -52,5 +53,24 @@ describe("runPipeline, handed a run whose worker died after recording its result
     expect((await deps.store.getRun("b"))?.state).toBe("queued");
     expect((await deps.store.getRun("a"))?.version).toBe(1);
     expect(queued.sort()).toEqual(["b", "c"]);
+  });
+});
+
+describe("runPipeline, when the commit cannot be checked out", () => {
+  it("records the checkout as step 0 that failed, the steps skipped, as any failing step is recorded", async () => {
+    const { deps } = workerDeps();
+    // nothing listens on port 1: the fetch fails, with the token in hand
+    const withToken = { ...deps, github: { ...deps.github, checkoutToken: async () => "token" } } as WorkerDeps;
+    await deps.store.addRuns([run("a", "d1", "build")]);
+    expect(await runPipeline(withToken, "a", new AbortController().signal)).toBeUndefined();
+    const done = await deps.store.getRun("a");
+    expect(done?.state).toBe("completed");
+    expect(done?.result).toMatchObject({ conclusion: "failure", reason: "exited with code 128" });
+    expect(findFailedStep(done!.result!)?.name).toBe("Checkout");
+    expect(done?.result?.steps).toEqual([
+      { name: "Checkout", conclusion: "failure", exitCode: 128, durationMs: done!.result!.steps[0]!.durationMs },
+      { name: "s", conclusion: "skipped", exitCode: null, durationMs: null },
+    ]);
+    expect(done?.result?.logTail).toMatch(/^==> Checkout\na{40}\n[\s\S]*127\.0\.0\.1/);
   });
 });

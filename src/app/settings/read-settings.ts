@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { parseCidr } from "../allowlist/parse-cidr.js";
+import { readPassEnv } from "./read-pass-env.js";
 
 /** gantry's own settings, read once at start-up from the environment. */
 export interface Settings {
@@ -69,7 +70,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     concurrency: readCount(env, "GANTRY_CONCURRENCY", availableParallelism()),
     publicUrl: env["GANTRY_PUBLIC_URL"] ? env["GANTRY_PUBLIC_URL"].replace(/\/+$/, "") : null,
     webhookProxyUrl: readHttpUrl(env, "WEBHOOK_PROXY_URL"),
-    passEnv: (env["GANTRY_PASS_ENV"] ?? "").split(/[\s,]+/).filter(Boolean),
+    passEnv: readPassEnv(env),
     webhookSecret: secret || "development",
     webhookPath: env["WEBHOOK_PATH"] || "/api/github/webhooks",
     port: readCount(env, "PORT", 3000),

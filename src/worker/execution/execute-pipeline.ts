@@ -1,7 +1,9 @@
+import { executedPlan } from "../../planning/executed-plan.js";
 import type { PlannedPipeline } from "../../planning/plan-types.js";
 import type { Conclusion, StepRecord } from "../../runs/run-types.js";
 import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
+import { checkout, type CheckoutOptions } from "./workspace.js";
 
 export interface PipelineOutcome {
   conclusion: Conclusion;
@@ -12,40 +14,54 @@ export interface PipelineOutcome {
 
 export interface ExecutePipelineOptions {
   pipeline: PlannedPipeline;
-  cwd: string;
-  env: Record<string, string>;
+  /** What step 0 checks out, and where: the workspace is `root/<runId>`. */
+  checkout: Pick<CheckoutOptions, "root" | "runId" | "cloneUrl" | "sha" | "token">;
+  /** The steps' environment, built once the workspace exists. */
+  env: (workspace: string) => Record<string, string>;
   log: LogFile;
-  /** Epoch ms by which the whole pipeline must be done (it includes the checkout). */
-  deadline: number;
   signal?: AbortSignal;
+  /** Told the workspace as soon as it exists (even when the checkout then fails): the caller removes it. */
+  onWorkspace?: (dir: string) => void;
   /** Told when a step's process starts (its process group id) and when a step ends, for live progress. */
   onSpawn?: (pid: number) => void;
   onStepEnd?: (steps: StepRecord[]) => void;
 }
 
-/** Runs the steps in order; the first one that does not succeed ends the pipeline and the rest are skipped. */
+/**
+ * Runs the executed plan in order, the checkout first, all within the pipeline's timeout; the first step that does
+ * not succeed ends the pipeline and the rest are skipped.
+ */
 export async function executePipeline(options: ExecutePipelineOptions): Promise<PipelineOutcome> {
   const started = Date.now();
+  const deadline = started + options.pipeline.timeoutMs;
   const { pipeline, log } = options;
-  const steps: StepRecord[] = pipeline.steps.map((step) => ({
-    name: step.name,
-    conclusion: "skipped",
-    exitCode: null,
-    durationMs: null,
-  }));
-  for (const [index, step] of pipeline.steps.entries()) {
-    const left = options.deadline - Date.now();
+  const plan = executedPlan(pipeline);
+  const steps: StepRecord[] = plan.map((step) => ({ name: step.name, conclusion: "skipped", exitCode: null, durationMs: null }));
+  let workspace: { dir: string; env: Record<string, string> } | null = null;
+  for (const [index, step] of plan.entries()) {
+    const left = deadline - Date.now();
     const pipelineLimited = left <= step.timeoutMs;
-    log.write(`\n==> ${step.name}\n`);
-    const outcome = await runStep({
-      command: step.run,
-      cwd: options.cwd,
-      env: options.env,
-      logFd: log.fd,
-      timeoutMs: Math.max(0, Math.min(step.timeoutMs, left)),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
-    });
+    const timeoutMs = Math.max(0, Math.min(step.timeoutMs, left));
+    log.write(`${index === 0 ? "" : "\n"}==> ${step.name}\n`);
+    let outcome: StepOutcome;
+    if (step.kind === "checkout") {
+      log.write(`${options.checkout.sha}\n`);
+      const done = await checkout({ ...options.checkout, logFd: log.fd, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+      options.onWorkspace?.(done.dir);
+      outcome = done.outcome;
+      if (outcome.exitCode === 0) workspace = { dir: done.dir, env: options.env(done.dir) };
+    } else {
+      outcome = await runStep({
+        command: step.run,
+        // step 0 checked out, or the loop ended there
+        cwd: workspace!.dir,
+        env: workspace!.env,
+        logFd: log.fd,
+        timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+      });
+    }
     const record = { ...steps[index]!, ...stepRecord(outcome) };
     steps[index] = record;
     options.onStepEnd?.(steps.slice(0, index + 1));

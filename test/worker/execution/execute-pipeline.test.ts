@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { PlannedPipeline } from "../../../src/planning/plan-types.js";
+import { executePipeline, type ExecutePipelineOptions } from "../../../src/worker/execution/execute-pipeline.js";
+import { useScratchRepo } from "./scratch-repo.js";
+import { findFailedStep } from "../../../src/runs/find-failed-step.js";
+
+const scratch = useScratchRepo("gantry-execute-");
+
+const pipeline = (steps: PlannedPipeline["steps"]): PlannedPipeline => ({
+  name: "build",
+  action: "run",
+  needs: [],
+  cancelSuperseded: false,
+  environment: null,
+  concurrency: null,
+  timeoutMs: 60_000,
+  env: {},
+  steps,
+});
+
+function options(sha: string, steps: PlannedPipeline["steps"], more: Partial<ExecutePipelineOptions> = {}): ExecutePipelineOptions {
+  return {
+    pipeline: pipeline(steps),
+    checkout: { root: join(scratch.root, "ws"), runId: "run-1", cloneUrl: scratch.repo.workDir, sha },
+    env: (workspace) => ({ PATH: process.env["PATH"]!, W: workspace }),
+    log: scratch.log,
+    ...more,
+  };
+}
+
+const skipped = (name: string) => ({ name, conclusion: "skipped", exitCode: null, durationMs: null });
+
+describe("executePipeline", () => {
+  it("checks the commit out as step 0, then runs the steps in the workspace with its environment", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "from the commit" }, "one");
+    const workspaces: string[] = [];
+    const ends: number[] = [];
+    const outcome = await executePipeline(
+      options(sha, [{ name: "Read", run: 'cat a.txt > "$W/../read.txt"', timeoutMs: 30_000 }], {
+        onWorkspace: (dir) => workspaces.push(dir),
+        onStepEnd: (steps) => ends.push(steps.length),
+      }),
+    );
+    expect(outcome.conclusion).toBe("success");
+    expect(findFailedStep(outcome)).toBeUndefined();
+    expect(outcome.steps.map((s) => [s.name, s.conclusion, s.exitCode])).toEqual([["Checkout", "success", 0], ["Read", "success", 0]]);
+    expect(workspaces).toEqual([join(scratch.root, "ws", "run-1")]);
+    expect(ends).toEqual([1, 2]);
+    expect(await readFile(join(scratch.root, "ws", "read.txt"), "utf8")).toBe("from the commit");
+    expect(await readFile(scratch.log.path, "utf8")).toMatch(new RegExp(`^==> Checkout\\n${sha}\\n\\n==> Read\\n$`));
+  });
+
+  it("fails at step 0 when the commit cannot be fetched: the steps are skipped as after any failing step", async () => {
+    await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const marker = join(scratch.root, "ran");
+    const workspaces: string[] = [];
+    const outcome = await executePipeline(
+      options("b".repeat(40), [{ name: "Never", run: `touch ${marker}`, timeoutMs: 30_000 }, { name: "Nor", run: "true", timeoutMs: 30_000 }], {
+        onWorkspace: (dir) => workspaces.push(dir),
+      }),
+    );
+    expect(outcome.conclusion).toBe("failure");
+    expect(findFailedStep(outcome)).toBe(outcome.steps[0]);
+    expect(outcome.reason).toBe("exited with code 128");
+    expect(outcome.steps[0]).toMatchObject({ name: "Checkout", conclusion: "failure", exitCode: 128 });
+    expect(outcome.steps.slice(1)).toEqual([skipped("Never"), skipped("Nor")]);
+    // the caller still learns of the workspace, to remove it
+    expect(workspaces).toEqual([join(scratch.root, "ws", "run-1")]);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("concludes cancelled at step 0 when cancelled before the checkout ends", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const outcome = await executePipeline(options(sha, [{ name: "Never", run: "true", timeoutMs: 30_000 }], { signal: AbortSignal.abort() }));
+    expect(outcome.conclusion).toBe("cancelled");
+    expect(findFailedStep(outcome)).toBe(outcome.steps[0]);
+    expect(outcome.steps).toEqual([{ name: "Checkout", conclusion: "cancelled", exitCode: outcome.steps[0]!.exitCode, durationMs: outcome.steps[0]!.durationMs }, skipped("Never")]);
+  });
+
+  it("counts a failing step's index with the checkout as step 0", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const outcome = await executePipeline(
+      options(sha, [{ name: "Fine", run: "true", timeoutMs: 30_000 }, { name: "Broken", run: "exit 3", timeoutMs: 30_000 }, { name: "After", run: "true", timeoutMs: 30_000 }]),
+    );
+    expect(outcome.conclusion).toBe("failure");
+    expect(findFailedStep(outcome)).toBe(outcome.steps[2]);
+    expect(outcome.steps[2]).toMatchObject({ name: "Broken", conclusion: "failure", exitCode: 3 });
+    expect(outcome.steps[3]).toEqual(skipped("After"));
+    expect(outcome.reason).toBe("exited with code 3");
+  });
+});
