@@ -3,7 +3,7 @@ import type { SqliteQueue } from "../../src/backend/queue/sqlite-queue.js";
 import { releaseDependents } from "../../src/runs/release-dependents.js";
 import type { Conclusion, RunRecord } from "../../src/runs/run-types.js";
 import { run } from "../backend/storage/store-contract.js";
-import { eventually } from "../helpers/eventually.js";
+import { queuedJobs } from "../helpers/queued-jobs.js";
 import { openTempStore } from "../helpers/temp-store.js";
 
 let temp: ReturnType<typeof openTempStore>;
@@ -24,15 +24,6 @@ async function complete(id: string, conclusion: Conclusion): Promise<RunRecord> 
   return done!;
 }
 
-/** Every job the queue holds, in order: consumed through a sentinel, so nothing queued before it is missed. */
-async function queuedJobs(): Promise<string[]> {
-  const seen: string[] = [];
-  queue.consume(async (id) => void seen.push(id), 1);
-  await queue.enqueue("end-of-queue");
-  await eventually("the sentinel job", async () => seen.includes("end-of-queue"));
-  return seen.filter((id) => id !== "end-of-queue");
-}
-
 describe("releaseDependents", () => {
   it("queues a waiting run once every need succeeded, not before", async () => {
     await temp.store.addRuns([run("build", "d1", "build"), run("lint", "d1", "lint"), waiting("deploy", ["build", "lint"])]);
@@ -42,7 +33,7 @@ describe("releaseDependents", () => {
     expect((await temp.store.getRun("deploy"))?.state).toBe("queued");
     // asked again (another node, a redelivery): the job is not doubled
     await releaseDependents({ store: temp.store, queue }, (await temp.store.getRun("lint"))!);
-    expect(await queuedJobs()).toEqual(["deploy"]);
+    expect(await queuedJobs(queue)).toEqual(["deploy"]);
   });
 
   it("skips a run whose need did not succeed, naming it, and what waited on that run in turn", async () => {
@@ -50,7 +41,7 @@ describe("releaseDependents", () => {
     await releaseDependents({ store: temp.store, queue }, await complete("build", "timed_out"));
     expect((await temp.store.getRun("deploy"))?.result).toMatchObject({ conclusion: "skipped", reason: "needs `build`, which concluded timed_out." });
     expect((await temp.store.getRun("announce"))).toMatchObject({ state: "completed", result: { conclusion: "skipped", reason: "needs `deploy`, which concluded skipped." } });
-    expect(await queuedJobs()).toEqual([]);
+    expect(await queuedJobs(queue)).toEqual([]);
   });
 
   it("skips at once on a failed need, without waiting for the others", async () => {
@@ -62,7 +53,7 @@ describe("releaseDependents", () => {
   it("queues again a run released before whose job was lost with its node", async () => {
     await temp.store.addRuns([run("build", "d1", "build"), { ...waiting("deploy", ["build"]), state: "queued" }]);
     await releaseDependents({ store: temp.store, queue }, await complete("build", "success"));
-    expect(await queuedJobs()).toEqual(["deploy"]);
+    expect(await queuedJobs(queue)).toEqual(["deploy"]);
   });
 
   it("leaves runs of other deliveries and runs that do not need the completed one", async () => {
@@ -70,6 +61,6 @@ describe("releaseDependents", () => {
     await releaseDependents({ store: temp.store, queue }, await complete("build", "success"));
     expect((await temp.store.getRun("other"))?.state).toBe("waiting");
     expect((await temp.store.getRun("elsewhere"))?.state).toBe("waiting");
-    expect(await queuedJobs()).toEqual([]);
+    expect(await queuedJobs(queue)).toEqual([]);
   });
 });
