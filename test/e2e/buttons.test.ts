@@ -34,13 +34,21 @@ describe("re-run and cancel from the Checks tab", () => {
     const { sha } = await stack.push(repo, {});
     const a = await stack.completed(repo, sha, "a");
     await stack.completed(repo, sha, "b");
+    const completedOf = (name: string) => stack.fake.checkRunsFor("octo", "rerequest").filter((c) => c.name === name && c.status === "completed");
     await stack.deliver(JSON.stringify(rerequestedRunPayload({ ...target(repo, "writer"), externalId: a.external_id!, checkRunId: a.id, sha })), { event: "check_run" });
-    await stack.fake.waitFor(() => stack.fake.checkRunsFor("octo", "rerequest").filter((c) => c.name === "a" && c.status === "completed").length === 2);
+    await stack.fake.waitFor(() => completedOf("a").length === 2);
+    // Re-run of one check run runs that pipeline alone, as a new check run of the same commit
+    const [, again] = completedOf("a");
+    expect(again).toMatchObject({ head_sha: sha, conclusion: "success" });
+    expect(again!.external_id).not.toBe(a.external_id);
+    expect(again!.output.text).toContain("a\n");
+    expect(completedOf("b")).toHaveLength(1);
     await stack.deliver(JSON.stringify(rerequestedSuitePayload({ ...target(repo, "writer"), sha })), { event: "check_suite" });
-    await stack.fake.waitFor(() => {
-      const runs = stack.fake.checkRunsFor("octo", "rerequest").filter((c) => c.status === "completed");
-      return runs.filter((c) => c.name === "a").length === 3 && runs.filter((c) => c.name === "b").length === 2;
-    });
+    await stack.fake.waitFor(() => completedOf("a").length === 3 && completedOf("b").length === 2);
+    // Re-run all runs every pipeline of the commit again, each as a check run of its own
+    const all = [...completedOf("a"), ...completedOf("b")];
+    expect(all.map((c) => [c.head_sha, c.conclusion])).toEqual(all.map(() => [sha, "success"]));
+    expect(new Set(all.map((c) => c.external_id)).size).toBe(5);
   });
 
   it("cancels a running build when a writer presses Cancel", async () => {

@@ -2,13 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createProbotApp } from "../../src/app/create-probot-app.js";
-import { githubAppFromProbot, type GitHubApp } from "../../src/github/github-app.js";
+import type { GitHubApp } from "../../src/github/github-app.js";
 import { openDatabase } from "../../src/backend/open-database.js";
 import { SqliteStore } from "../../src/backend/storage/sqlite-store.js";
 import { createCheckRunSyncer } from "../../src/report/check-run-syncer.js";
-import { createAppKey } from "../fake-github/app-key.js";
-import { startFakeGitHub, type FakeGitHub, type HostedRepo } from "../fake-github/fake-github.js";
+import type { FakeGitHub, HostedRepo } from "../fake-github/fake-github.js";
+import { startFakeGitHubApp } from "../helpers/fake-github-app.js";
+import { eventually } from "../helpers/eventually.js";
 import { memoryLog } from "../helpers/memory-log.js";
 import { run as makeRun } from "../backend/storage/store-contract.js";
 
@@ -21,14 +21,10 @@ let sha: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "gantry-syncer-"));
-  const key = createAppKey();
-  fake = await startFakeGitHub({ appId: 77, publicKey: key.publicKey });
+  ({ fake, github } = await startFakeGitHubApp());
   repo = await fake.createRepo("octo", "app");
   sha = await repo.commit({ "a.txt": "1" }, "first");
   await repo.push("refs/heads/main", sha);
-  const probot = createProbotApp({ APP_ID: "77", PRIVATE_KEY: key.privateKey, GHE_HOST: fake.host, GHE_PROTOCOL: "http", LOG_LEVEL: "error" });
-  await probot.ready();
-  github = githubAppFromProbot(probot);
   store = new SqliteStore(openDatabase(dir));
 });
 afterEach(async () => {
@@ -42,8 +38,8 @@ function runOf(id: string, overrides: Parameters<typeof makeRun>[3] = {}) {
   return { ...base, push: { ...base.push, sha }, ...overrides };
 }
 
-async function sync(): Promise<void> {
-  const syncer = createCheckRunSyncer({ store, github, log: memoryLog().log, dataDir: dir, publicUrl: null, nodeId: "test-host:1" });
+async function sync(log = memoryLog().log): Promise<void> {
+  const syncer = createCheckRunSyncer({ store, github, log, dataDir: dir, publicUrl: null, nodeId: "test-host:1" });
   syncer.wake();
   await syncer.drain(10_000);
   await syncer.stop();
@@ -71,4 +67,65 @@ describe("the check-run syncer", () => {
     expect(checkRuns.map((c) => [c.id, c.status, c.conclusion])).toEqual([[data.id, "completed", "success"]]);
     expect((await store.getRun(id))?.checkRunId).toBe(data.id);
   });
+
+  it("gives up a state GitHub refuses for good (a 422), logging it, and sends the run's next state", async () => {
+    const id = "33333333-3333-3333-3333-333333333333";
+    await store.addRuns([runOf(id)]);
+    fake.failNext("POST", /\/repos\/octo\/app\/check-runs$/, 422);
+    const memory = memoryLog();
+    await sync(memory.log);
+    expect(fake.checkRunsFor("octo", "app")).toEqual([]);
+    const refused = memory.lines().filter((line) => line.includes("giving it up"));
+    expect(refused).toHaveLength(1);
+    expect(JSON.parse(refused[0]!)).toMatchObject({ level: 50, run: id });
+    // given up, not left to be retried: nothing is unsynced now, however late one looks
+    expect(await store.claimUnsynced("probe", Date.now() + 24 * 3600_000, 10, 1)).toEqual([]);
+    expect(fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs"))).toHaveLength(1);
+    // the run's next change is sent as usual
+    await store.updateRun(id, [], { state: "completed", completedAt: Date.now(), result: { conclusion: "success", steps: [], durationMs: 1 } });
+    await store.markSynced(id, 0, { notBefore: 0 }); // the probe's lease lapses
+    await sync();
+    expect(fake.checkRunsFor("octo", "app").map((c) => [c.external_id, c.conclusion])).toEqual([[id, "success"]]);
+  });
+
+  it("retries a 5xx (after Octokit's own retries) in 1 s, the next failure in 5 s, and then gets the check run through", async () => {
+    const id = "44444444-4444-4444-4444-444444444444";
+    await store.addRuns([runOf(id)]);
+    const creates = () => fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs")).length;
+    const memory = memoryLog();
+    // one syncer throughout: it counts a run's failures to choose the next delay
+    const syncer = createCheckRunSyncer({ store, github, log: memory.log, dataDir: dir, publicUrl: null, nodeId: "test-host:1" });
+    const attempt = async (expectedDelayMs: number) => {
+      const before = Date.now();
+      syncer.wake();
+      await syncer.drain(30_000);
+      const after = Date.now();
+      // due again not before the delay (counted from the start of the attempt), and by its end (from its end)
+      expect(await store.claimUnsynced("probe", before + expectedDelayMs - 1, 10, 0)).toEqual([]);
+      expect(await store.claimUnsynced("probe", after + expectedDelayMs, 10, 0)).toHaveLength(1);
+    };
+    try {
+      // every try of the first attempt fails: Octokit's first and its 3 retries
+      fake.failNext("POST", /\/repos\/octo\/app\/check-runs$/, 502, 4);
+      await attempt(1_000);
+      expect(creates()).toBe(4);
+      // a 403 is not retried by Octokit, nor given up by the syncer
+      fake.failNext("POST", /\/repos\/octo\/app\/check-runs$/, 403, 1);
+      await eventually("the first retry to be due", async () => (await store.claimUnsynced("probe", Date.now(), 10, 0)).length === 1);
+      await attempt(5_000);
+      expect(creates()).toBe(5);
+      const retries = memory.lines().filter((line) => line.includes("check run not updated"));
+      expect(retries.map((line) => JSON.parse(line) as { run: string; attempt: number; status: number; msg: string }).map((l) => [l.run, l.attempt, l.status, l.msg.split(":")[0]])).toEqual([
+        [id, 1, 502, "check run not updated, retrying in 1s"],
+        [id, 2, 403, "check run not updated, retrying in 5s"],
+      ]);
+      expect(fake.checkRunsFor("octo", "app")).toEqual([]);
+      await eventually("the second retry to be due", async () => (await store.claimUnsynced("probe", Date.now(), 10, 0)).length === 1);
+      syncer.wake();
+      await syncer.drain(10_000);
+    } finally {
+      await syncer.stop();
+    }
+    expect(fake.checkRunsFor("octo", "app").map((c) => c.external_id)).toEqual([id]);
+  }, 60_000);
 });

@@ -120,8 +120,9 @@ function readTlsFiles(env: NodeJS.ProcessEnv): TlsFiles | null {
 function readCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
+  // digits only: Number() would also take "1e3", "0x10" and a blank " " (as 0, which stops a node running pipelines)
+  const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value)) {
     throw new SettingsError(`${name}: "${raw}" is not a whole number of 0 or more`);
   }
   return value;

@@ -20,8 +20,14 @@ export interface OpenedQueue {
   kill?: (queue: JobQueue) => Promise<void>;
 }
 
-/** The behaviour every JobQueue must have; `open` returns a fresh queue, `reopen` a new consumer of the same jobs. */
-export function queueContract(name: string, open: () => Promise<OpenedQueue>): void {
+/** Where the queue reports a processor that threw; the contract's default throws, so no error goes unseen. */
+export type OnError = (error: unknown, runId: string) => void;
+
+/**
+ * The behaviour every JobQueue must have; `open` returns a fresh queue (reporting to `onError` when given),
+ * `reopen` a new consumer of the same jobs.
+ */
+export function queueContract(name: string, open: (options?: { onError?: OnError }) => Promise<OpenedQueue>): void {
   describe(`JobQueue contract: ${name}`, () => {
     it("processes each waiting job once, in order, even when enqueued twice", async () => {
       const { queue } = await open();
@@ -86,6 +92,47 @@ export function queueContract(name: string, open: () => Promise<OpenedQueue>): v
       expect(seen[1]![1]).toBeGreaterThanOrEqual(650);
       await queue.stop();
       await queue.close();
+    });
+
+    it("reports a throwing processor to onError and does not retry the job", async () => {
+      const errors: Array<[string, string]> = [];
+      const { queue } = await open({ onError: (error, runId) => errors.push([runId, (error as Error).message]) });
+      const seen: string[] = [];
+      queue.consume(async (id) => {
+        seen.push(id);
+        if (id === "bad") throw new Error("boom");
+      }, 1);
+      await queue.enqueue("bad");
+      await queue.enqueue("good");
+      await until(() => seen.length === 2);
+      // longer than a poll and a BullMQ lock: a retried job would be back by now
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(seen).toEqual(["bad", "good"]);
+      expect(errors).toEqual([["bad", "boom"]]);
+      // the job is gone, not parked: enqueued again, it runs again
+      await queue.enqueue("bad");
+      await until(() => seen.length === 3);
+      expect(errors).toEqual([["bad", "boom"], ["bad", "boom"]]);
+      await queue.stop();
+    });
+
+    it("puts a job back when the processor asks to retry it later: under the same id, not before the delay", async () => {
+      const { queue } = await open();
+      const seen: Array<[string, number]> = [];
+      const start = Date.now();
+      queue.consume(async (id) => {
+        seen.push([id, Date.now() - start]);
+        return seen.length === 1 ? { retryInMs: 800 } : undefined;
+      }, 1);
+      await queue.enqueue("busy");
+      await until(() => seen.length === 1);
+      // while it waits to be retried, the job still exists: enqueueing it again neither duplicates nor hurries it
+      await queue.enqueue("busy");
+      await until(() => seen.length === 2);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(seen.map(([id]) => id)).toEqual(["busy", "busy"]);
+      expect(seen[1]![1] - seen[0]![1]).toBeGreaterThanOrEqual(750);
+      await queue.stop();
     });
 
     it("stop() waits for the jobs in hand and takes no more", async () => {

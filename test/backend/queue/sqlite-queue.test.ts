@@ -15,11 +15,11 @@ const onError = (error: unknown) => {
   throw error;
 };
 
-queueContract("SqliteQueue", async () => {
+queueContract("SqliteQueue", async (options = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "gantry-queue-"));
   dirs.push(dir);
   return {
-    queue: new SqliteQueue(openDatabase(dir), { consumerId: "first", onError }),
+    queue: new SqliteQueue(openDatabase(dir), { consumerId: "first", onError: options.onError ?? onError }),
     reopen: async () => new SqliteQueue(openDatabase(dir), { consumerId: "second", onError }),
   };
 });
