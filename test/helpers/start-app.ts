@@ -18,6 +18,14 @@ export interface RunningApp {
 }
 
 /**
+ * The environment a started gantry gets in tests: nothing of the developer's (no .env, no settings), JSON logs,
+ * a free loopback port.
+ */
+export function appEnv(home: string): Record<string, string> {
+  return { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? home, LOG_FORMAT: "json", HOST: "127.0.0.1", PORT: "0" };
+}
+
+/**
  * Starts the built app (`node dist/main.js`, as `npm start` does) on a free loopback port, in a temp working
  * directory so no .env of the developer's is read.
  */
@@ -28,12 +36,8 @@ export async function startApp(env: Record<string, string>, options: { dataDir?:
   const child = spawn(process.execPath, worker ? [CLI, "worker"] : [MAIN], {
     cwd,
     env: {
-      PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-      HOME: process.env["HOME"] ?? cwd,
-      LOG_FORMAT: "json",
+      ...appEnv(cwd),
       LOG_LEVEL: "info",
-      HOST: "127.0.0.1",
-      PORT: "0",
       GANTRY_DATA_DIR: dataDir,
       GANTRY_CONCURRENCY: "2",
       ...env,

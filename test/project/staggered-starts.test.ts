@@ -7,6 +7,7 @@ import { afterEach, expect, it } from "vitest";
 import { createAppKey } from "../fake-github/app-key.js";
 import { startFakeGitHub, type FakeGitHub } from "../fake-github/fake-github.js";
 import { eventually } from "../helpers/eventually.js";
+import { appEnv } from "../helpers/start-app.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const NODES = 5;
@@ -47,12 +48,8 @@ function npmStart(dir: string, env: Record<string, string>): Start {
     cwd: dir,
     detached: true,
     env: {
-      PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-      HOME: process.env["HOME"] ?? dir,
+      ...appEnv(dir),
       npm_config_update_notifier: "false",
-      LOG_FORMAT: "json",
-      HOST: "127.0.0.1",
-      PORT: "0",
       GANTRY_CONCURRENCY: "1",
       GANTRY_REDELIVERY_INTERVAL_SECONDS: "0",
       ...env,
