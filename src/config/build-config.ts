@@ -41,6 +41,8 @@ function buildPipeline(name: string, raw: RawPipeline, envNode: (key: string) =>
     cancelSuperseded: raw.cancel_superseded,
     environment: raw.environment ?? null,
     concurrency: raw.concurrency ?? null,
+    network: raw.network,
+    secrets: raw.secrets ?? [],
     steps: raw.steps.map((step) => ({
       name: step.name ?? defaultStepName(step.run),
       run: step.run,

@@ -28,6 +28,9 @@ export interface PipelineConfig {
   cancelSuperseded: boolean;
   environment: string | null;
   concurrency: string | null;
+  network: "host" | "none";
+  /** Names of operator-held secrets the steps receive; the server's secrets file decides whether this push may. */
+  secrets: string[];
   steps: StepConfig[];
 }
 

@@ -120,6 +120,8 @@ const envNameSchema = z.string().regex(ENV_NAME_PATTERN, {
   },
 });
 
+const secretNameSchema = envNameSchema.describe("A secret's name, as the steps see it in their environment.");
+
 const envValueSchema = z.union([z.string(), z.number(), z.boolean()], {
   error: (issue) => `${describeValue(issue.input)} is not a string, number or boolean (write "" for an empty value)`,
 });
@@ -160,10 +162,30 @@ export const pipelineSchema = z
       .regex(GROUP_NAME_PATTERN, { error: (issue) => `${describeValue(issue.input)} is not a valid group name (up to 64 letters, digits, "_", ".", "-" or "/")` })
       .optional()
       .describe("Group name: at most one run of the group runs at a time across every repository of the installation; the others wait."),
+    network: z
+      .enum(["host", "none"], { error: (issue) => `${describeValue(issue.input)} is not a network mode (use "host" or "none")` })
+      .default("host")
+      .describe(
+        'What the steps may reach. "host" (default): the network of the machine, to download dependencies. "none": no network at all, not even loopback, for steps that must not send anything anywhere (e.g. ones that handle secrets).',
+      ),
+    secrets: z
+      .array(secretNameSchema, { error: (issue) => notAList(issue.input) })
+      .refine((names) => new Set(names).size === names.length, { error: "names a secret twice" })
+      .optional()
+      .describe(
+        "Names of operator-held secrets (from the server's secrets file) that this pipeline's steps receive as environment variables. Only the names listed here are given; a name this push may not have fails the pipeline before its first step.",
+      ),
     steps: z
       .array(stepSchema, { error: (issue) => `${describeValue(issue.input)} is not a list of steps` })
       .min(1, { error: "is empty; a pipeline needs at least one step" })
       .describe("Commands run in order; the first failing step fails the pipeline."),
+  })
+  .superRefine((pipeline, context) => {
+    for (const [index, name] of (pipeline.secrets ?? []).entries()) {
+      if (pipeline.env && Object.hasOwn(pipeline.env, name)) {
+        context.addIssue({ code: "custom", path: ["secrets", index], message: `${describeValue(name)} is also set in "env"; a variable comes from one place` });
+      }
+    }
   })
   .describe("A named list of steps run on matching pushes.");
 

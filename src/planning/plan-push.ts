@@ -55,6 +55,8 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
     concurrency: pipeline.concurrency,
     timeoutMs: pipeline.timeoutMs,
     env: { ...pipeline.env },
+    network: pipeline.network,
+    secrets: [...pipeline.secrets],
     steps: pipeline.steps.map((step) => ({
       name: step.name,
       run: step.run,

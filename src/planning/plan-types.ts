@@ -33,6 +33,10 @@ export interface PlannedPipeline {
   concurrency: string | null;
   timeoutMs: number;
   env: Record<string, string>;
+  /** `none`: the steps get no network. Absent (as in runs recorded before it existed): the host's. */
+  network?: "host" | "none";
+  /** Names of operator-held secrets the steps receive, if this push may have them. Absent: none. */
+  secrets?: string[];
   steps: PlannedStep[];
 }
 

@@ -344,3 +344,27 @@ describe("parseConfig errors: paths with odd keys", () => {
     ]);
   });
 });
+
+describe("parseConfig errors: network and secrets", () => {
+  it("takes network none or host and refuses anything else at the value", () => {
+    expect(parseConfig(yaml("pipelines:", "  a: { network: none, steps: [{ run: x }] }")).ok).toBe(true);
+    expect(errorsOf(yaml("pipelines:", "  a: { network: off, steps: [{ run: x }] }"))).toEqual([
+      `${F}:2:17: pipelines.a.network: "off" is not a network mode (use "host" or "none")`,
+    ]);
+  });
+
+  it("points at a secret name that is not a variable name, is reserved, is listed twice or is also in env", () => {
+    expect(errorsOf(yaml("pipelines:", "  a: { secrets: [GANTRY_X], steps: [{ run: x }] }"))).toEqual([
+      `${F}:2:18: pipelines.a.secrets[0]: "GANTRY_X" is reserved: names starting with GANTRY_ are set by gantry`,
+    ]);
+    expect(errorsOf(yaml("pipelines:", "  a: { secrets: [A, A], steps: [{ run: x }] }"))).toEqual([
+      `${F}:2:17: pipelines.a.secrets: names a secret twice`,
+    ]);
+    expect(errorsOf(yaml("pipelines:", "  a: { secrets: TOKEN, steps: [{ run: x }] }"))).toEqual([
+      `${F}:2:17: pipelines.a.secrets: "TOKEN" is not a list (write ["TOKEN"])`,
+    ]);
+    expect(errorsOf(yaml("pipelines:", "  a: { env: { T: v }, secrets: [T], steps: [{ run: x }] }"))).toEqual([
+      `${F}:2:33: pipelines.a.secrets[0]: "T" is also set in "env"; a variable comes from one place`,
+    ]);
+  });
+});

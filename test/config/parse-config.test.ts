@@ -21,6 +21,8 @@ describe("parseConfig on valid files", () => {
             cancelSuperseded: true,
             environment: null,
             concurrency: null,
+            network: "host",
+            secrets: [],
             steps: [
               { name: "Install", run: "npm ci", timeoutMs: null },
               { name: "Test", run: "npm test", timeoutMs: 300_000 },
@@ -35,6 +37,8 @@ describe("parseConfig on valid files", () => {
             cancelSuperseded: true,
             environment: null,
             concurrency: null,
+            network: "host",
+            secrets: [],
             steps: [{ name: "./scripts/deploy.sh", run: "./scripts/deploy.sh", timeoutMs: null }],
           },
         ],

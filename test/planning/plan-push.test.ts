@@ -37,6 +37,8 @@ describe("planPush", () => {
           cancelSuperseded: true,
           environment: null,
           concurrency: null,
+          network: "host",
+          secrets: [],
           timeoutMs: 600_000,
           env: { NODE_ENV: "test" },
           steps: [
@@ -51,6 +53,8 @@ describe("planPush", () => {
           cancelSuperseded: true,
           environment: null,
           concurrency: null,
+          network: "host",
+          secrets: [],
           timeoutMs: 3_600_000,
           env: {},
           steps: [{ name: "./scripts/deploy.sh", run: "./scripts/deploy.sh", timeoutMs: 3_600_000 }],
@@ -106,6 +110,8 @@ describe("planPush", () => {
         cancelSuperseded: true,
         environment: null,
         concurrency: null,
+        network: "host",
+        secrets: [],
         timeoutMs: 600_000,
         env: { NODE_ENV: "test" },
         steps: [
@@ -215,8 +221,8 @@ describe("planPush", () => {
       const on = { branches: null, tags: null, paths: null };
       const gantry: GantryConfig = {
         pipelines: [
-          { name: "a", on, timeoutMs: 1_000, env: {}, needs: ["b"], cancelSuperseded: true, environment: null, concurrency: null, steps: [step] },
-          { name: "b", on, timeoutMs: 1_000, env: {}, needs: ["a"], cancelSuperseded: true, environment: null, concurrency: null, steps: [step] },
+          { name: "a", on, timeoutMs: 1_000, env: {}, needs: ["b"], cancelSuperseded: true, environment: null, concurrency: null, network: "host", secrets: [], steps: [step] },
+          { name: "b", on, timeoutMs: 1_000, env: {}, needs: ["a"], cancelSuperseded: true, environment: null, concurrency: null, network: "host", secrets: [], steps: [step] },
         ],
       };
       expect(summary(push(), gantry)).toEqual([

@@ -2,6 +2,8 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { parseCidr } from "../allowlist/parse-cidr.js";
 import { readPassEnv } from "./read-pass-env.js";
+import { readSandboxSettings, type SandboxSettings } from "./read-sandbox-settings.js";
+import { SettingsError } from "./settings-error.js";
 
 /** gantry's own settings, read once at start-up from the environment. */
 export interface Settings {
@@ -41,6 +43,10 @@ export interface Settings {
    * another worker within 1.25 times this after it died (takeoverBoundMs).
    */
   workerLockMs: number;
+  /** How steps are isolated from the host. */
+  sandbox: SandboxSettings;
+  /** The operator's secrets (GANTRY_SECRETS_FILE, default `<dataDir>/secrets.yml`); it need not exist. */
+  secretsFile: string;
 }
 
 export interface TlsFiles {
@@ -48,9 +54,7 @@ export interface TlsFiles {
   keyPath: string;
 }
 
-export class SettingsError extends Error {
-  override name = "SettingsError";
-}
+export { SettingsError };
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const production = env["NODE_ENV"] === "production";
@@ -65,8 +69,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const gheHost = env["GHE_HOST"] ?? "";
   const gheProtocol = env["GHE_PROTOCOL"] || "https";
   const gitBaseUrl = gheHost ? `${gheProtocol}://${gheHost}` : "https://github.com";
+  const dataDir = resolve(env["GANTRY_DATA_DIR"] || ".gantry");
+  const secretsFile = resolve(env["GANTRY_SECRETS_FILE"] || resolve(dataDir, "secrets.yml"));
   return {
-    dataDir: resolve(env["GANTRY_DATA_DIR"] || ".gantry"),
+    dataDir,
     concurrency: readCount(env, "GANTRY_CONCURRENCY", availableParallelism()),
     publicUrl: env["GANTRY_PUBLIC_URL"] ? env["GANTRY_PUBLIC_URL"].replace(/\/+$/, "") : null,
     webhookProxyUrl: readHttpUrl(env, "WEBHOOK_PROXY_URL"),
@@ -85,6 +91,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     shutdownGraceMs: readCount(env, "GANTRY_SHUTDOWN_GRACE_SECONDS", 30) * 1000,
     redeliveryIntervalMs: readCount(env, "GANTRY_REDELIVERY_INTERVAL_SECONDS", 600) * 1000,
     workerLockMs: Math.max(1, readCount(env, "GANTRY_WORKER_LOCK_SECONDS", 20)) * 1000,
+    sandbox: readSandboxSettings(env, { dataDir, secretsFile, cwd: process.cwd() }),
+    secretsFile,
   };
 }
 
