@@ -22,7 +22,7 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   }
   // before anything opens a connection that would keep a refused process alive; warnings wait for the logger
   const secretsWarnings: string[] = [];
-  await checkSecretsFile(settings.secretsFile, { warn: (msg) => secretsWarnings.push(msg) });
+  await checkSecretsFile(settings.secretsFile, { warn: (msg) => secretsWarnings.push(msg) }, env);
   // with Redis, every node shares one write throttle per installation, as GitHub counts them
   const throttleRedis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : null;
   const probot = createProbotApp(env, throttleRedis ? sharedThrottle(throttleRedis) : undefined);

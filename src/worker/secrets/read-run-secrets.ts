@@ -1,14 +1,10 @@
-import { open, type FileHandle } from "node:fs/promises";
-import { formatConfigError } from "../../config/format-config-error.js";
-import { parseSecretsFile, type ParseSecretsFileResult } from "../../config/parse-secrets-file.js";
-import { MAX_SECRET_BYTES, MAX_SECRETS_FILE_BYTES, MIN_SECRET_CHARS, type SecretSource, type SecretsFile } from "../../config/secrets-types.js";
+import { open } from "node:fs/promises";
+import { MAX_SECRET_BYTES, MIN_SECRET_CHARS, type SecretSource } from "../../config/secrets-types.js";
 import { codeSpan } from "../../planning/code-span.js";
 import { judgeSecrets, type SecretsRequest } from "../../planning/judge-secrets.js";
+import { readSecretsFile } from "./read-secrets-file.js";
 
 export type RunSecrets = { ok: true; values: Record<string, string> } | { ok: false; reason: string };
-
-/** The last parse of each secrets file, by the identity of the version read: an edit (or a replaced file) misses. */
-const parsed = new Map<string, { version: string; result: ParseSecretsFileResult }>();
 
 /**
  * The values of the secrets a run may have, read now: the secrets file as it is when the run starts (parsed again
@@ -19,7 +15,7 @@ const parsed = new Map<string, { version: string; result: ParseSecretsFileResult
 export async function readRunSecrets(path: string, request: SecretsRequest, env: NodeJS.ProcessEnv): Promise<RunSecrets> {
   if (request.names.length === 0) return { ok: true, values: {} };
   const file = await readSecretsFile(path);
-  if (!file.ok) return file;
+  if (!file.ok) return { ok: false, reason: file.reason };
   const verdict = judgeSecrets(file.secrets, request);
   if (!verdict.ok) return { ok: false, reason: verdict.reason };
   const values: Record<string, string> = {};
@@ -29,37 +25,6 @@ export async function readRunSecrets(path: string, request: SecretsRequest, env:
     values[name] = value.value;
   }
   return { ok: true, values };
-}
-
-async function readSecretsFile(path: string): Promise<{ ok: true; secrets: SecretsFile } | { ok: false; reason: string }> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    if (codeOf(error) === "ENOENT") return { ok: false, reason: `no secrets file at ${codeSpan(path)}` };
-    return { ok: false, reason: `the secrets file ${codeSpan(path)} cannot be read (${codeOf(error) ?? "error"})` };
-  }
-  try {
-    // The version read is the one statted: the same handle, so a replacement in between cannot mix the two.
-    const stats = await handle.stat();
-    // ctime too: a write that puts the old modification time back cannot put back the change time.
-    const version = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-    let cached = parsed.get(path);
-    if (cached?.version !== version) {
-      if (stats.size > MAX_SECRETS_FILE_BYTES) return { ok: false, reason: `the secrets file ${codeSpan(path)} is larger than ${MAX_SECRETS_FILE_BYTES / 1024} KiB` };
-      cached = { version, result: parseSecretsFile(await handle.readFile("utf8"), path) };
-      parsed.set(path, cached);
-    }
-    const result = cached.result;
-    if (result.ok) return { ok: true, secrets: result.secrets };
-    const more = result.errors.length - 1;
-    const rest = more > 0 ? ` (and ${more} more error${more === 1 ? "" : "s"})` : "";
-    return { ok: false, reason: `the secrets file is invalid: ${codeSpan(formatConfigError(result.errors[0]!))}${rest}` };
-  } catch (error) {
-    return { ok: false, reason: `the secrets file ${codeSpan(path)} cannot be read (${codeOf(error) ?? "error"})` };
-  } finally {
-    await handle.close();
-  }
 }
 
 async function resolveSource(source: SecretSource, env: NodeJS.ProcessEnv): Promise<{ ok: true; value: string } | { ok: false; reason: string }> {

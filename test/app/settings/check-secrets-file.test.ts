@@ -21,10 +21,30 @@ afterEach(async () => {
 const VALID = "repositories:\n  acme/*:\n    secrets:\n      TOKEN: \"token-value\"\n";
 
 describe("checkSecretsFile", () => {
-  it("says nothing about a file only gantry's user may read", async () => {
+  it("says nothing about a file only gantry's user may read, and returns what it read", async () => {
     await writeFile(path, VALID, { mode: 0o600 });
-    await checkSecretsFile(path, log);
+    expect(await checkSecretsFile(path, log)).toEqual({ environments: {}, repositories: { "acme/*": { secrets: { TOKEN: { value: "token-value" } } } } });
     expect(warnings).toEqual([]);
+  });
+
+  it("warns about sources that cannot give a value now, naming them but no value", async () => {
+    const keyFile = join(dir, "deploy_key");
+    await writeFile(keyFile, "key-content");
+    const text = [
+      "environments:",
+      "  production:",
+      "    repositories: [acme/web]",
+      `    secrets: { SET: { env: GANTRY_SECRET_SET }, UNSET: { env: GANTRY_SECRET_UNSET }, KEY: { file: ${keyFile} } }`,
+      "repositories:",
+      "  acme/*:",
+      `    secrets: { GONE: { file: ${join(dir, "gone")} } }`,
+    ].join("\n");
+    await writeFile(path, `${text}\n`, { mode: 0o600 });
+    await checkSecretsFile(path, log, { GANTRY_SECRET_SET: "set-value" });
+    expect(warnings).toEqual([
+      `the secrets file ${path}: UNSET (environment production) comes from the variable GANTRY_SECRET_UNSET, which is not set; runs that need it will fail until it is`,
+      `the secrets file ${path}: GONE (repositories acme/*) comes from the file ${join(dir, "gone")}, which cannot be read; runs that need it will fail until it is`,
+    ]);
   });
 
   it("warns about a file other users may read, naming the path and the fix", async () => {
@@ -42,7 +62,7 @@ describe("checkSecretsFile", () => {
   });
 
   it("accepts a missing file silently: no pipeline gets secrets", async () => {
-    await checkSecretsFile(path, log);
+    expect(await checkSecretsFile(path, log)).toBeNull();
     expect(warnings).toEqual([]);
   });
 
