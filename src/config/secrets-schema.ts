@@ -14,7 +14,7 @@ const VARIABLE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const OWN_SECRETS = /^(PRIVATE_KEY.*|WEBHOOK_SECRET|GITHUB_CLIENT_SECRET|REDIS_URL)$/;
 
 /** What a value is, never what it says. */
-export function kindOf(value: unknown): string {
+function kindOf(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
