@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAppKey } from "../fake-github/app-key.js";
-import { startApp } from "../helpers/start-app.js";
+import { startApp, type RunningApp } from "../helpers/start-app.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -19,14 +19,17 @@ async function malformedSecretsFile(): Promise<string> {
   return path;
 }
 
+/** An app that started after all is stopped, so a failing test leaves nothing running. */
+async function stopStarted(app: RunningApp): Promise<null> {
+  await app.stop("SIGKILL");
+  return null;
+}
+
 describe("start-up with a malformed secrets file", () => {
   // startApp rejects with the exit code and everything the process printed when it exits before listening
   it("npm start (dist/main.js) refuses to start, naming the line, without the value", async () => {
     const path = await malformedSecretsFile();
-    const refused = await startApp({ APP_ID: "99", PRIVATE_KEY: createAppKey().privateKey, GANTRY_SECRETS_FILE: path }).then(
-      () => null,
-      (error: unknown) => (error as Error).message,
-    );
+    const refused = await startApp({ APP_ID: "99", PRIVATE_KEY: createAppKey().privateKey, GANTRY_SECRETS_FILE: path }).then(stopStarted, (error: unknown) => (error as Error).message);
     expect(refused).toMatch(/^app exited with 1 before listening:/);
     expect(refused).toContain(`gantry: GANTRY_SECRETS_FILE: ${path} is not a valid secrets file:\n${path}:5:14: environments.production.secrets.TOKEN: is shorter than 4 characters`);
     expect(refused).not.toContain("q7x");
@@ -38,10 +41,7 @@ describe("start-up with a malformed secrets file", () => {
     const refused = await startApp(
       { APP_ID: "99", PRIVATE_KEY: createAppKey().privateKey, GANTRY_SECRETS_FILE: path, REDIS_URL: "redis://127.0.0.1:1" },
       { role: "worker" },
-    ).then(
-      () => null,
-      (error: unknown) => (error as Error).message,
-    );
+    ).then(stopStarted, (error: unknown) => (error as Error).message);
     expect(refused).toMatch(/^app exited with 2 before listening:/);
     expect(refused).toContain(`${path}:5:14: environments.production.secrets.TOKEN: is shorter than 4 characters`);
   });
