@@ -4,6 +4,7 @@ import { openRedisBackend } from "../backend/open-redis-backend.js";
 import { openSqliteBackend } from "../backend/open-sqlite-backend.js";
 import { currentNodeId } from "../runs/node-id.js";
 import { githubAppFromProbot } from "../github/github-app.js";
+import { checkSecretsFile } from "./settings/check-secrets-file.js";
 import { readAppCredentials } from "./settings/read-app-credentials.js";
 import { SettingsError, type Settings } from "./settings/read-settings.js";
 import { startGantry, type Gantry } from "./start-gantry.js";
@@ -19,11 +20,15 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   if (readAppCredentials(env) === null) {
     throw new SettingsError("APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are not set: set them to your GitHub App's id and private key (without NODE_ENV=production, `npm start` without any of them opens Probot's setup page, which registers the app)");
   }
+  // before anything opens a connection that would keep a refused process alive; warnings wait for the logger
+  const secretsWarnings: string[] = [];
+  await checkSecretsFile(settings.secretsFile, { warn: (msg) => secretsWarnings.push(msg) }, env);
   // with Redis, every node shares one write throttle per installation, as GitHub counts them
   const throttleRedis = settings.redisUrl ? new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 }) : null;
   const probot = createProbotApp(env, throttleRedis ? sharedThrottle(throttleRedis) : undefined);
   await probot.ready();
   const log = probot.log;
+  for (const warning of secretsWarnings) log.warn(warning);
   if (!env["WEBHOOK_SECRET"] && role === "server") {
     log.warn('WEBHOOK_SECRET is not set: accepting deliveries signed with "development" (refused with NODE_ENV=production)');
   }

@@ -4,15 +4,18 @@ import type { PathSegment } from "./format-path.js";
 import { configSchema, pipelineSchema, stepSchema, triggerSchema } from "./schema.js";
 import { suggestName } from "./suggest-name.js";
 
-/** Turns zod issues into problems that name the option and say where to look. */
-export function explainIssues(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+/** Which keys the strict object at `path` allows, for "did you mean" hints. */
+export type KnownKeys = (path: readonly PathSegment[]) => string[];
+
+/** Turns zod issues into problems that name the option and say where to look; `knownKeys` defaults to the config file's shape. */
+export function explainIssues(issues: readonly z.core.$ZodIssue[], knownKeys: KnownKeys = knownKeysAt): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of issues) {
     const path = issue.path.filter(isSegment);
     if (issue.code === "unrecognized_keys") {
       // One problem per key so each points at its own line.
       for (const key of issue.keys) {
-        problems.push({ path, message: unknownOption(key, knownKeysAt(path)), at: [...path, key], atKey: true });
+        problems.push({ path, message: unknownOption(key, knownKeys(path)), at: [...path, key], atKey: true });
       }
     } else if (issue.code === "invalid_key") {
       const message = issue.issues[0]?.message ?? issue.message;
