@@ -57,6 +57,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     gitBaseUrl: settings.gitBaseUrl,
     passEnv: settings.passEnv,
     serverEnv: options.env,
+    secretsFile: settings.secretsFile,
     nodeId: options.nodeId,
   };
   const pump = createDeliveryPump(deps);

@@ -13,6 +13,8 @@ import { acquireLocks, releaseLocks } from "./run-locks.js";
 import { watchRun } from "./watch-run.js";
 import type { WorkerDeps } from "./worker-deps.js";
 import { logPath } from "../runs/log-path.js";
+import type { SecretsRequest } from "../planning/judge-secrets.js";
+import { readRunSecrets } from "./secrets/read-run-secrets.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -60,13 +62,21 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   const log = deps.log.child({ run: run.id, pipeline: run.pipeline.name, repository: `${run.push.owner}/${run.push.repo}` });
   log.info(`pipeline started (attempt ${taken.attempt})`);
 
-  // 4. Run the executed plan (the checkout is step 0), watching for a cancel request and keeping the locks.
+  // 4. The secrets it lists, judged for this push by the secrets file as it is now; refused: failed before any step.
+  // The values stay in this worker's memory and the steps' environment, never in a record.
+  const secrets = await readRunSecrets(deps.secretsFile, secretsRequest(taken), deps.serverEnv);
+  if (!secrets.ok) {
+    log.info("pipeline refused: it lists secrets this push may not have");
+    return finish(deps, taken, { conclusion: "failure", reason: secrets.reason, steps: [], durationMs: null });
+  }
+
+  // 5. Run the executed plan (the checkout is step 0), watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);
   const logFile = new LogFile(logPath(deps.dataDir, run.id));
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
   try {
-    outcome = await execute(deps, taken, logFile, watch.signal, (dir) => (workspace = dir));
+    outcome = await execute(deps, taken, secrets.values, logFile, watch.signal, (dir) => (workspace = dir));
   } catch (error) {
     const cause = describeGitHubError(error);
     log.error({ err: error }, `pipeline could not run: ${cause}`);
@@ -77,7 +87,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     if (workspace) await removeWorkspace(workspace).catch((error: unknown) => log.warn({ err: error }, "workspace not removed"));
   }
 
-  // 5. Interrupted by a shutdown: back to the queue, as if it had never started.
+  // 6. Interrupted by a shutdown: back to the queue, as if it had never started.
   if (shutdown.aborted && outcome.conclusion === "cancelled") {
     await deps.store.updateRun(run.id, ["running"], { state: "queued", attempt: run.attempt, progress: [], pid: null, startedAt: null });
     await releaseLocks(deps.store, run);
@@ -86,7 +96,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     return { retryInMs: 0 };
   }
 
-  // 6. Record the result with the log's tail; the syncer reports it, and what waited on this run can go.
+  // 7. Record the result with the log's tail; the syncer reports it, and what waited on this run can go.
   const reason = watch.cancelReason() ?? outcome.reason;
   const tail = await readLogTail(logFile.path, { maxBytes: OUTPUT_LIMIT });
   log.info(`pipeline ${outcome.conclusion}`);
@@ -107,9 +117,20 @@ async function finish(deps: WorkerDeps, run: RunRecord, result: RunResult): Prom
   deps.wakeSyncer();
 }
 
+/** What the secrets file is asked about a run: its repository, its full ref, its environment and the names it lists. */
+function secretsRequest(run: RunRecord): SecretsRequest {
+  return {
+    repository: `${run.push.owner}/${run.push.repo}`,
+    ref: run.push.ref,
+    environment: run.pipeline.environment,
+    names: run.pipeline.secrets ?? [],
+  };
+}
+
 async function execute(
   deps: WorkerDeps,
   run: RunRecord,
+  secrets: Record<string, string>,
   logFile: LogFile,
   signal: AbortSignal,
   onWorkspace: (dir: string) => void,
@@ -126,7 +147,10 @@ async function execute(
       sha: run.push.sha,
       token,
     },
-    env: (workspace) => buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),
+    env: (workspace) => ({
+      ...buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),
+      ...secrets,
+    }),
     log: logFile,
     signal,
     onWorkspace,

@@ -5,4 +5,6 @@ export interface WorkerDeps extends RunDeps {
   gitBaseUrl: string;
   passEnv: readonly string[];
   serverEnv: NodeJS.ProcessEnv;
+  /** The operator's secrets file (Settings.secretsFile), read when each run starts. */
+  secretsFile: string;
 }

@@ -32,6 +32,7 @@ function workerDeps(): { deps: WorkerDeps; queued: string[] } {
     wakeSyncer: () => {},
     dataDir: dir,
     gitBaseUrl: "http://127.0.0.1:1",
+    secretsFile: join(dir, "secrets.yml"),
     passEnv: [],
     serverEnv: {},
     nodeId: "test:1",
