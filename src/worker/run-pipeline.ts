@@ -128,6 +128,7 @@ async function execute(
     },
     env: (workspace) => buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),
     log: logFile,
+    sandbox: deps.sandbox,
     signal,
     onWorkspace,
     // only steps' pids: they carry GANTRY_RUN_ID, which is what a successor checks before killing a leftover
