@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { createAppKey } from "../fake-github/app-key.js";
@@ -38,14 +38,18 @@ export interface PushOptions {
 }
 
 /** The real app (built, as `npm start` runs it) against a fake GitHub serving real git repositories. */
-export async function startStack(env: Record<string, string> = {}, options: { beforeApp?: (fake: FakeGitHub) => void | Promise<void> } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  options: { beforeApp?: (fake: FakeGitHub) => void | Promise<void>; /** The App's key in this file (PRIVATE_KEY_PATH), not in the environment. */ keyFile?: string } = {},
+): Promise<Stack> {
   const { privateKey, publicKey } = createAppKey();
   const reposRoot = await mkdtemp(join(tmpdir(), "gantry-e2e-repos-"));
   const fake = await startFakeGitHub({ appId: APP_ID, publicKey, reposRoot });
   await options.beforeApp?.(fake);
+  if (options.keyFile) await writeFile(options.keyFile, privateKey);
   const appEnv = {
     APP_ID: String(APP_ID),
-    PRIVATE_KEY: privateKey,
+    ...(options.keyFile ? { PRIVATE_KEY_PATH: options.keyFile } : { PRIVATE_KEY: privateKey }),
     WEBHOOK_SECRET: SECRET,
     GHE_HOST: fake.host,
     GHE_PROTOCOL: "http",
