@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.js";
 import { processesWithEnv } from "../helpers/processes-with-env.js";
+import { createAppKey } from "../fake-github/app-key.js";
+import { startApp } from "../helpers/start-app.js";
 import { SECRET, startStack, type Stack } from "./stack.js";
 
 /**
@@ -155,6 +157,12 @@ describe.each(modes)("a step attacking the host, GANTRY_SANDBOX=%s", (mode) => {
     await rm(join(tmpdir(), `pwned-${attack.tag}`), { force: true });
   });
 
+  it(sandboxed ? "starts without a warning about the sandbox" : "warns at start-up what an unsandboxed step can reach", () => {
+    const warned = attack.stack.app.output().includes("GANTRY_SANDBOX=off: steps run as gantry's own user");
+    expect(warned).toBe(!sandboxed);
+    if (!sandboxed) for (const what of ["/proc", "key file", "data directory", "kill gantry"]) expect(attack.stack.app.output()).toContain(what);
+  });
+
   it("(1) cannot read gantry's environment (WEBHOOK_SECRET) from /proc/*/environ", () => {
     expectLeak(attack.outputs.get("environ"), "environ");
   });
@@ -221,3 +229,29 @@ async function findWorkspaceWith(dataDir: string, marker: string): Promise<strin
   return null;
 }
 
+
+describe("start-up with GANTRY_SANDBOX=bwrap and no working bwrap", () => {
+  it("refuses to start, saying how to install bubblewrap or opt out", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "gantry-no-bwrap-"));
+    try {
+      const { privateKey } = createAppKey();
+      // no bwrap on gantry's PATH (node is started by its absolute path)
+      const started = startApp({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, PATH: empty });
+      const error = await started.then(
+        async (app) => {
+          await app.stop();
+          return null;
+        },
+        (failure: unknown) => failure as Error,
+      );
+      expect(error?.message).toContain("app exited with 1 before listening");
+      for (const part of ["gantry: GANTRY_SANDBOX=bwrap (the default): bubblewrap cannot run a step here (bwrap is not installed (not found in PATH))", "apt-get install bubblewrap", "dnf install bubblewrap", "GANTRY_SANDBOX=off"]) {
+        expect(error?.message).toContain(part);
+      }
+      // a SettingsError: one line, no stack
+      expect(error?.message).not.toMatch(/\n\s+at /);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
-import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
-import { sep } from "node:path";
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { delimiter, join, sep } from "node:path";
 import { findRootOnly } from "./find-root-only.js";
 import type { Sandbox, SandboxConfig, SandboxStep } from "./sandbox.js";
 
@@ -25,7 +25,8 @@ interface Mount {
  * workspace the only writable host path, an empty /tmp and $HOME. The environment goes through execve, never argv.
  */
 export function bwrapSandbox(config: SandboxConfig, options: { file?: string } = {}): Sandbox {
-  const file = options.file ?? "bwrap";
+  // found on gantry's own PATH, once: a step's PATH (from its environment) says where its tools are, not bwrap
+  const file = options.file ?? findOnPath("bwrap", process.env["PATH"] ?? "") ?? "bwrap";
   const system = systemMounts();
   const binds = config.bind.map(resolveExisting);
   const roots = [...system.dirs, ...binds];
@@ -103,6 +104,19 @@ function resolveExisting(path: string): string {
   } catch {
     return path;
   }
+}
+
+function findOnPath(name: string, path: string): string | null {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }
 
 function depth(path: string): number {

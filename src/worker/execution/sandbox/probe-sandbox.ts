@@ -11,7 +11,8 @@ import type { Sandbox } from "./sandbox.js";
 export async function probeSandbox(sandbox: Sandbox): Promise<string | null> {
   const workspace = await mkdtemp(join(tmpdir(), "gantry-probe-"));
   try {
-    const wrapped = sandbox.wrap({ command: "echo ok", workspace, env: { PATH: "/usr/bin:/bin" }, network: "host" });
+    // gantry's own PATH, as steps get it: where bwrap is looked up when it was not found at start
+    const wrapped = sandbox.wrap({ command: "echo ok", workspace, env: { PATH: process.env["PATH"] || "/usr/bin:/bin" }, network: "host" });
     const result = await execa(wrapped.file, wrapped.args, { cwd: wrapped.cwd, env: wrapped.env, extendEnv: false, reject: false, timeout: 10_000, stdin: "ignore" });
     if (result.exitCode === 0 && result.stdout.trim() === "ok") return null;
     if ((result as { code?: string }).code === "ENOENT") return `${wrapped.file} is not installed (not found in PATH)`;

@@ -33,7 +33,7 @@ describe("bwrapSandbox", () => {
     expect(wrapped.args.join(" ")).not.toContain("s3cr3t-value");
     expect(wrapped.args).not.toContain("--setenv");
     expect(wrapped.env).toEqual({ TOKEN: "s3cr3t-value", HOME: SANDBOX_HOME, TMPDIR: "/tmp" });
-    expect(wrapped).toMatchObject({ file: "bwrap", cwd: workspace, launcher: true });
+    expect(wrapped).toMatchObject({ file: "/usr/bin/bwrap", cwd: workspace, launcher: true });
   });
 
   it("runs as a non-root user without capabilities, in its own PID namespace, with empty writable /tmp and HOME", async () => {
