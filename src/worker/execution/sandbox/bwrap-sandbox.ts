@@ -86,6 +86,9 @@ function systemMounts(): { dirs: string[]; mounts: Mount[] } {
       mounts.push({ path, rank: 0, args: ["--ro-bind", path, path] });
     }
   }
+  // systemd-resolved hosts link /etc/resolv.conf into /run, which is not bound: without its target, no DNS
+  const resolv = resolveExisting("/etc/resolv.conf");
+  if (existsSync(resolv) && !dirs.some((dir) => within(resolv, dir))) mounts.push({ path: resolv, rank: 0, args: ["--ro-bind", resolv, resolv] });
   return { dirs, mounts };
 }
 
