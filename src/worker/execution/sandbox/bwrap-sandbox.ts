@@ -30,9 +30,11 @@ export function bwrapSandbox(config: SandboxConfig, options: { file?: string } =
   const system = systemMounts();
   const binds = config.bind.map(resolveExisting);
   const roots = [...system.dirs, ...binds];
-  // as root, the sandbox's uid is root's for file access: what only root may read must not be there at all
+  // The sandbox's uid and gid are gantry's own for file access (as root: root's, owner checks pass without any
+  // capability), so what other users may not read must not be there at all. Not only as root: a file of gantry's
+  // own user or group is as readable. /usr holds shareable software (FHS), and is too big to scan.
   const scanRoots = roots.filter((dir) => !within(dir, "/usr"));
-  const rootOnly = () => (process.getuid?.() === 0 ? findRootOnly(scanRoots, config.hide.map(resolveExisting)) : []);
+  const rootOnly = () => findRootOnly(scanRoots, config.hide.map(resolveExisting));
   return {
     kind: "bwrap",
     wrap(step: SandboxStep) {
