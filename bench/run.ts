@@ -10,17 +10,18 @@ import { benchIngest, type IngestResult } from "./ingest.js";
 import { benchLogs, type LogsResult } from "./logs.js";
 import { GANTRY_MAIN, killAllTrackedSync, ROOT, stopAllTracked } from "./processes.js";
 import { topSelfTime } from "./profile.js";
+import { benchSandbox, type SandboxResult } from "./sandbox.js";
 import { benchScaleOut, type ScaleOutResult } from "./scale-out.js";
 import { fmt, fmtSpread, table, type Summary } from "./stats.js";
 
 const USAGE = `npm run bench [-- options]
 
-  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out (default: all)
+  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox (default: all)
                     and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
   --rounds N        ingestion and scale-out measurements per figure (default 3)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
-  --iterations N    first-step iterations (default 10) and 1 GiB log runs (default 5)
+  --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100)
   --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
   --workers LIST    worker counts for scale-out (default 1,2,4)
 `;
@@ -42,7 +43,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const ALL = ["ingest", "first-step", "logs", "burst", "scale-out"];
+const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox"];
 const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
 for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
 const full = values.full;
@@ -76,6 +77,7 @@ const results: {
   logs?: LogsResult;
   burst?: BurstResult[];
   scaleOut?: ScaleOutResult | { skipped: string };
+  sandbox?: SandboxResult;
   profile?: unknown;
 } = {};
 let failed: unknown = null;
@@ -119,6 +121,10 @@ try {
       log(`  skipped: ${(error as Error).message}`);
       results.scaleOut = { skipped: (error as Error).message };
     }
+  }
+  if (only.includes("sandbox")) {
+    log(`\n▶ 6. Sandbox: a 'true' step through the runner, plain sh vs bubblewrap, alternately`);
+    results.sandbox = await benchSandbox({ scratch, iterations: iterations ?? 100 }, log);
   }
   if (only.includes("profile")) {
     log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
@@ -181,7 +187,7 @@ function tableRows(): string[][] {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
   const ms = (s: Summary) => fmtSpread(s, " ms");
   const x = (s: Summary) => fmtSpread(s, "x");
-  const { ingest, firstStep, logs, burst, scaleOut } = results;
+  const { ingest, firstStep, logs, burst, scaleOut, sandbox } = results;
   if (ingest) {
     for (const size of Object.keys(ingest.summary)) {
       const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
@@ -265,6 +271,10 @@ function tableRows(): string[][] {
         workers === counts[0] ? "-" : yes(grows),
       ]);
     }
+  }
+  if (sandbox) {
+    rows.push(["sandbox: a step's cost, median", `plain ${fmt(sandbox.plain.median, " ms")}`, `bwrap ${fmt(sandbox.bwrap.median, " ms")}`, `+${fmt(sandbox.overhead.median, " ms")} (p90 +${fmt(sandbox.overhead.p90, " ms")})`, "+ < 15 ms", yes(sandbox.overhead.median < 15)]);
+    rows.push(["sandbox: first wrap (root-only scan)", "-", fmt(sandbox.firstWrapMs, " ms"), "-", "report", "-"]);
   }
   return rows;
 }

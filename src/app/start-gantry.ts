@@ -10,6 +10,7 @@ import { loadTlsPair } from "./server/load-tls-pair.js";
 import { pingHandler, startHttpServer, type WebServer } from "./server/start-http-server.js";
 import { startWebhookProxy } from "./server/start-webhook-proxy.js";
 import type { Settings } from "./settings/read-settings.js";
+import { openSandbox } from "./open-sandbox.js";
 import { createCheckRunSyncer } from "../report/check-run-syncer.js";
 import { Worker } from "../worker/worker.js";
 import type { WorkerDeps } from "../worker/worker-deps.js";
@@ -43,6 +44,8 @@ export interface StartOptions {
 export async function startGantry(options: StartOptions): Promise<Gantry> {
   const { settings, backend, github, log } = options;
   const { store, queue } = backend;
+  // a node without a working sandbox takes no work: steps would run unsandboxed without anyone deciding so
+  const sandbox = await openSandbox(settings.sandbox, log);
   // before any work starts: a bad certificate or an allowlist that cannot be had stops the start-up here
   const tls = options.role === "server" && settings.tls ? { files: settings.tls, pair: await loadTlsPair(settings.tls) } : null;
   const sourceCheck = options.role === "server" ? await prepareSourceCheck(settings, log) : null;
@@ -58,6 +61,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     passEnv: settings.passEnv,
     serverEnv: options.env,
     secretsFile: settings.secretsFile,
+    sandbox,
     nodeId: options.nodeId,
   };
   const pump = createDeliveryPump(deps);

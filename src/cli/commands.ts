@@ -11,10 +11,11 @@ export interface Command {
 /** Every command of the `gantry` bin: its options (parsed with node:util parseArgs) and its help. */
 export const COMMANDS = {
   run: {
-    usage: `gantry run [dir] [--pipeline NAME] [--branch NAME]
+    usage: `gantry run [dir] [--pipeline NAME] [--branch NAME] [--no-sandbox]
       Run dir's .github/gantry.yml (default: .) against its HEAD, as a push would.
+      Steps run in the server's bubblewrap sandbox when bwrap works here; --no-sandbox runs them as plain processes.
       Ctrl-C stops the steps, removes the workspace and exits 130.`,
-    options: { pipeline: { type: "string" }, branch: { type: "string" } },
+    options: { pipeline: { type: "string" }, branch: { type: "string" }, "no-sandbox": { type: "boolean" } },
   },
   send: {
     usage: `gantry send [payload.json] --url URL --secret SECRET [--event push] [--installation ID] [--dir DIR]

@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
       dir: positionals[0] ?? ".",
       ...(values.pipeline ? { pipeline: values.pipeline } : {}),
       ...(values.branch ? { branch: values.branch } : {}),
+      sandbox: values["no-sandbox"] !== true,
       out: process.stdout,
       env: process.env,
     });

@@ -19,7 +19,11 @@ import { followFile } from "./follow-file.js";
 import { formatDuration } from "../report/format-duration.js";
 import { MARKS, printTable, type Row } from "./print-table.js";
 import { logPath } from "../runs/log-path.js";
-
+import { readSandboxSettings } from "../app/settings/read-sandbox-settings.js";
+import { createSandbox } from "../worker/execution/sandbox/create-sandbox.js";
+import { plainSandbox } from "../worker/execution/sandbox/plain-sandbox.js";
+import { probeSandbox } from "../worker/execution/sandbox/probe-sandbox.js";
+import type { Sandbox } from "../worker/execution/sandbox/sandbox.js";
 
 export interface RunLocalOptions {
   dir: string;
@@ -27,6 +31,8 @@ export interface RunLocalOptions {
   branch?: string;
   out: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** false (--no-sandbox): steps run as plain child processes; else in the server's sandbox when bwrap works here. */
+  sandbox?: boolean;
 }
 
 /**
@@ -78,8 +84,12 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
   if (uncommitted !== null) say(uncommitted);
 
   // 3. Run each pipeline once its needs are done, in a fresh checkout, streaming its log.
-  const interrupts = catchInterrupts();
   const scratch = await mkdtemp(join(tmpdir(), "gantry-run-"));
+  const sandbox = await chooseSandbox(options, scratch, say).catch(async (error: unknown) => {
+    await rm(scratch, { recursive: true, force: true });
+    throw error;
+  });
+  const interrupts = catchInterrupts();
   const rows: Row[] = [];
   // each finished pipeline's conclusion, what judgeNeeds reads
   const finished = new Map<string, string>();
@@ -98,7 +108,7 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
         rows.push({ pipeline: pipeline.name, step: "", result: "skipped", exitCode: null, durationMs: null });
         continue;
       }
-      const outcome = await runOne(pipeline, push, scratch, options, interrupts.signal);
+      const outcome = await runOne(pipeline, push, scratch, options, sandbox, interrupts.signal);
       finished.set(pipeline.name, outcome.conclusion);
       for (const step of outcome.steps) rows.push({ pipeline: pipeline.name, step: step.name, result: step.conclusion, exitCode: step.exitCode, durationMs: step.durationMs });
       if (outcome.reason) say(`✖ ${pipeline.name}: ${outcome.reason}`);
@@ -120,7 +130,23 @@ export async function runLocal(options: RunLocalOptions): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: string, options: RunLocalOptions, signal: AbortSignal): Promise<PipelineOutcome> {
+/** The server's sandbox when bwrap works here; a developer's machine without it still runs, and is told so. */
+async function chooseSandbox(options: RunLocalOptions, scratch: string, say: (line: string) => void): Promise<Sandbox> {
+  if (options.sandbox === false) return plainSandbox();
+  const settings = readSandboxSettings(options.env, {
+    dataDir: scratch,
+    secretsFile: resolve(options.env["GANTRY_SECRETS_FILE"] || join(scratch, "secrets.yml")),
+    cwd: process.cwd(),
+  });
+  const sandbox = createSandbox(settings);
+  if (sandbox.kind === "off") return sandbox;
+  const failure = await probeSandbox(sandbox);
+  if (failure === null) return sandbox;
+  say(`gantry: steps run without a sandbox: bubblewrap cannot run here (${failure}); install it (apt-get install bubblewrap, or dnf install bubblewrap) or pass --no-sandbox`);
+  return plainSandbox();
+}
+
+async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: string, options: RunLocalOptions, sandbox: Sandbox, signal: AbortSignal): Promise<PipelineOutcome> {
   const runId = `local-${pipeline.name}`;
   const log = new LogFile(logPath(scratch, runId));
   const live = followFile(log.path, (chunk) => options.out.write(chunk));
@@ -132,6 +158,7 @@ async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: str
       checkout: { root: join(scratch, "workspaces"), runId, cloneUrl: resolve(options.dir), sha: push.sha },
       env: (dir) => buildStepEnv({ serverEnv: options.env, passEnv: readPassEnv(options.env), push, pipeline, runId, workspace: dir }),
       log,
+      sandbox,
       signal,
       onWorkspace: (dir) => (workspace = dir),
       // written into the log the terminal follows, so it lands after the step's own output

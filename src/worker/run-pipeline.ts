@@ -152,6 +152,7 @@ async function execute(
       ...secrets,
     }),
     log: logFile,
+    sandbox: deps.sandbox,
     signal,
     onWorkspace,
     // only steps' pids: they carry GANTRY_RUN_ID, which is what a successor checks before killing a leftover

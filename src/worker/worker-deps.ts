@@ -1,4 +1,5 @@
 import type { RunDeps } from "../runs/run-deps.js";
+import type { Sandbox } from "./execution/sandbox/sandbox.js";
 
 export interface WorkerDeps extends RunDeps {
   dataDir: string;
@@ -7,4 +8,6 @@ export interface WorkerDeps extends RunDeps {
   serverEnv: NodeJS.ProcessEnv;
   /** The operator's secrets file (Settings.secretsFile), read when each run starts. */
   secretsFile: string;
+  /** Where steps run (Settings.sandbox, probed at start-up). */
+  sandbox: Sandbox;
 }

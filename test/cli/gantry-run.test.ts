@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile, execSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -158,5 +158,38 @@ describe("gantry run, planned and run as the server would", () => {
     expect(out).toMatch(/==> Checkout\n[0-9a-f]{40}\n✔ Checkout: success/);
     expect(out).toMatch(/build\s+Checkout\s+✔ success\s+0[^\n]*\nbuild\s+echo built\s+✔ success/);
     expect(out).toMatch(/deploy\s+Checkout\s+✔ success\s+0[^\n]*\ndeploy\s+echo "deploying[^\n]*✔ success/);
+  });
+});
+
+describe("gantry run's sandbox", () => {
+  let boxed: Repo;
+  beforeAll(async () => {
+    boxed = await initRepo({ bareDir: join(root, "sandboxed.git") });
+    const yml = "pipelines:\n  where:\n    steps:\n      - run: echo \"home=$HOME uid=$(id -u)\"; ls /root >/dev/null 2>&1 && echo 'sees /root' || echo 'no /root'\n";
+    await boxed.commit({ ".github/gantry.yml": yml }, "Where am I");
+  });
+  afterAll(() => boxed?.cleanup());
+
+  it("runs steps in the server's bubblewrap sandbox when bwrap works: a private HOME, another uid, the host's home not there", async () => {
+    const { code, out } = await gantry(["run", boxed.workDir]);
+    expect(code, out).toBe(0);
+    expect(out).toContain("home=/home/gantry uid=1000\nno /root\n");
+  });
+
+  it("with --no-sandbox runs them as plain processes with gantry's HOME", async () => {
+    const { code, out } = await gantry(["run", boxed.workDir, "--no-sandbox"]);
+    expect(code, out).toBe(0);
+    expect(out).toContain(`home=${root} uid=${process.getuid?.()}\n`);
+  });
+
+  it("without a working bwrap runs unsandboxed and says so, with how to install it", async () => {
+    // a PATH with git and sh but no bwrap
+    const bin = join(root, "no-bwrap-bin");
+    await mkdir(bin, { recursive: true });
+    for (const tool of ["git", "sh", "id", "ls"]) await symlink(execSync(`command -v ${tool}`, { shell: "/bin/sh" }).toString().trim(), join(bin, tool)).catch(() => {});
+    const { code, out } = await gantry(["run", boxed.workDir], { PATH: bin });
+    expect(code, out).toBe(0);
+    expect(out).toContain("gantry: steps run without a sandbox: bubblewrap cannot run here (bwrap is not installed (not found in PATH)); install it (apt-get install bubblewrap, or dnf install bubblewrap) or pass --no-sandbox");
+    expect(out).toContain(`home=${root} `);
   });
 });

@@ -1,16 +1,18 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isRunning } from "../helpers/is-running.js";
+import { eventually } from "../helpers/eventually.js";
+import { processesWithEnv } from "../helpers/processes-with-env.js";
 import { pushPayload } from "../helpers/push-payload.js";
 import { startStack, waitForLog, type Stack } from "./stack.js";
 
 let stack: Stack;
 let scratch: string;
 beforeAll(async () => {
-  stack = await startStack();
   scratch = await mkdtemp(join(tmpdir(), "gantry-e2e-scratch-"));
+  // steps see the scratch dir read-only: the test signals them through files there
+  stack = await startStack({ GANTRY_SANDBOX_BIND: scratch });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -45,21 +47,18 @@ describe("duplicates, deletions, timeouts, big logs and GitHub failures", () => 
   });
 
   it("times a step out, concludes timed_out and leaves no process behind", async () => {
-    const pidFile = join(scratch, "pids");
     const repo = await stack.repo("timeout", {
       ".github/gantry.yml": [
         "pipelines:",
         "  slow:",
         "    timeout: 1m",
-        `    env: { PID_FILE: "${pidFile}" }`,
         "    steps:",
         "      - name: Hang",
         "        timeout: 2s",
         "        run: |",
-        '          sleep 300 & echo $! >> "$PID_FILE"',
+        '          echo "RUNID $GANTRY_RUN_ID"',
+        "          sleep 300 &",
         "          sh -c 'sleep 301' &",
-        '          echo $! >> "$PID_FILE"',
-        '          echo $$ >> "$PID_FILE"',
         "          sleep 302",
         "",
       ].join("\n"),
@@ -68,9 +67,10 @@ describe("duplicates, deletions, timeouts, big logs and GitHub failures", () => 
     const run = await stack.completed(repo, sha, "slow");
     expect(run.conclusion).toBe("timed_out");
     expect(run.output.summary).toMatch(/Hang/);
-    const pids = (await readFile(pidFile, "utf8")).split("\n").filter(Boolean).map(Number);
-    expect(pids).toHaveLength(3);
-    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    const runId = /^RUNID (\S+)$/m.exec(run.output.text ?? "")?.[1];
+    expect(runId, run.output.text ?? "").toBeDefined();
+    // every process of the run carries its GANTRY_RUN_ID, in the sandbox or not
+    await eventually("no process of the run left", async () => processesWithEnv(`GANTRY_RUN_ID=${runId}`).length === 0, 5_000);
   });
 
   it("keeps 30 MB of output on disk and puts its tail, ending with the last line, on the check run", async () => {

@@ -1,38 +1,33 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HostedRepo } from "../fake-github/fake-github.js";
+import type { CheckRunRecord, HostedRepo } from "../fake-github/fake-github.js";
 import { startStack, type Stack } from "./stack.js";
 
 let stack: Stack;
-let scratch: string;
 beforeAll(async () => {
   stack = await startStack({ GANTRY_CONCURRENCY: "4" });
-  scratch = await mkdtemp(join(tmpdir(), "gantry-e2e-sched-"));
 });
 afterAll(async () => {
   await stack?.stop();
-  await rm(scratch, { recursive: true, force: true });
 });
 
 const inProgress = (repo: HostedRepo, sha: string, name: string) =>
   stack.fake.waitFor(() => stack.fake.checkRunsFor(repo.owner, repo.name).find((c) => c.head_sha === sha && c.name === name && c.status === "in_progress"));
 
-/** Start and end times a step wrote to `file`: "start <label> <ms>" / "end <label> <ms>". */
-async function intervals(file: string): Promise<Map<string, [number, number]>> {
+/** Start and end times steps printed: "start <label> <ms>" / "end <label> <ms>", read from their check runs' logs. */
+function intervals(runs: readonly CheckRunRecord[]): Map<string, [number, number]> {
   const spans = new Map<string, [number, number]>();
-  for (const line of (await readFile(file, "utf8")).split("\n").filter(Boolean)) {
-    const [kind, label, at] = line.split(" ") as [string, string, string];
-    const span = spans.get(label) ?? [0, 0];
-    span[kind === "start" ? 0 : 1] = Number(at);
-    spans.set(label, span);
+  for (const line of runs.flatMap((run) => (run.output.text ?? "").split("\n"))) {
+    const match = /^(start|end) (\S+) (\d+)$/.exec(line);
+    if (!match) continue;
+    const span = spans.get(match[2]!) ?? [0, 0];
+    span[match[1] === "start" ? 0 : 1] = Number(match[3]);
+    spans.set(match[2]!, span);
   }
   return spans;
 }
 
-const timed = (file: string, seconds: number) =>
-  `echo "start $GANTRY_REPOSITORY-$GANTRY_SHA $(date +%s%3N)" >> ${file}; sleep ${seconds}; echo "end $GANTRY_REPOSITORY-$GANTRY_SHA $(date +%s%3N)" >> ${file}`;
+const timed = (seconds: number) =>
+  `echo "start $GANTRY_REPOSITORY-$GANTRY_SHA $(date +%s%3N)"; sleep ${seconds}; echo "end $GANTRY_REPOSITORY-$GANTRY_SHA $(date +%s%3N)"`;
 
 describe("scheduling", () => {
   it("cancels a running build when a newer push to the same branch arrives, naming the newer commit", async () => {
@@ -56,8 +51,7 @@ describe("scheduling", () => {
   });
 
   it("never cancels a running deployment, and of the deployments waiting behind it only the newest runs", async () => {
-    const file = join(scratch, "deploys");
-    const config = `pipelines:\n  deploy:\n    environment: production\n    steps:\n      - run: ${timed(file, 3)}\n`;
+    const config = `pipelines:\n  deploy:\n    environment: production\n    steps:\n      - name: deploy\n        run: ${timed(3)}\n`;
     const repo = await stack.repo("deploys", { ".github/gantry.yml": config });
     const first = await stack.push(repo, {});
     await inProgress(repo, first.sha, "deploy");
@@ -67,7 +61,7 @@ describe("scheduling", () => {
     const [a, b, c] = [await stack.completed(repo, first.sha, "deploy"), await stack.completed(repo, second.sha, "deploy"), await stack.completed(repo, third.sha, "deploy")];
     expect([a.conclusion, b.conclusion, c.conclusion]).toEqual(["success", "cancelled", "success"]);
     expect(b.output.summary).toContain(third.sha.slice(0, 7));
-    const spans = await intervals(file);
+    const spans = intervals([a, b, c]);
     const firstSpan = spans.get(`octo/deploys-${first.sha}`)!;
     const thirdSpan = spans.get(`octo/deploys-${third.sha}`)!;
     expect(spans.has(`octo/deploys-${second.sha}`)).toBe(false);
@@ -75,12 +69,13 @@ describe("scheduling", () => {
   });
 
   it("runs one run of a concurrency group at a time across repositories of the installation", async () => {
-    const file = join(scratch, "group");
-    const config = `pipelines:\n  migrate:\n    concurrency: shared-db\n    steps:\n      - run: ${timed(file, 1)}\n`;
+    const config = `pipelines:\n  migrate:\n    concurrency: shared-db\n    steps:\n      - name: migrate\n        run: ${timed(1)}\n`;
     const repos = [await stack.repo("group-a", { ".github/gantry.yml": config }), await stack.repo("group-b", { ".github/gantry.yml": config }), await stack.repo("group-c", { ".github/gantry.yml": config })];
     const pushes = await Promise.all(repos.map((repo) => stack.push(repo, {})));
-    for (const [i, repo] of repos.entries()) expect((await stack.completed(repo, pushes[i]!.sha, "migrate")).conclusion).toBe("success");
-    const spans = [...(await intervals(file)).values()].sort((x, y) => x[0] - y[0]);
+    const runs = [];
+    for (const [i, repo] of repos.entries()) runs.push(await stack.completed(repo, pushes[i]!.sha, "migrate"));
+    expect(runs.map((run) => run.conclusion)).toEqual(["success", "success", "success"]);
+    const spans = [...intervals(runs).values()].sort((x, y) => x[0] - y[0]);
     expect(spans).toHaveLength(3);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
   });

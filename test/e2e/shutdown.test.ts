@@ -1,16 +1,16 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.js";
-import { isRunning } from "../helpers/is-running.js";
-import { startStack, type Stack } from "./stack.js";
+import { processesWithEnv } from "../helpers/processes-with-env.js";
+import { runLogMatching, startStack, type Stack } from "./stack.js";
 
 let stack: Stack;
 let scratch: string;
 beforeAll(async () => {
-  stack = await startStack({ GANTRY_SHUTDOWN_GRACE_SECONDS: "3" });
   scratch = await mkdtemp(join(tmpdir(), "gantry-e2e-stop-"));
+  stack = await startStack({ GANTRY_SHUTDOWN_GRACE_SECONDS: "3", GANTRY_SANDBOX_BIND: scratch });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -29,23 +29,25 @@ describe("stopping and dying", () => {
   });
 
   it("on SIGTERM interrupts what outlives the grace period, kills it, and runs it again after the restart", async () => {
+    // the step sees the scratch dir read-only (GANTRY_SANDBOX_BIND): the test leaves the mark for the second attempt
     const mark = join(scratch, "mark");
-    const pidFile = join(scratch, "pid");
     const repo = await stack.repo("interrupted-by-stop", {
       ".github/gantry.yml": [
         "pipelines:",
         "  build:",
-        `    env: { MARK: "${mark}", PID_FILE: "${pidFile}" }`,
+        `    env: { MARK: "${mark}" }`,
         "    steps:",
-        '      - run: if [ ! -f "$MARK" ]; then touch "$MARK"; sleep 120 & echo $! > "$PID_FILE"; wait; fi; echo second-time',
+        '      - run: if [ ! -f "$MARK" ]; then echo "first RUNID $GANTRY_RUN_ID"; sleep 120 & wait; fi; echo second-time',
         "",
       ].join("\n"),
     });
     const { sha } = await stack.push(repo, {});
     await inProgress("interrupted-by-stop");
-    await eventually("the step's pid file", () => readFile(pidFile, "utf8"));
+    const log = await eventually("the step's first attempt", () => runLogMatching(stack.app.dataDir, /^first RUNID /m));
+    const runId = /^first RUNID (\S+)$/m.exec(log)![1]!;
+    await writeFile(mark, "");
     await stack.restart("SIGTERM");
-    expect(isRunning(Number(await readFile(pidFile, "utf8")))).toBe(false);
+    expect(processesWithEnv(`GANTRY_RUN_ID=${runId}`)).toEqual([]);
     const run = await stack.completed(repo, sha, "build");
     expect(run.conclusion).toBe("success");
     expect(run.output.text).toContain("second-time");
@@ -53,18 +55,22 @@ describe("stopping and dying", () => {
   });
 
   it("fails a run whose worker died twice, with the reason, instead of retrying it forever", async () => {
-    const starts = join(scratch, "starts");
-    const repo = await stack.repo("doomed", { ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: echo $$ >> ${starts}; sleep 120\n` });
+    const repo = await stack.repo("doomed", { ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: echo "doomed RUNID $GANTRY_RUN_ID"; sleep 120\n` });
     const { sha } = await stack.push(repo, {});
-    const started = (n: number) => eventually(`start ${n}`, () => readFile(starts, "utf8").then((t) => t.split("\n").filter(Boolean).length >= n));
-    await started(1);
+    // the run's log is appended to by each attempt
+    const started = (n: number) =>
+      eventually(`start ${n}`, async () => {
+        const log = await runLogMatching(stack.app.dataDir, /^doomed RUNID /m);
+        return log !== null && (log.match(/^doomed RUNID /gm) ?? []).length >= n ? log : null;
+      });
+    const runId = /^doomed RUNID (\S+)$/m.exec(await started(1))![1]!;
     await stack.restart("SIGKILL");
     await started(2);
     await stack.restart("SIGKILL");
     const run = await stack.completed(repo, sha, "build");
     expect(run.conclusion).toBe("failure");
     expect(run.output.summary).toContain("gantry stopped 2 times while running this pipeline");
-    // what the dead workers left running was killed by their successors
-    for (const pid of (await readFile(starts, "utf8")).split("\n").filter(Boolean).map(Number)) expect(isRunning(pid)).toBe(false);
+    // what the dead workers left running was killed by their successors (or went with them: bwrap dies with its parent)
+    await eventually("no process of the run left", async () => processesWithEnv(`GANTRY_RUN_ID=${runId}`).length === 0, 5_000);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { createAppKey } from "../fake-github/app-key.js";
@@ -38,14 +38,18 @@ export interface PushOptions {
 }
 
 /** The real app (built, as `npm start` runs it) against a fake GitHub serving real git repositories. */
-export async function startStack(env: Record<string, string> = {}, options: { beforeApp?: (fake: FakeGitHub) => void | Promise<void> } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  options: { beforeApp?: (fake: FakeGitHub) => void | Promise<void>; /** The App's key in this file (PRIVATE_KEY_PATH), not in the environment. */ keyFile?: string } = {},
+): Promise<Stack> {
   const { privateKey, publicKey } = createAppKey();
   const reposRoot = await mkdtemp(join(tmpdir(), "gantry-e2e-repos-"));
   const fake = await startFakeGitHub({ appId: APP_ID, publicKey, reposRoot });
   await options.beforeApp?.(fake);
+  if (options.keyFile) await writeFile(options.keyFile, privateKey);
   const appEnv = {
     APP_ID: String(APP_ID),
-    PRIVATE_KEY: privateKey,
+    ...(options.keyFile ? { PRIVATE_KEY_PATH: options.keyFile } : { PRIVATE_KEY: privateKey }),
     WEBHOOK_SECRET: SECRET,
     GHE_HOST: fake.host,
     GHE_PROTOCOL: "http",
@@ -136,4 +140,17 @@ export async function waitForLog(app: RunningApp, pattern: RegExp, timeoutMs = 2
     if (Date.now() > end) throw new Error(`no log line matched ${pattern}; output:\n${app.output().slice(-4000)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * The text of the first run log in the data directory that matches `pattern`: how a test reads what a sandboxed step
+ * printed while it runs (the step cannot write anywhere the test could look, but its workspace).
+ */
+export async function runLogMatching(dataDir: string, pattern: RegExp): Promise<string | null> {
+  const dir = join(dataDir, "logs");
+  for (const name of await readdir(dir).catch(() => [])) {
+    const text = await readFile(join(dir, name), "utf8").catch(() => "");
+    if (pattern.test(text)) return text;
+  }
+  return null;
 }

@@ -10,6 +10,8 @@ import { killLeftovers } from "../../src/worker/kill-leftovers.js";
 import { eventually } from "../helpers/eventually.js";
 import { isRunning } from "../helpers/is-running.js";
 import { run as runRecord } from "../backend/storage/store-contract.js";
+import { bwrapSandbox } from "../../src/worker/execution/sandbox/bwrap-sandbox.js";
+import { processesWithEnv } from "../helpers/processes-with-env.js";
 
 const spawned: number[] = [];
 const pidFile = join(tmpdir(), `gantry-kill-leftovers-${process.pid}`);
@@ -55,4 +57,23 @@ it("leaves processes alone when the run's worker was on another host", async () 
   await eventually("the process", async () => isRunning(pid));
   expect(await killLeftovers(run, currentNodeId())).toBe(0);
   expect(isRunning(pid)).toBe(true);
+});
+
+it("finds and kills a sandboxed step's processes, inside its PID namespace and in a session of their own", async () => {
+  const run = runRecord(randomUUID(), "d", "build", { state: "running", nodeId: `${hostname()}:1`, pid: null });
+  const wrapped = bwrapSandbox({ mode: "bwrap", bind: [], hide: [] }).wrap({
+    command: "setsid sleep 60 & sleep 61",
+    workspace: tmpdir(),
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", GANTRY_RUN_ID: run.id },
+    network: "host",
+  });
+  const child = spawn(wrapped.file, wrapped.args, { detached: true, stdio: "ignore", env: wrapped.env, cwd: wrapped.cwd });
+  child.unref();
+  spawned.push(child.pid!);
+  // bwrap, its init in the namespace, sh and the two sleeps
+  const mark = `GANTRY_RUN_ID=${run.id}`;
+  await eventually("the sandbox's processes", async () => processesWithEnv(mark).length >= 5);
+  // killing bwrap ends its namespace: what the scan reaches later may already be gone
+  expect(await killLeftovers(run, currentNodeId())).toBeGreaterThanOrEqual(1);
+  await eventually("the sandbox's processes gone", async () => processesWithEnv(mark).length === 0);
 });

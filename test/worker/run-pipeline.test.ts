@@ -7,6 +7,7 @@ import type { RunRecord } from "../../src/runs/run-types.js";
 import { openDatabase } from "../../src/backend/open-database.js";
 import { SqliteStore } from "../../src/backend/storage/sqlite-store.js";
 import { runPipeline } from "../../src/worker/run-pipeline.js";
+import { bwrapSandbox } from "../../src/worker/execution/sandbox/bwrap-sandbox.js";
 import type { WorkerDeps } from "../../src/worker/worker-deps.js";
 import { memoryLog } from "../helpers/memory-log.js";
 import { run } from "../backend/storage/store-contract.js";
@@ -35,6 +36,7 @@ function workerDeps(): { deps: WorkerDeps; queued: string[] } {
     secretsFile: join(dir, "secrets.yml"),
     passEnv: [],
     serverEnv: {},
+    sandbox: bwrapSandbox({ mode: "bwrap", bind: [], hide: [] }),
     nodeId: "test:1",
   } as WorkerDeps;
   return { deps, queued };

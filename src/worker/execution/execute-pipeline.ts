@@ -4,6 +4,7 @@ import type { Conclusion, StepRecord } from "../../runs/run-types.js";
 import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
 import { checkout, type CheckoutOptions } from "./workspace.js";
+import type { Sandbox } from "./sandbox/sandbox.js";
 
 export interface PipelineOutcome {
   conclusion: Conclusion;
@@ -19,6 +20,10 @@ export interface ExecutePipelineOptions {
   /** The steps' environment, built once the workspace exists. */
   env: (workspace: string) => Record<string, string>;
   log: LogFile;
+  /** Where each step (not the checkout, which is gantry's own git) runs. */
+  sandbox: Sandbox;
+  /** Host paths no step of this pipeline may see, besides the sandbox's own hide list (e.g. files holding secrets). */
+  hide?: readonly string[];
   signal?: AbortSignal;
   /** Told the workspace as soon as it exists (even when the checkout then fails): the caller removes it. */
   onWorkspace?: (dir: string) => void;
@@ -54,8 +59,11 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
       outcome = await runStep({
         command: step.run,
         // step 0 checked out, or the loop ended there
-        cwd: workspace!.dir,
+        workspace: workspace!.dir,
         env: workspace!.env,
+        network: pipeline.network ?? "host",
+        sandbox: options.sandbox,
+        ...(options.hide ? { hide: options.hide } : {}),
         logFd: log.fd,
         timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),

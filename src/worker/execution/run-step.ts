@@ -1,5 +1,7 @@
 import { execa } from "execa";
 import { killGroup } from "./kill-group.js";
+import type { Sandbox, SandboxStep } from "./sandbox/sandbox.js";
+import { signalDescendants } from "./signal-descendants.js";
 
 export interface StepOutcome {
   exitCode: number | null;
@@ -24,15 +26,26 @@ export interface RunProcessOptions {
   graceMs?: number;
   /** Told the process group id once the child runs, so a successor can clean up after a crash. */
   onSpawn?: (pid: number) => void;
+  /**
+   * The process is a sandbox's launcher, whose death ends everything inside at once: SIGTERM goes to what runs
+   * inside it (its descendants), and the launcher itself is killed when the grace is over.
+   */
+  launcher?: boolean;
 }
 
-/** Runs one step with `sh -e -c`: the command comes from the repository's config, never from push data. */
-export function runStep(options: Omit<RunProcessOptions, "file" | "args"> & { command: string }): Promise<StepOutcome> {
-  const { command, ...rest } = options;
-  return runProcess({ ...rest, file: "sh", args: ["-e", "-c", command] });
+export type RunStepOptions = Omit<RunProcessOptions, "file" | "args" | "cwd" | "env" | "launcher"> & SandboxStep & { sandbox: Sandbox };
+
+/** Runs one step's `sh -e -c` in the sandbox: the command comes from the repository's config, never from push data. */
+export function runStep(options: RunStepOptions): Promise<StepOutcome> {
+  const { command, workspace, env, network, hide, sandbox, ...rest } = options;
+  const wrapped = sandbox.wrap({ command, workspace, env, network, ...(hide ? { hide } : {}) });
+  return runProcess({ ...rest, ...wrapped });
 }
 
-/** Runs a process in its own process group; whatever it leaves running is killed when it ends. */
+/**
+ * Runs a process in its own process group; whatever it leaves running is killed when it ends. A sandbox's launcher
+ * takes its whole sandbox with it (bwrap: the PID namespace ends with it), daemons that left the group included.
+ */
 export async function runProcess(options: RunProcessOptions): Promise<StepOutcome> {
   const started = performance.now();
   const graceMs = options.graceMs ?? 5_000;
@@ -59,7 +72,8 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
     if (pid === undefined || timedOut || isCanceled) return;
     if (reason === "timeout") timedOut = true;
     else isCanceled = true;
-    killGroup(pid, "SIGTERM");
+    if (options.launcher) signalDescendants(pid, "SIGTERM");
+    else killGroup(pid, "SIGTERM");
     forceKill = setTimeout(() => killGroup(pid, "SIGKILL"), graceMs);
   };
   const timer = setTimeout(() => stop("timeout"), options.timeoutMs);

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PlannedPipeline } from "../../../src/planning/plan-types.js";
 import { executePipeline, type ExecutePipelineOptions } from "../../../src/worker/execution/execute-pipeline.js";
 import { useScratchRepo } from "./scratch-repo.js";
 import { findFailedStep } from "../../../src/runs/find-failed-step.js";
+import { bwrapSandbox } from "../../../src/worker/execution/sandbox/bwrap-sandbox.js";
 
 const scratch = useScratchRepo("gantry-execute-");
 
@@ -27,6 +28,7 @@ function options(sha: string, steps: PlannedPipeline["steps"], more: Partial<Exe
     checkout: { root: join(scratch.root, "ws"), runId: "run-1", cloneUrl: scratch.repo.workDir, sha },
     env: (workspace) => ({ PATH: process.env["PATH"]!, W: workspace }),
     log: scratch.log,
+    sandbox: bwrapSandbox({ mode: "bwrap", bind: [], hide: [] }),
     ...more,
   };
 }
@@ -39,7 +41,7 @@ describe("executePipeline", () => {
     const workspaces: string[] = [];
     const ends: number[] = [];
     const outcome = await executePipeline(
-      options(sha, [{ name: "Read", run: 'cat a.txt > "$W/../read.txt"', timeoutMs: 30_000 }], {
+      options(sha, [{ name: "Read", run: 'cat a.txt > "$W/read.txt"', timeoutMs: 30_000 }], {
         onWorkspace: (dir) => workspaces.push(dir),
         onStepEnd: (steps) => ends.push(steps.length),
       }),
@@ -49,7 +51,7 @@ describe("executePipeline", () => {
     expect(outcome.steps.map((s) => [s.name, s.conclusion, s.exitCode])).toEqual([["Checkout", "success", 0], ["Read", "success", 0]]);
     expect(workspaces).toEqual([join(scratch.root, "ws", "run-1")]);
     expect(ends).toEqual([1, 2]);
-    expect(await readFile(join(scratch.root, "ws", "read.txt"), "utf8")).toBe("from the commit");
+    expect(await readFile(join(scratch.root, "ws", "run-1", "read.txt"), "utf8")).toBe("from the commit");
     expect(await readFile(scratch.log.path, "utf8")).toMatch(new RegExp(`^==> Checkout\\n${sha}\\n\\n==> Read\\n$`));
   });
 
@@ -78,6 +80,27 @@ describe("executePipeline", () => {
     expect(outcome.conclusion).toBe("cancelled");
     expect(findFailedStep(outcome)).toBe(outcome.steps[0]);
     expect(outcome.steps).toEqual([{ name: "Checkout", conclusion: "cancelled", exitCode: outcome.steps[0]!.exitCode, durationMs: outcome.steps[0]!.durationMs }, skipped("Never")]);
+  });
+
+  it("runs the steps in its sandbox: the pipeline's network, and the paths it hides besides the sandbox's own", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const shared = join(scratch.root, "shared");
+    await mkdir(shared);
+    await writeFile(join(shared, "public.txt"), "public");
+    await writeFile(join(shared, "secret.txt"), "secret");
+    // /proc/net/dev lists the interfaces of the reader's network namespace: only lo without the host's network
+    const steps = [{ name: "Look", run: `grep -c : /proc/net/dev; cat ${shared}/public.txt; echo; cat ${shared}/secret.txt 2>/dev/null || true; echo "[end]"`, timeoutMs: 30_000 }];
+    const sandbox = bwrapSandbox({ mode: "bwrap", bind: [shared], hide: [] });
+    const host = await executePipeline(options(sha, steps, { sandbox }));
+    expect(host.conclusion, await readFile(scratch.log.path, "utf8")).toBe("success");
+    const hostLog = await readFile(scratch.log.path, "utf8");
+    expect(hostLog).toMatch(/Look\n\d+\npublic\nsecret\[end\]/);
+    expect(Number(/Look\n(\d+)/.exec(hostLog)![1])).toBeGreaterThan(1);
+
+    await rm(join(scratch.root, "ws"), { recursive: true, force: true });
+    const none = await executePipeline(options(sha, steps, { sandbox, hide: [join(shared, "secret.txt")], pipeline: { ...pipeline(steps), network: "none" } }));
+    expect(none.conclusion, await readFile(scratch.log.path, "utf8")).toBe("success");
+    expect((await readFile(scratch.log.path, "utf8")).slice(hostLog.length)).toMatch(/Look\n1\npublic\n\[end\]/);
   });
 
   it("counts a failing step's index with the checkout as step 0", async () => {
