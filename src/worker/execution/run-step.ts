@@ -1,5 +1,7 @@
 import { execa } from "execa";
 import { killGroup } from "./kill-group.js";
+import type { Masker } from "./masking/create-masker.js";
+import { pipeMasked } from "./masking/pipe-masked.js";
 
 export interface StepOutcome {
   exitCode: number | null;
@@ -24,6 +26,8 @@ export interface RunProcessOptions {
   graceMs?: number;
   /** Told the process group id once the child runs, so a successor can clean up after a crash. */
   onSpawn?: (pid: number) => void;
+  /** Given when the run has secrets: output then goes through pipes and this masker on its way to `logFd`. */
+  masker?: Masker;
 }
 
 /** Runs one step with `sh -e -c`: the command comes from the repository's config, never from push data. */
@@ -45,8 +49,8 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
     env: options.env,
     extendEnv: false,
     stdin: "ignore",
-    stdout: logFd,
-    stderr: logFd,
+    stdout: options.masker ? "pipe" : logFd,
+    stderr: options.masker ? "pipe" : logFd,
     buffer: false,
     reject: false,
     detached: true,
@@ -54,6 +58,7 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
   });
   const pid = subprocess.pid;
   if (pid !== undefined) options.onSpawn?.(pid);
+  const masked = options.masker ? pipeMasked(subprocess, logFd, options.masker) : null;
   let forceKill: NodeJS.Timeout | undefined;
   const stop = (reason: "timeout" | "cancel") => {
     if (pid === undefined || timedOut || isCanceled) return;
@@ -68,6 +73,7 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const result = await subprocess;
+    await masked;
     const startError = result.failed && result.exitCode === undefined && !result.signal ? (result.shortMessage ?? "unknown error") : null;
     return {
       exitCode: result.exitCode ?? null,
@@ -85,3 +91,4 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
     if (pid !== undefined) killGroup(pid, "SIGKILL");
   }
 }
+
