@@ -8,6 +8,7 @@ import { startFake } from "./fake.js";
 import { benchFirstStep, type FirstStepResult } from "./first-step.js";
 import { benchIngest, type IngestResult } from "./ingest.js";
 import { benchLogs, type LogsResult } from "./logs.js";
+import { benchMasking, type MaskingResult } from "./masking.js";
 import { GANTRY_MAIN, killAllTrackedSync, ROOT, stopAllTracked } from "./processes.js";
 import { topSelfTime } from "./profile.js";
 import { benchScaleOut, type ScaleOutResult } from "./scale-out.js";
@@ -15,12 +16,12 @@ import { fmt, fmtSpread, table, type Summary } from "./stats.js";
 
 const USAGE = `npm run bench [-- options]
 
-  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out (default: all)
+  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,masking (default: all)
                     and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
   --rounds N        ingestion and scale-out measurements per figure (default 3)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
-  --iterations N    first-step iterations (default 10) and 1 GiB log runs (default 5)
+  --iterations N    first-step iterations (default 10) and 1 GiB log and masking runs (default 5 and 3)
   --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
   --workers LIST    worker counts for scale-out (default 1,2,4)
 `;
@@ -42,7 +43,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const ALL = ["ingest", "first-step", "logs", "burst", "scale-out"];
+const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "masking"];
 const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
 for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
 const full = values.full;
@@ -76,6 +77,7 @@ const results: {
   logs?: LogsResult;
   burst?: BurstResult[];
   scaleOut?: ScaleOutResult | { skipped: string };
+  masking?: MaskingResult;
   profile?: unknown;
 } = {};
 let failed: unknown = null;
@@ -119,6 +121,10 @@ try {
       log(`  skipped: ${(error as Error).message}`);
       results.scaleOut = { skipped: (error as Error).message };
     }
+  }
+  if (only.includes("masking")) {
+    log(`\n▶ 6. Masking: a step printing 1 GiB of log text with 3 secrets in it, masked by runProcess vs the shell redirecting to a file`);
+    results.masking = await benchMasking({ scratch, iterations: iterations ?? 3, bytes: 2 ** 30 }, log);
   }
   if (only.includes("profile")) {
     log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
@@ -181,7 +187,7 @@ function tableRows(): string[][] {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
   const ms = (s: Summary) => fmtSpread(s, " ms");
   const x = (s: Summary) => fmtSpread(s, "x");
-  const { ingest, firstStep, logs, burst, scaleOut } = results;
+  const { ingest, firstStep, logs, burst, scaleOut, masking } = results;
   if (ingest) {
     for (const size of Object.keys(ingest.summary)) {
       const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
@@ -265,6 +271,12 @@ function tableRows(): string[][] {
         workers === counts[0] ? "-" : yes(grows),
       ]);
     }
+  }
+  if (masking) {
+    rows.push(["1 GiB masked: wall time", `shell ${ms(masking.shell)}`, ms(masking.masked), x(masking.ratio), "≤ 3x", yes(masking.ratio.median <= 3)]);
+    rows.push(["1 GiB masked: peak RSS of the masking node", "-", `${fmt(masking.hwm.median / 1e6)} MB (max ${fmt(masking.hwm.max / 1e6)})`, "-", "< 150 MB", yes(masking.hwm.max < 150e6)]);
+    rows.push(["1 GiB masked: log as expected", "-", masking.allLogsRight ? "yes" : "no", "-", "yes", yes(masking.allLogsRight)]);
+    for (const [name, gibPerS] of Object.entries(masking.matchers)) rows.push([`masker search: ${name}`, "-", `${fmt(gibPerS)} GiB/s`, "-", "report", "-"]);
   }
   return rows;
 }
