@@ -8,6 +8,9 @@ import type { Masker } from "./create-masker.js";
 const CLOSE_AFTER_EXIT_MS = 1_000;
 /** Masked bytes waiting for the disk beyond which the pipes are no longer read: the child then waits. */
 const MAX_PENDING_BYTES = 4 * 2 ** 20;
+/** A line longer than this is written in pieces, as it would be without masking. */
+const MAX_UNFINISHED_LINE_BYTES = 64 * 2 ** 10;
+const NEWLINE = 0x0a;
 
 /**
  * Appends a child's stdout and stderr (pipes) to `logFd` through a masker, each through its own MaskStream so
@@ -36,15 +39,32 @@ export function pipeMasked(subprocess: Pick<ChildProcess, "pid" | "stdout" | "st
 
 function pipeOne(stream: Readable, masker: Masker, writer: Writer): Promise<void> {
   const masking = masker.stream();
+  // the masker holds bytes back, which would let the other stream's output land inside a line of this one:
+  // this stream's bytes go to the log up to their last newline, the unfinished line waits (up to a bound)
+  let unfinished: Buffer[] = [];
+  let unfinishedBytes = 0;
+  const emit = (bytes: Buffer, all: boolean) => {
+    const cut = all ? bytes.length : bytes.lastIndexOf(NEWLINE) + 1;
+    if (!all && cut === 0 && unfinishedBytes + bytes.length <= MAX_UNFINISHED_LINE_BYTES) {
+      if (bytes.length > 0) unfinished.push(bytes);
+      unfinishedBytes += bytes.length;
+      return;
+    }
+    const whole = cut === 0 ? bytes.length : cut;
+    for (const part of unfinished) writer.write(part);
+    writer.write(bytes.subarray(0, whole));
+    unfinished = whole < bytes.length ? [bytes.subarray(whole)] : [];
+    unfinishedBytes = bytes.length - whole;
+  };
   return new Promise((resolve) => {
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
-      writer.write(masking.end());
+      emit(masking.end(), true);
       resolve();
     };
-    stream.on("data", (chunk: Buffer) => writer.write(masking.push(chunk)));
+    stream.on("data", (chunk: Buffer) => emit(masking.push(chunk), false));
     stream.once("end", finish);
     // destroyed before its end: what was read is still written
     stream.once("close", finish);

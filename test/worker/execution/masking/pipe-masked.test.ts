@@ -57,6 +57,18 @@ describe("runProcess with a masker", () => {
     expect(lines.indexOf("two")).toBeLessThan(lines.indexOf(`three ${MASK}`));
   });
 
+  it("keeps lines whole though each stream holds bytes back: the other stream's output comes between lines", async () => {
+    const command = "echo 'out: a line longer than the hold-back'; sleep 0.3; echo 'err: a line longer than the hold-back' >&2; sleep 0.3";
+    await run(command, { masker: masker("abcdefghijkl") });
+    const lines = (await readFile(log.path, "utf8")).trimEnd().split("\n");
+    expect([...lines].sort()).toEqual(["err: a line longer than the hold-back", "out: a line longer than the hold-back"]);
+  });
+
+  it("writes a line longer than 64 KiB in pieces, all of it", async () => {
+    await run("head -c 200000 /dev/zero | tr '\\0' y; sleep 0.3; printf ' abcdefghijkl'", { masker: masker("abcdefghijkl") });
+    expect(await readFile(log.path, "utf8")).toBe("y".repeat(200_000) + ` ${MASK}`);
+  });
+
   it("passes megabytes through in order and masks a secret at the very end", async () => {
     await run("head -c 3000000 /dev/zero | tr '\\0' x; printf 'tail-secret'", { masker: masker("tail-secret") });
     const text = await readFile(log.path, "utf8");
