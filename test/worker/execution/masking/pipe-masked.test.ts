@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogFile } from "../../../../src/worker/execution/log-file.js";
 import { createMasker, MASK, type Masker } from "../../../../src/worker/execution/masking/create-masker.js";
 import { runStep } from "../../../../src/worker/execution/run-step.js";
+import { eventually } from "../../../helpers/eventually.js";
 import { isRunning } from "../../../helpers/is-running.js";
 
 let dir: string;
@@ -64,8 +65,12 @@ describe("runProcess with a masker", () => {
     expect([...lines].sort()).toEqual(["err: a line longer than the hold-back", "out: a line longer than the hold-back"]);
   });
 
-  it("writes a line longer than 64 KiB in pieces, all of it", async () => {
-    await run("head -c 200000 /dev/zero | tr '\\0' y; sleep 0.3; printf ' abcdefghijkl'", { masker: masker("abcdefghijkl") });
+  it("writes a line longer than 64 KiB in pieces, without waiting for its end", async () => {
+    const go = join(dir, "go");
+    const step = run(`head -c 200000 /dev/zero | tr '\\0' y; while [ ! -e ${go} ]; do sleep 0.02; done; printf ' abcdefghijkl'`, { masker: masker("abcdefghijkl") });
+    await eventually("the first 64 KiB of the line in the log", async () => (await stat(log.path)).size >= 64 * 1024);
+    await writeFile(go, "");
+    await step;
     expect(await readFile(log.path, "utf8")).toBe("y".repeat(200_000) + ` ${MASK}`);
   });
 
@@ -103,7 +108,9 @@ describe("runProcess with a masker", () => {
   it("ends soon after the step exits, though a process that left its group holds the pipes", async () => {
     const pidFile = join(dir, "pid");
     const started = Date.now();
-    const outcome = await run(`setsid sleep 300 & echo $! > ${pidFile}; echo started`, { masker: masker("abcdef") });
+    // the step waits until the sleep is in a session of its own (field 6 of its stat), out of the group's reach
+    const command = `setsid sleep 300 & echo $! > ${pidFile}; while [ "$(cut -d' ' -f6 /proc/$!/stat)" != "$!" ]; do sleep 0.01; done; echo started`;
+    const outcome = await run(command, { masker: masker("abcdef") });
     leftovers.push(Number(await readFile(pidFile, "utf8")));
     expect(outcome.exitCode).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
