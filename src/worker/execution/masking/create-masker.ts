@@ -9,6 +9,9 @@ export interface MaskStream {
   push(chunk: Buffer): Buffer;
   /** The held-back rest, masked: call it once, when the stream ends. */
   end(): Buffer;
+  /** push, as slices of the input and `***`s in order: the chunk is not copied (for writev). */
+  pushParts(chunk: Buffer): Buffer[];
+  endParts(): Buffer[];
 }
 
 export interface Masker {
@@ -48,43 +51,66 @@ class Stream implements MaskStream {
   ) {}
 
   push(chunk: Buffer): Buffer {
-    if (chunk.length === 0) return chunk;
-    const data = this.tail.length === 0 ? chunk : Buffer.concat([this.tail, chunk]);
-    return this.emit(data, Math.max(0, data.length - this.holdBack));
+    return joined(this.pushParts(chunk));
   }
 
   end(): Buffer {
-    const data = this.tail;
-    const out = this.emit(data, data.length);
+    return joined(this.endParts());
+  }
+
+  pushParts(chunk: Buffer): Buffer[] {
+    if (chunk.length === 0) return [];
+    return this.emit(chunk, Math.max(0, this.tail.length + chunk.length - this.holdBack));
+  }
+
+  endParts(): Buffer[] {
+    const parts = this.emit(Buffer.alloc(0), this.tail.length);
     this.covered = null;
-    return out;
+    return parts;
   }
 
   /**
-   * Emits data[0, limit) masked. Every match starting before `limit` lies wholly inside `data` (the hold-back is
-   * the longest needle less one byte), so it is known now; a match reaching past `limit` is masked now and the
-   * part of the tail it covers is remembered, so that a match overlapping it later adds no second `***`.
+   * Emits bytes [0, limit) of tail + chunk, masked, without joining the two: matches starting in the tail are
+   * looked for in the tail and the chunk's first bytes, the others in the chunk. Every match starting before
+   * `limit` lies wholly in tail + chunk (the hold-back is the longest needle less one byte), so it is known now;
+   * a match reaching past `limit` is masked now and the part of the new tail it covers is remembered, so that a
+   * match overlapping it later adds no second `***`.
    */
-  private emit(data: Buffer, limit: number): Buffer {
+  private emit(chunk: Buffer, limit: number): Buffer[] {
+    const tail = this.tail;
     const parts: Buffer[] = [];
+    // [from, to) of tail + chunk, as slices of either
+    const slice = (from: number, to: number) => {
+      if (from < tail.length) parts.push(tail.subarray(from, Math.min(to, tail.length)));
+      if (to > tail.length) parts.push(chunk.subarray(Math.max(0, from - tail.length), to - tail.length));
+    };
     let pos = this.covered ?? 0;
     let open = this.covered !== null;
-    this.matcher(data, limit, (start, end) => {
+    const onMatch = (start: number, end: number) => {
       if (!(open && start <= pos)) {
-        if (start > pos) parts.push(data.subarray(pos, start));
+        if (start > pos) slice(pos, start);
         parts.push(MASK_BYTES);
         open = true;
       }
       if (end > pos) pos = end;
-    });
+    };
+    if (tail.length > 0) {
+      const junction = Buffer.concat([tail, chunk.subarray(0, this.holdBack)]);
+      this.matcher(junction, Math.min(tail.length, limit), onMatch);
+    }
+    if (limit > tail.length) this.matcher(chunk, limit - tail.length, (start, end) => onMatch(start + tail.length, end + tail.length));
     if (pos >= limit) {
       this.covered = open ? pos - limit : null;
     } else {
-      parts.push(data.subarray(pos, limit));
+      slice(pos, limit);
       this.covered = null;
     }
     // a copy: the chunk it comes from is not kept alive, and later reads cannot change it
-    this.tail = Buffer.from(data.subarray(limit));
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    this.tail = limit >= tail.length ? Buffer.from(chunk.subarray(limit - tail.length)) : Buffer.concat([tail.subarray(limit), chunk]);
+    return parts;
   }
+}
+
+function joined(parts: Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

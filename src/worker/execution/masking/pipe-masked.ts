@@ -43,28 +43,41 @@ function pipeOne(stream: Readable, masker: Masker, writer: Writer): Promise<void
   // this stream's bytes go to the log up to their last newline, the unfinished line waits (up to a bound)
   let unfinished: Buffer[] = [];
   let unfinishedBytes = 0;
-  const emit = (bytes: Buffer, all: boolean) => {
-    const cut = all ? bytes.length : bytes.lastIndexOf(NEWLINE) + 1;
-    if (!all && cut === 0 && unfinishedBytes + bytes.length <= MAX_UNFINISHED_LINE_BYTES) {
-      if (bytes.length > 0) unfinished.push(bytes);
-      unfinishedBytes += bytes.length;
+  const emit = (parts: Buffer[], all: boolean) => {
+    // the part holding the last newline, and where the line ends in it
+    let cut = -1;
+    let at = 0;
+    for (let i = parts.length - 1; i >= 0 && !all; i--) {
+      const newline = parts[i]!.lastIndexOf(NEWLINE);
+      if (newline !== -1) {
+        [cut, at] = [i, newline + 1];
+        break;
+      }
+    }
+    const bytes = parts.reduce((sum, part) => sum + part.length, 0);
+    if (!all && cut === -1 && unfinishedBytes + bytes <= MAX_UNFINISHED_LINE_BYTES) {
+      unfinished.push(...parts);
+      unfinishedBytes += bytes;
       return;
     }
-    const whole = cut === 0 ? bytes.length : cut;
+    // at the end, or a line too long to wait for: everything goes
+    if (cut === -1) [cut, at] = [parts.length - 1, parts.at(-1)?.length ?? 0];
     for (const part of unfinished) writer.write(part);
-    writer.write(bytes.subarray(0, whole));
-    unfinished = whole < bytes.length ? [bytes.subarray(whole)] : [];
-    unfinishedBytes = bytes.length - whole;
+    for (let i = 0; i < cut; i++) writer.write(parts[i]!);
+    const rest = cut >= 0 ? [parts[cut]!.subarray(at), ...parts.slice(cut + 1)].filter((part) => part.length > 0) : [];
+    if (cut >= 0) writer.write(parts[cut]!.subarray(0, at));
+    unfinished = rest;
+    unfinishedBytes = rest.reduce((sum, part) => sum + part.length, 0);
   };
   return new Promise((resolve) => {
     let done = false;
     const finish = () => {
       if (done) return;
       done = true;
-      emit(masking.end(), true);
+      emit(masking.endParts(), true);
       resolve();
     };
-    stream.on("data", (chunk: Buffer) => emit(masking.push(chunk), false));
+    stream.on("data", (chunk: Buffer) => emit(masking.pushParts(chunk), false));
     stream.once("end", finish);
     // destroyed before its end: what was read is still written
     stream.once("close", finish);
