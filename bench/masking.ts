@@ -18,6 +18,8 @@ export interface MaskingOptions {
 export interface MaskingSample {
   iteration: number;
   shellMs: number;
+  /** The same producer piped through `cat` into the file: what any pipe costs, with no JavaScript in it. */
+  pipeMs: number;
   /** runProcess with the masker, timed inside the child node process (its start-up not included). */
   maskedMs: number;
   /** The same, timed from outside: node's start-up and module loading included. */
@@ -35,8 +37,11 @@ export interface MaskingResult {
   matchers: Record<string, number>;
   samples: MaskingSample[];
   shell: Summary;
+  pipe: Summary;
   masked: Summary;
   ratio: Summary;
+  /** masked ÷ the pipe through cat, per iteration. */
+  ratioToPipe: Summary;
   hwm: Summary;
   allLogsRight: boolean;
 }
@@ -75,16 +80,16 @@ export async function benchMasking(options: MaskingOptions, log: (line: string) 
 
   // the shell's loop is the same in both: only where its output goes differs
   const producer = `i=0; while [ $i -lt ${blocks} ]; do cat ${blockPath}; i=$((i+1)); done`;
-  const shellRun = async (): Promise<number> => {
+  const shellRun = async (through = ""): Promise<number> => {
     const out = join(options.scratch, "masking-shell.out");
     const started = performance.now();
-    const code = await runTracked("masking-shell", "sh", ["-c", `{ ${producer}; } > ${out}`], { cwd: options.scratch, logPath: join(options.scratch, "masking-shell.log"), env: baseEnv() });
+    const code = await runTracked("masking-shell", "sh", ["-c", `{ ${producer}; }${through} > ${out}`], { cwd: options.scratch, logPath: join(options.scratch, "masking-shell.log"), env: baseEnv() });
     const elapsed = performance.now() - started;
     if (code !== 0 || statSync(out).size !== blocks * BLOCK) throw new Error(`the shell baseline failed (exit ${code})`);
     rmSync(out, { force: true });
     return elapsed;
   };
-  const maskedRun = async (): Promise<Omit<MaskingSample, "iteration" | "shellMs">> => {
+  const maskedRun = async (): Promise<Omit<MaskingSample, "iteration" | "shellMs" | "pipeMs">> => {
     const logPath = join(options.scratch, "masking-step.log");
     const outPath = join(options.scratch, "masking-child.out");
     rmSync(outPath, { force: true });
@@ -111,9 +116,10 @@ export async function benchMasking(options: MaskingOptions, log: (line: string) 
       const first = i % 2 === 0 ? await shellRun() : Number.NaN;
       const masked = await maskedRun();
       const shellMs = Number.isNaN(first) ? await shellRun() : first;
-      samples.push({ iteration: i, shellMs, ...masked });
+      const pipeMs = await shellRun(" | cat");
+      samples.push({ iteration: i, shellMs, pipeMs, ...masked });
       log(
-        `  masking #${i + 1}: shell ${shellMs.toFixed(0)} ms, masked ${masked.maskedMs.toFixed(0)} ms (process ${masked.maskedProcessMs.toFixed(0)} ms), ` +
+        `  masking #${i + 1}: shell ${shellMs.toFixed(0)} ms, through a pipe and cat ${pipeMs.toFixed(0)} ms, masked ${masked.maskedMs.toFixed(0)} ms (process ${masked.maskedProcessMs.toFixed(0)} ms), ` +
           `peak RSS ${(masked.hwmBytes / 1e6).toFixed(0)} MB, log right: ${masked.logRight}`,
       );
     }
@@ -127,15 +133,17 @@ export async function benchMasking(options: MaskingOptions, log: (line: string) 
     matchers,
     samples,
     shell: summarize(samples.map((s) => s.shellMs)),
+    pipe: summarize(samples.map((s) => s.pipeMs)),
     masked: summarize(samples.map((s) => s.maskedMs)),
     ratio: summarize(samples.map((s) => s.maskedMs / s.shellMs)),
+    ratioToPipe: summarize(samples.map((s) => s.maskedMs / s.pipeMs)),
     hwm: summarize(samples.map((s) => s.hwmBytes)),
     allLogsRight: samples.every((s) => s.logRight),
   };
 }
 
 /** 16 MiB of build-log-like lines; every 500th line shows one of the secrets in one of the forms a step could print. */
-function logText(secrets: string[]): { text: Buffer; occurrences: number } {
+export function logText(secrets: string[]): { text: Buffer; occurrences: number } {
   const words = WORDS.split(" ");
   const lines: string[] = [];
   let size = 0;
