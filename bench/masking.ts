@@ -26,6 +26,8 @@ export interface MaskingSample {
   maskedProcessMs: number;
   hwmBytes: number;
   maxRssBytes: number;
+  /** CPU time (user + system, its libuv threads included) of the masking node process. */
+  cpuMs: number;
   logRight: boolean;
 }
 
@@ -43,6 +45,7 @@ export interface MaskingResult {
   /** masked ÷ the pipe through cat, per iteration. */
   ratioToPipe: Summary;
   hwm: Summary;
+  cpu: Summary;
   allLogsRight: boolean;
 }
 
@@ -103,10 +106,10 @@ export async function benchMasking(options: MaskingOptions, log: (line: string) 
     const maskedProcessMs = performance.now() - started;
     const line = child.output().trim().split("\n").at(-1) ?? "";
     if (child.child.exitCode !== 0 || !line.startsWith("{")) throw new Error(`the masking child failed:\n${child.output().slice(-2000)}`);
-    const report = JSON.parse(line) as { ms: number; exitCode: number; hwmBytes: number; maxRssBytes: number };
+    const report = JSON.parse(line) as { ms: number; exitCode: number; hwmBytes: number; maxRssBytes: number; cpuMs: number };
     const logRight = report.exitCode === 0 && statSync(logPath).size === blocks * maskedBlock.length && startsWith(logPath, maskedBlock);
     rmSync(logPath, { force: true });
-    return { maskedMs: report.ms, maskedProcessMs, hwmBytes: report.hwmBytes, maxRssBytes: report.maxRssBytes, logRight };
+    return { maskedMs: report.ms, maskedProcessMs, hwmBytes: report.hwmBytes, maxRssBytes: report.maxRssBytes, cpuMs: report.cpuMs, logRight };
   };
 
   const samples: MaskingSample[] = [];
@@ -119,7 +122,7 @@ export async function benchMasking(options: MaskingOptions, log: (line: string) 
       const pipeMs = await shellRun(" | cat");
       samples.push({ iteration: i, shellMs, pipeMs, ...masked });
       log(
-        `  masking #${i + 1}: shell ${shellMs.toFixed(0)} ms, through a pipe and cat ${pipeMs.toFixed(0)} ms, masked ${masked.maskedMs.toFixed(0)} ms (process ${masked.maskedProcessMs.toFixed(0)} ms), ` +
+        `  masking #${i + 1}: shell ${shellMs.toFixed(0)} ms, through a pipe and cat ${pipeMs.toFixed(0)} ms, masked ${masked.maskedMs.toFixed(0)} ms (process ${masked.maskedProcessMs.toFixed(0)} ms, CPU ${masked.cpuMs.toFixed(0)} ms), ` +
           `peak RSS ${(masked.hwmBytes / 1e6).toFixed(0)} MB, log right: ${masked.logRight}`,
       );
     }
@@ -138,6 +141,7 @@ export async function benchMasking(options: MaskingOptions, log: (line: string) 
     ratio: summarize(samples.map((s) => s.maskedMs / s.shellMs)),
     ratioToPipe: summarize(samples.map((s) => s.maskedMs / s.pipeMs)),
     hwm: summarize(samples.map((s) => s.hwmBytes)),
+    cpu: summarize(samples.map((s) => s.cpuMs)),
     allLogsRight: samples.every((s) => s.logRight),
   };
 }

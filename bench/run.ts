@@ -275,6 +275,7 @@ function tableRows(): string[][] {
   if (masking) {
     rows.push(["1 GiB masked: wall time", `shell ${ms(masking.shell)}`, ms(masking.masked), x(masking.ratio), "≤ 3x", yes(masking.ratio.median <= 3)]);
     rows.push(["1 GiB masked vs a pipe through cat", `| cat ${ms(masking.pipe)}`, ms(masking.masked), x(masking.ratioToPipe), "report", "-"]);
+    rows.push(["1 GiB masked: CPU of the masking node", "-", ms(masking.cpu), "-", "report", "-"]);
     rows.push(["1 GiB masked: peak RSS of the masking node", "-", `${fmt(masking.hwm.median / 1e6)} MB (max ${fmt(masking.hwm.max / 1e6)})`, "-", "< 150 MB", yes(masking.hwm.max < 150e6)]);
     rows.push(["1 GiB masked: log as expected", "-", masking.allLogsRight ? "yes" : "no", "-", "yes", yes(masking.allLogsRight)]);
     for (const [name, gibPerS] of Object.entries(masking.matchers)) rows.push([`masker search: ${name}`, "-", `${fmt(gibPerS)} GiB/s`, "-", "report", "-"]);
