@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { closeSync, createReadStream, existsSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,6 +74,31 @@ describe("runProcess with a masker", () => {
     await writeFile(go, "");
     await step;
     expect(await readFile(log.path, "utf8")).toBe("y".repeat(200_000) + ` ${MASK}`);
+  });
+
+  it("stops reading the child while the log does not take its output: nothing piles up in memory", async () => {
+    // the log is a FIFO that nobody reads yet: opened read-write, so that opening it does not wait for a reader
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const fd = openSync(fifo, "r+");
+    const done = join(dir, "done");
+    try {
+      const step = runStep({ command: `head -c 50000000 /dev/zero; touch ${done}`, cwd: dir, env, logFd: fd, timeoutMs: 60_000, masker: masker("abcdefgh") });
+      // what must not happen within a while: the child printing all of it (only pipes and 4 MiB are in between)
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(existsSync(done)).toBe(false);
+      let read = 0;
+      const reader = createReadStream(fifo).on("data", (chunk) => (read += chunk.length));
+      const ended = new Promise<void>((resolve) => reader.once("close", () => resolve()));
+      expect((await step).exitCode).toBe(0);
+      expect(existsSync(done)).toBe(true);
+      closeSync(fd);
+      await ended;
+      expect(read).toBe(50_000_000);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
   });
 
   it("passes megabytes through in order and masks a secret at the very end", async () => {
