@@ -18,7 +18,7 @@ export interface RunProcessOptions {
   args: readonly string[];
   cwd: string;
   env: Record<string, string>;
-  /** Output goes straight to this descriptor: no pipe through Node, no buffering, no limit. */
+  /** Output goes straight to this descriptor: no pipe through Node, no buffering, no limit (unless `masker`). */
   logFd: number;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -91,4 +91,3 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
     if (pid !== undefined) killGroup(pid, "SIGKILL");
   }
 }
-
