@@ -8,6 +8,7 @@ import { startFake } from "./fake.js";
 import { benchFirstStep, type FirstStepResult } from "./first-step.js";
 import { benchIngest, type IngestResult } from "./ingest.js";
 import { benchLogs, type LogsResult } from "./logs.js";
+import { benchMasking, type MaskingResult } from "./masking.js";
 import { GANTRY_MAIN, killAllTrackedSync, ROOT, stopAllTracked } from "./processes.js";
 import { topSelfTime } from "./profile.js";
 import { benchSandbox, type SandboxResult } from "./sandbox.js";
@@ -16,12 +17,12 @@ import { fmt, fmtSpread, table, type Summary } from "./stats.js";
 
 const USAGE = `npm run bench [-- options]
 
-  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox (default: all)
+  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox,masking (default: all)
                     and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
   --rounds N        ingestion and scale-out measurements per figure (default 3)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
-  --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100)
+  --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100), masking runs (default 3)
   --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
   --workers LIST    worker counts for scale-out (default 1,2,4)
 `;
@@ -43,7 +44,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox"];
+const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox", "masking"];
 const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
 for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
 const full = values.full;
@@ -78,6 +79,7 @@ const results: {
   burst?: BurstResult[];
   scaleOut?: ScaleOutResult | { skipped: string };
   sandbox?: SandboxResult;
+  masking?: MaskingResult;
   profile?: unknown;
 } = {};
 let failed: unknown = null;
@@ -125,6 +127,9 @@ try {
   if (only.includes("sandbox")) {
     log(`\n▶ 6. Sandbox: a 'true' step through the runner, plain sh vs bubblewrap, alternately`);
     results.sandbox = await benchSandbox({ scratch, iterations: iterations ?? 100 }, log);
+  if (only.includes("masking")) {
+    log(`\n▶ 7. Masking: a step printing 1 GiB of log text with 3 secrets in it, masked by runProcess vs the shell redirecting to a file`);
+    results.masking = await benchMasking({ scratch, iterations: iterations ?? 3, bytes: 2 ** 30 }, log);
   }
   if (only.includes("profile")) {
     log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
@@ -187,7 +192,7 @@ function tableRows(): string[][] {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
   const ms = (s: Summary) => fmtSpread(s, " ms");
   const x = (s: Summary) => fmtSpread(s, "x");
-  const { ingest, firstStep, logs, burst, scaleOut, sandbox } = results;
+  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking } = results;
   if (ingest) {
     for (const size of Object.keys(ingest.summary)) {
       const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
@@ -275,6 +280,13 @@ function tableRows(): string[][] {
   if (sandbox) {
     rows.push(["sandbox: a step's cost, median", `plain ${fmt(sandbox.plain.median, " ms")}`, `bwrap ${fmt(sandbox.bwrap.median, " ms")}`, `+${fmt(sandbox.overhead.median, " ms")} (p90 +${fmt(sandbox.overhead.p90, " ms")})`, "+ < 15 ms", yes(sandbox.overhead.median < 15)]);
     rows.push(["sandbox: first wrap (root-only scan)", "-", fmt(sandbox.firstWrapMs, " ms"), "-", "report", "-"]);
+  if (masking) {
+    rows.push(["1 GiB masked: wall time", `shell ${ms(masking.shell)}`, ms(masking.masked), x(masking.ratio), "≤ 3x", yes(masking.ratio.median <= 3)]);
+    rows.push(["1 GiB masked vs a pipe through cat", `| cat ${ms(masking.pipe)}`, ms(masking.masked), x(masking.ratioToPipe), "report", "-"]);
+    rows.push(["1 GiB masked: CPU of the masking node", "-", ms(masking.cpu), "-", "report", "-"]);
+    rows.push(["1 GiB masked: peak RSS of the masking node", "-", `${fmt(masking.hwm.median / 1e6)} MB (max ${fmt(masking.hwm.max / 1e6)})`, "-", "< 150 MB", yes(masking.hwm.max < 150e6)]);
+    rows.push(["1 GiB masked: log as expected", "-", masking.allLogsRight ? "yes" : "no", "-", "yes", yes(masking.allLogsRight)]);
+    for (const [name, gibPerS] of Object.entries(masking.matchers)) rows.push([`masker search: ${name}`, "-", `${fmt(gibPerS)} GiB/s`, "-", "report", "-"]);
   }
   return rows;
 }

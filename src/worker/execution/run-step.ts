@@ -2,6 +2,8 @@ import { execa } from "execa";
 import { killGroup } from "./kill-group.js";
 import type { Sandbox, SandboxStep } from "./sandbox/sandbox.js";
 import { signalDescendants } from "./signal-descendants.js";
+import type { Masker } from "./masking/create-masker.js";
+import { pipeMasked } from "./masking/pipe-masked.js";
 
 export interface StepOutcome {
   exitCode: number | null;
@@ -18,7 +20,7 @@ export interface RunProcessOptions {
   args: readonly string[];
   cwd: string;
   env: Record<string, string>;
-  /** Output goes straight to this descriptor: no pipe through Node, no buffering, no limit. */
+  /** Output goes straight to this descriptor: no pipe through Node, no buffering, no limit (unless `masker`). */
   logFd: number;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -31,6 +33,8 @@ export interface RunProcessOptions {
    * inside it (its descendants), and the launcher itself is killed when the grace is over.
    */
   launcher?: boolean;
+  /** Given when the run has secrets: output then goes through pipes and this masker on its way to `logFd`. */
+  masker?: Masker;
 }
 
 export type RunStepOptions = Omit<RunProcessOptions, "file" | "args" | "cwd" | "env" | "launcher"> & SandboxStep & { sandbox: Sandbox };
@@ -58,8 +62,8 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
     env: options.env,
     extendEnv: false,
     stdin: "ignore",
-    stdout: logFd,
-    stderr: logFd,
+    stdout: options.masker ? "pipe" : logFd,
+    stderr: options.masker ? "pipe" : logFd,
     buffer: false,
     reject: false,
     detached: true,
@@ -67,6 +71,7 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
   });
   const pid = subprocess.pid;
   if (pid !== undefined) options.onSpawn?.(pid);
+  const masked = options.masker ? pipeMasked(subprocess, logFd, options.masker) : null;
   let forceKill: NodeJS.Timeout | undefined;
   const stop = (reason: "timeout" | "cancel") => {
     if (pid === undefined || timedOut || isCanceled) return;
@@ -82,6 +87,7 @@ export async function runProcess(options: RunProcessOptions): Promise<StepOutcom
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const result = await subprocess;
+    await masked;
     const startError = result.failed && result.exitCode === undefined && !result.signal ? (result.shortMessage ?? "unknown error") : null;
     return {
       exitCode: result.exitCode ?? null,
