@@ -127,6 +127,7 @@ try {
   if (only.includes("sandbox")) {
     log(`\n▶ 6. Sandbox: a 'true' step through the runner, plain sh vs bubblewrap, alternately`);
     results.sandbox = await benchSandbox({ scratch, iterations: iterations ?? 100 }, log);
+  }
   if (only.includes("masking")) {
     log(`\n▶ 7. Masking: a step printing 1 GiB of log text with 3 secrets in it, masked by runProcess vs the shell redirecting to a file`);
     results.masking = await benchMasking({ scratch, iterations: iterations ?? 3, bytes: 2 ** 30 }, log);
@@ -280,6 +281,7 @@ function tableRows(): string[][] {
   if (sandbox) {
     rows.push(["sandbox: a step's cost, median", `plain ${fmt(sandbox.plain.median, " ms")}`, `bwrap ${fmt(sandbox.bwrap.median, " ms")}`, `+${fmt(sandbox.overhead.median, " ms")} (p90 +${fmt(sandbox.overhead.p90, " ms")})`, "+ < 15 ms", yes(sandbox.overhead.median < 15)]);
     rows.push(["sandbox: first wrap (root-only scan)", "-", fmt(sandbox.firstWrapMs, " ms"), "-", "report", "-"]);
+  }
   if (masking) {
     rows.push(["1 GiB masked: wall time", `shell ${ms(masking.shell)}`, ms(masking.masked), x(masking.ratio), "≤ 3x", yes(masking.ratio.median <= 3)]);
     rows.push(["1 GiB masked vs a pipe through cat", `| cat ${ms(masking.pipe)}`, ms(masking.masked), x(masking.ratioToPipe), "report", "-"]);
