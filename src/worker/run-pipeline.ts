@@ -15,6 +15,8 @@ import type { WorkerDeps } from "./worker-deps.js";
 import { logPath } from "../runs/log-path.js";
 import type { SecretsRequest } from "../planning/judge-secrets.js";
 import { readRunSecrets } from "./secrets/read-run-secrets.js";
+import { readSecretFilePaths } from "./secrets/read-secret-file-paths.js";
+import { createMasker } from "./execution/masking/create-masker.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -138,6 +140,10 @@ async function execute(
   // asked for now, awaited only by `git fetch`: the workspace is prepared meanwhile
   const token = deps.github.checkoutToken(run.push.installationId, run.push.repo);
   token.catch(() => {}); // a failure surfaces where it is awaited
+  // the files secrets are read from are hidden from every step, whether its pipeline lists secrets or not
+  const hide = await readSecretFilePaths(deps.secretsFile);
+  // none without secrets: output then goes from the child to the log file directly
+  const masker = createMasker(Object.values(secrets));
   return executePipeline({
     pipeline: run.pipeline,
     checkout: {
@@ -153,6 +159,8 @@ async function execute(
     }),
     log: logFile,
     sandbox: deps.sandbox,
+    hide,
+    ...(masker ? { masker } : {}),
     signal,
     onWorkspace,
     // only steps' pids: they carry GANTRY_RUN_ID, which is what a successor checks before killing a leftover

@@ -5,6 +5,7 @@ import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
 import { checkout, type CheckoutOptions } from "./workspace.js";
 import type { Sandbox } from "./sandbox/sandbox.js";
+import type { Masker } from "./masking/create-masker.js";
 
 export interface PipelineOutcome {
   conclusion: Conclusion;
@@ -22,6 +23,8 @@ export interface ExecutePipelineOptions {
   log: LogFile;
   /** Where each step (not the checkout, which is gantry's own git) runs. */
   sandbox: Sandbox;
+  /** Given when the run has secrets: every step's output goes through it on its way to the log. */
+  masker?: Masker;
   /** Host paths no step of this pipeline may see, besides the sandbox's own hide list (e.g. files holding secrets). */
   hide?: readonly string[];
   signal?: AbortSignal;
@@ -64,6 +67,7 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
         network: pipeline.network ?? "host",
         sandbox: options.sandbox,
         ...(options.hide ? { hide: options.hide } : {}),
+        ...(options.masker ? { masker: options.masker } : {}),
         logFd: log.fd,
         timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogFile } from "../../../../src/worker/execution/log-file.js";
 import { createMasker, MASK, type Masker } from "../../../../src/worker/execution/masking/create-masker.js";
 import { runStep } from "../../../../src/worker/execution/run-step.js";
+import { plainSandbox } from "../../../../src/worker/execution/sandbox/plain-sandbox.js";
 import { eventually } from "../../../helpers/eventually.js";
 import { isRunning } from "../../../helpers/is-running.js";
 
@@ -15,6 +16,8 @@ let dir: string;
 let log: LogFile;
 const leftovers: number[] = [];
 const env = { PATH: process.env["PATH"] ?? "/usr/bin:/bin" };
+// masking is the same whatever wraps the step; the sandboxed path is shown end to end in test/e2e/secrets.test.ts
+const sandbox = plainSandbox();
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "gantry-mask-"));
@@ -28,7 +31,7 @@ afterEach(async () => {
 
 const masker = (...secrets: string[]): Masker => createMasker(secrets) ?? expect.fail("no masker");
 const run = (command: string, options: { masker?: Masker; env?: Record<string, string>; timeoutMs?: number } = {}) =>
-  runStep({ command, cwd: dir, env: { ...env, ...options.env }, logFd: log.fd, timeoutMs: options.timeoutMs ?? 10_000, ...(options.masker ? { masker: options.masker } : {}) });
+  runStep({ command, workspace: dir, network: "host", sandbox, env: { ...env, ...options.env }, logFd: log.fd, timeoutMs: options.timeoutMs ?? 10_000, ...(options.masker ? { masker: options.masker } : {}) });
 
 describe("runProcess with a masker", () => {
   it("masks a secret the child writes in two pieces a second apart", async () => {
@@ -83,7 +86,7 @@ describe("runProcess with a masker", () => {
     const fd = openSync(fifo, "r+");
     const done = join(dir, "done");
     try {
-      const step = runStep({ command: `head -c 50000000 /dev/zero; touch ${done}`, cwd: dir, env, logFd: fd, timeoutMs: 60_000, masker: masker("abcdefgh") });
+      const step = runStep({ command: `head -c 50000000 /dev/zero; touch ${done}`, workspace: dir, network: "host", sandbox, env, logFd: fd, timeoutMs: 60_000, masker: masker("abcdefgh") });
       // what must not happen within a while: the child printing all of it (only pipes and 4 MiB are in between)
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(existsSync(done)).toBe(false);
@@ -113,7 +116,7 @@ describe("runProcess with a masker", () => {
     expect(await readFile(log.path, "utf8")).toBe(`${log.path}\nabcdef`);
     const second = new LogFile(join(dir, "second.log"));
     try {
-      await runStep({ command: "readlink /proc/self/fd/1", cwd: dir, env, logFd: second.fd, timeoutMs: 10_000, masker: masker("abcdef") });
+      await runStep({ command: "readlink /proc/self/fd/1", workspace: dir, network: "host", sandbox, env, logFd: second.fd, timeoutMs: 10_000, masker: masker("abcdef") });
       expect(await readFile(second.path, "utf8")).toMatch(/^(pipe|socket):\[\d+\]\n$/);
     } finally {
       second.close();
@@ -151,7 +154,7 @@ describe("runProcess with a masker", () => {
   });
 
   it("reports a step that cannot start", async () => {
-    const outcome = await runStep({ command: "true", cwd: join(dir, "missing"), env, logFd: log.fd, timeoutMs: 10_000, masker: masker("abcdef") });
+    const outcome = await runStep({ command: "true", workspace: join(dir, "missing"), network: "host", sandbox, env, logFd: log.fd, timeoutMs: 10_000, masker: masker("abcdef") });
     expect(outcome.startError).toMatch(/missing|ENOENT/);
   });
 });
