@@ -1,11 +1,9 @@
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.js";
 import { redisUrl, startPrivateRedis } from "../helpers/redis.js";
 import { startApp } from "../helpers/start-app.js";
+import { startStepMarks, type StepMarks } from "../helpers/step-marks.js";
 import type { RunningApp } from "../helpers/start-app.js";
 import type { HostedRepo } from "../fake-github/fake-github.js";
 import { startStack, waitForLog, type Stack } from "./stack.js";
@@ -14,21 +12,25 @@ import { startStack, waitForLog, type Stack } from "./stack.js";
 const REDIS_URL = Object.assign(new URL(redisUrl()), { pathname: "/7" }).href;
 
 /** The describe block it is called in gets a stack of its own (set in `at` before its tests) on an emptied database. */
-function stackPerBlock(env: Record<string, string>): { stack: Stack; scratch: string } {
-  const at = {} as { stack: Stack; scratch: string };
+function stackPerBlock(env: Record<string, string>): { stack: Stack; marks: StepMarks } {
+  const at = {} as { stack: Stack; marks: StepMarks };
   beforeAll(async () => {
     const redis = new Redis(REDIS_URL);
     await redis.flushdb();
     await redis.quit();
-    at.scratch = await mkdtemp(join(tmpdir(), "gantry-e2e-workers-"));
+    // sandboxed steps cannot leave a file behind for the test, nor for their own second attempt: they tell it
+    at.marks = await startStepMarks();
     at.stack = await startStack({ REDIS_URL, ...env });
   });
   afterAll(async () => {
     await at.stack?.stop();
-    if (at.scratch) await rm(at.scratch, { recursive: true, force: true });
+    await at.marks?.close();
   });
   return at;
 }
+
+/** A step's command that records `name` with the test (and answers how often it was recorded before). */
+const mark = (marks: StepMarks, name: string) => `curl -fsS "${marks.url}/${name}"`;
 
 const ranOn = (worker: RunningApp, runId: string) => worker.output().includes(`"run":"${runId}"`);
 
@@ -81,24 +83,23 @@ describe("many workers on one Redis", () => {
   });
 
   it("finishes on another worker the build of a worker killed mid-run, and runs nothing twice that succeeded", async () => {
-    const { stack, scratch } = at;
-    const starts = join(scratch, "starts");
+    const { stack, marks } = at;
     const repo = await stack.repo("survivor", {
       ".github/gantry.yml": [
         "pipelines:",
         "  quick:",
         "    steps:",
-        `      - run: echo "quick $GANTRY_RUN_ID" >> ${starts}`,
+        `      - run: ${mark(marks, "quick/$GANTRY_RUN_ID")}`,
         "  build:",
         "    steps:",
-        `      - run: echo "long $$" >> ${starts}; sleep 4; echo done`,
+        `      - run: ${mark(marks, "long")}; sleep 4; echo done`,
         "",
       ].join("\n"),
     });
     const { sha } = await stack.push(repo, {});
     const quick = await stack.completed(repo, sha, "quick");
     const running = await stack.fake.waitFor(() => stack.fake.checkRunsFor("octo", "survivor").find((c) => c.name === "build" && c.status === "in_progress"));
-    await eventually("the long step", () => readFile(starts, "utf8").then((t) => t.includes("long")));
+    await eventually("the long step", async () => marks.count("long") > 0);
     const victim = workers.find((w) => ranOn(w, running.external_id!))!;
     await victim.stop("SIGKILL");
     const run = await stack.completed(repo, sha, "build", 60_000);
@@ -109,9 +110,8 @@ describe("many workers on one Redis", () => {
     // both check runs ended on GitHub, whichever node reported them
     expect(finalStates(stack, repo)).toEqual(succeeded("quick", "build"));
     // the pipeline that had succeeded before the kill ran once; the killed one ran again, from the start
-    const lines = (await readFile(starts, "utf8")).split("\n").filter(Boolean);
-    expect(lines.filter((l) => l.startsWith("quick"))).toEqual([`quick ${quick.external_id}`]);
-    expect(lines.filter((l) => l.startsWith("long"))).toHaveLength(2);
+    expect(marks.marks.filter((m) => m.startsWith("quick/"))).toEqual([`quick/${quick.external_id}`]);
+    expect(marks.count("long")).toBe(2);
   });
 });
 
@@ -120,13 +120,12 @@ describe("a node killed at any point of its work", () => {
   const at = stackPerBlock({ GANTRY_CONCURRENCY: "4", GANTRY_WORKER_LOCK_SECONDS: "2" });
 
   it("brings every run to GitHub's final state through the node left, wherever the kill came", async () => {
-    const { stack, scratch } = at;
-    const marks = join(scratch, "marks");
+    const { stack, marks } = at;
     const stages = ["dispatch", "token", "checkout", "mid-step", "step-ended"] as const;
     type Stage = (typeof stages)[number];
     // the mid-step step's first attempt sleeps until the kill; a second attempt ends at once
-    const sleepOnce = `; if [ ! -e ${marks}.slept ]; then touch ${marks}.slept; sleep 120; fi`;
-    const step = (stage: Stage) => `echo "${stage} $GANTRY_RUN_ID" >> ${marks}${stage === "mid-step" ? sleepOnce : ""}`;
+    const sleepOnce = `; if [ "$(${mark(marks, "slept")})" = 0 ]; then sleep 120; fi`;
+    const step = (stage: Stage) => `${mark(marks, `${stage}/$GANTRY_RUN_ID`)}${stage === "mid-step" ? sleepOnce : ""}`;
     const repos = {} as Record<Stage, HostedRepo>;
     for (const stage of stages) {
       repos[stage] = await stack.repo(`crash-${stage}`, { ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: ${step(stage)}\n` });
@@ -152,8 +151,8 @@ describe("a node killed at any point of its work", () => {
     await Promise.all(Object.entries(holds).flatMap(([stage, hold]) => (stage === "token" ? [] : [hold.reached])));
     shas.token = (await stack.push(repos.token, {})).sha;
     await holds.token.reached;
-    await eventually("the mid-step step", () => readFile(marks, "utf8").then((text) => text.includes("mid-step")));
-    const started = async (stage: Stage) => (await readFile(marks, "utf8")).split("\n").filter((line) => line.startsWith(`${stage} `)).length;
+    await eventually("the mid-step step", async () => marks.count("slept") > 0);
+    const started = async (stage: Stage) => marks.count(`${stage}/`);
     expect(await Promise.all(stages.map(started))).toEqual([0, 0, 0, 1, 1]);
 
     const survivor = await stack.startWorker({ GANTRY_CONCURRENCY: "4" });
@@ -171,15 +170,14 @@ describe("the default settings", () => {
   const at = stackPerBlock({ GANTRY_CONCURRENCY: "0" });
 
   it("hand the run of a worker killed mid-step to another worker in less than 35 s", async () => {
-    const { stack, scratch } = at;
-    const first = join(scratch, "first-attempt");
+    const { stack, marks } = at;
     const victim = await stack.startWorker({ GANTRY_CONCURRENCY: "1" });
     // the first attempt sleeps until it is killed; the second ends at once
     const repo = await stack.repo("takeover", {
-      ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: if [ ! -e ${first} ]; then touch ${first}; sleep 120; fi\n`,
+      ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: if [ "$(${mark(marks, "first")})" = 0 ]; then sleep 120; fi\n`,
     });
     const { sha } = await stack.push(repo, {});
-    await eventually("the first attempt's step", () => access(first).then(() => true));
+    await eventually("the first attempt's step", async () => marks.count("first") > 0);
     const survivor = await stack.startWorker({ GANTRY_CONCURRENCY: "1" });
     const killedAt = Date.now();
     await victim.stop("SIGKILL");
