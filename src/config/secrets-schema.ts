@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { compileGlob } from "./compile-glob.js";
+import { globError } from "./glob-error.js";
 import { describeValue } from "./describe-value.js";
 import { GROUP_NAME_PATTERN } from "./schema.js";
 import { MIN_SECRET_CHARS } from "./secrets-types.js";
@@ -89,18 +89,6 @@ const secretsSchema = z
   .record(secretNameSchema, secretSourceSchema, { error: (issue) => `${kindOf(issue.input)} is not a mapping of secret names to values` })
   .default({})
   .describe(`Secrets by name, as the steps see them: ${SOURCE_FORMS}.`);
-
-function globError(glob: string): string | null {
-  try {
-    compileGlob(glob);
-    return null;
-  } catch (error) {
-    // "Invalid regular expression: /…/: Range out of order in character class" — the regex is noise to the author.
-    const message = error instanceof Error ? error.message : String(error);
-    const cut = message.lastIndexOf(": ");
-    return cut < 0 ? message : message.slice(cut + 2);
-  }
-}
 
 function globSchema(what: string, options: { negatable: boolean; repository: boolean }) {
   return z
