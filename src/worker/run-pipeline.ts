@@ -16,7 +16,8 @@ import { logPath } from "../runs/log-path.js";
 import type { SecretsRequest } from "../planning/judge-secrets.js";
 import { readRunSecrets } from "./secrets/read-run-secrets.js";
 import { readSecretFilePaths } from "./secrets/read-secret-file-paths.js";
-import { createMasker } from "./execution/masking/create-masker.js";
+import { createMasker, type Masker } from "./execution/masking/create-masker.js";
+import { maskLog } from "./mask-log.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -61,16 +62,19 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   });
   if (!taken) return releaseLocks(deps.store, run);
   deps.wakeSyncer();
-  const log = deps.log.child({ run: run.id, pipeline: run.pipeline.name, repository: `${run.push.owner}/${run.push.repo}` });
-  log.info(`pipeline started (attempt ${taken.attempt})`);
+  const runLog = deps.log.child({ run: run.id, pipeline: run.pipeline.name, repository: `${run.push.owner}/${run.push.repo}` });
+  runLog.info(`pipeline started (attempt ${taken.attempt})`);
 
   // 4. The secrets it lists, judged for this push by the secrets file as it is now; refused: failed before any step.
   // The values stay in this worker's memory and the steps' environment, never in a record.
   const secrets = await readRunSecrets(deps.secretsFile, secretsRequest(taken), deps.serverEnv);
   if (!secrets.ok) {
-    log.info("pipeline refused: it lists secrets this push may not have");
+    runLog.info("pipeline refused: it lists secrets this push may not have");
     return finish(deps, taken, { conclusion: "failure", reason: secrets.reason, steps: [], durationMs: null });
   }
+  // none without secrets: output then goes from the child to the log file directly
+  const masker = createMasker(Object.values(secrets.values));
+  const log = masker ? maskLog(runLog, masker) : runLog;
 
   // 5. Run the executed plan (the checkout is step 0), watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);
@@ -78,7 +82,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
   try {
-    outcome = await execute(deps, taken, secrets.values, logFile, watch.signal, (dir) => (workspace = dir));
+    outcome = await execute(deps, taken, { values: secrets.values, masker }, logFile, watch.signal, (dir) => (workspace = dir));
   } catch (error) {
     const cause = describeGitHubError(error);
     log.error({ err: error }, `pipeline could not run: ${cause}`);
@@ -132,7 +136,7 @@ function secretsRequest(run: RunRecord): SecretsRequest {
 async function execute(
   deps: WorkerDeps,
   run: RunRecord,
-  secrets: Record<string, string>,
+  secrets: { values: Record<string, string>; masker: Masker | null },
   logFile: LogFile,
   signal: AbortSignal,
   onWorkspace: (dir: string) => void,
@@ -142,8 +146,7 @@ async function execute(
   token.catch(() => {}); // a failure surfaces where it is awaited
   // the files secrets are read from are hidden from every step, whether its pipeline lists secrets or not
   const hide = await readSecretFilePaths(deps.secretsFile);
-  // none without secrets: output then goes from the child to the log file directly
-  const masker = createMasker(Object.values(secrets));
+  const { masker } = secrets;
   return executePipeline({
     pipeline: run.pipeline,
     checkout: {
@@ -155,7 +158,7 @@ async function execute(
     },
     env: (workspace) => ({
       ...buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),
-      ...secrets,
+      ...secrets.values,
     }),
     log: logFile,
     sandbox: deps.sandbox,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import type { CheckRunRecord } from "../fake-github/fake-github.js";
+import { rerequestedRunPayload } from "../helpers/check-payloads.js";
 import { startPrivateRedis } from "../helpers/redis.js";
 import { startStack, type Stack } from "./stack.js";
 
@@ -199,6 +200,45 @@ describe("operator secrets", () => {
     for (const run of [onFeature, unknown, outside, onTag, elsewhere]) {
       expect(`${run.output.summary} ${run.output.text}`).not.toContain("STEP-RAN");
       expect(visibleForms(JSON.stringify(run.output))).toEqual([]);
+    }
+  });
+});
+
+describe("operator secrets on a re-run", () => {
+  it("judges the re-run by the secrets file as it is then, and uses the edited value", async () => {
+    const secretsFile = join(dir, "secrets.yml");
+    const before = await readFile(secretsFile, "utf8");
+    const repo = await stack.repo("shop-rerun", {
+      ".github/gantry.yml": config({ deploy: { environment: "production", secrets: ["DEPLOY_TOKEN"], run: ['printf "%s" "$DEPLOY_TOKEN" | sha256sum'] } }),
+    });
+    stack.fake.permissions.set("octo/shop-rerun:maintainer", "maintain");
+    const { sha } = await stack.push(repo, {});
+    const first = await stack.completed(repo, sha, "deploy");
+    expect(first.conclusion, first.output.summary ?? "").toBe("success");
+    expect(first.output.text).toContain(sha256(DEPLOY_TOKEN));
+    const target = { owner: repo.owner, repo: repo.name, repoId: repo.id, installationId: repo.installationId, sender: "maintainer" };
+    const rerun = async () => {
+      const known = new Set(stack.fake.checkRunsFor("octo", "shop-rerun").map((c) => c.id));
+      const last = stack.fake.checkRunsFor("octo", "shop-rerun").at(-1)!;
+      const press = await stack.deliver(JSON.stringify(rerequestedRunPayload({ ...target, externalId: last.external_id!, checkRunId: last.id, sha })), { event: "check_run" });
+      expect(press.status).toBe(202);
+      return stack.fake.waitFor(() => stack.fake.checkRunsFor("octo", "shop-rerun").find((c) => !known.has(c.id) && c.status === "completed"));
+    };
+    try {
+      // a new value: the re-run has it, not the one the first run had
+      const rotated = "r0tated-deploy-token-value";
+      await writeFile(secretsFile, before.replace(JSON.stringify(DEPLOY_TOKEN), JSON.stringify(rotated)));
+      const second = await rerun();
+      expect(second.conclusion, second.output.summary ?? "").toBe("success");
+      expect(second.output.text).toContain(sha256(rotated));
+      // the environment no longer accepts main: the re-run is refused before its first step
+      await writeFile(secretsFile, before.replace('branches: ["main"]', 'branches: ["release"]'));
+      const third = await rerun();
+      expect(third.conclusion).toBe("failure");
+      expect(shown(third.output.summary)).toContain("environment `production` accepts pushes to `release` and tags `v*`; this push is to `main`");
+      expect(third.output.text ?? "").not.toMatch(/[0-9a-f]{64}/);
+    } finally {
+      await writeFile(secretsFile, before);
     }
   });
 });
