@@ -56,6 +56,8 @@ const PRINT_EVERY_FORM = [
   'for p in "" x xy; do printf "%s%s-tail" "$p" "$DEPLOY_TOKEN" | base64 -w0; echo; printf "%s%s" "$p" "$NPM_TOKEN" | base64 -w0 | tr "+/" "-_"; echo; done',
   'node -e "console.log(encodeURIComponent(process.env.DEPLOY_TOKEN)); console.log(JSON.stringify({ k: process.env.SSH_KEY, d: process.env.DEPLOY_TOKEN }))"',
   'printf "%s" "$SSH_KEY"',
+  // wrapped at 76 columns, as `base64` does by default
+  'printf "%s" "$SSH_KEY" | base64',
   'printf "%s" "$DEPLOY_TOKEN" | sha256sum; printf "%s" "$SSH_KEY" | sha256sum; printf "%s" "$NPM_TOKEN" | sha256sum; printf "%s" "$CODECOV_TOKEN" | sha256sum',
 ];
 
@@ -131,6 +133,9 @@ describe("operator secrets", () => {
     for (const value of VALUES) expect(text).toContain(sha256(value));
     expect(text).toContain("plain=***");
     expect(visibleForms(text)).toEqual([]);
+    const wrapped = Buffer.from(SSH_KEY).toString("base64").match(/.{1,76}/g)!;
+    expect(wrapped.length).toBeGreaterThan(1);
+    for (const line of wrapped.slice(0, -1)) expect(text).not.toContain(line);
 
     const broken = await stack.completed(repo, sha, "broken");
     expect(broken.conclusion).toBe("failure");

@@ -1,11 +1,15 @@
 /** Needles shorter than this match too much ordinary output; shorter secrets are refused where they are read. */
 export const MIN_NEEDLE_BYTES = 4;
+/** Where `base64` (GNU coreutils, 76) and `openssl base64` (64) break their output into lines. */
+const WRAP_WIDTHS = [76, 64];
 
 /**
  * Every text a step could print that gives one secret away: the value itself, its base64 (standard and URL-safe)
  * at each of the three byte alignments it can have inside a longer encoded stream, its URL-encoded and
- * JSON-escaped forms, and each line of a multi-line value. Deduplicated; each at least MIN_NEEDLE_BYTES in UTF-8.
- * Not covered: base64 wrapped into lines (`base64` breaks at 76 columns), other encodings (hex, gzip...).
+ * JSON-escaped forms, each line of a multi-line value, and each line of its base64 wrapped the way the usual tools
+ * wrap it when the secret is piped in alone (`base64` at 76 columns, `openssl base64` at 64). Deduplicated; each
+ * at least MIN_NEEDLE_BYTES in UTF-8. Not covered: other encodings (hex, gzip...), wrapped base64 of a secret that
+ * starts inside a longer input.
  */
 export function maskForms(secret: string): string[] {
   const forms = new Set<string>([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
@@ -14,6 +18,15 @@ export function maskForms(secret: string): string[] {
     const standard = base64Core(bytes, offset);
     forms.add(standard);
     forms.add(standard.replaceAll("+", "-").replaceAll("/", "_"));
+  }
+  const whole = base64Core(bytes, 0);
+  for (const width of WRAP_WIDTHS) {
+    if (whole.length <= width) continue;
+    for (let at = 0; at < whole.length; at += width) {
+      const line = whole.slice(at, at + width);
+      forms.add(line);
+      forms.add(line.replaceAll("+", "-").replaceAll("/", "_"));
+    }
   }
   const lines = secret.split(/\r?\n/);
   if (lines.length > 1) for (const line of lines) if (line.length >= MIN_NEEDLE_BYTES) forms.add(line);

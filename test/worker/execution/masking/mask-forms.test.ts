@@ -53,4 +53,15 @@ describe("maskForms", () => {
   it("never has a needle shorter than 4 bytes", () => {
     for (const value of ["abcd", "ab\ncd", "é", "wxyz1"]) for (const form of maskForms(value)) expect(Buffer.byteLength(form)).toBeGreaterThanOrEqual(4);
   });
+
+  it("masks each line of a long secret's base64 as base64 and openssl base64 wrap it (76 and 64 columns)", () => {
+    const long = randomBytes(300).toString("latin1");
+    const encoded = Buffer.from(long, "utf8").toString("base64");
+    for (const width of [76, 64]) {
+      const lines = encoded.match(new RegExp(`.{1,${width}}`, "g"))!;
+      expect(lines.length).toBeGreaterThan(4);
+      // every line but the last (which ends in padding, or in bits of what would follow) is a needle as it is
+      for (const line of lines.slice(0, -1)) expect(maskForms(long)).toContain(line);
+    }
+  });
 });
