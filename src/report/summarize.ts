@@ -1,5 +1,5 @@
 import { capSummary, OUTPUT_LIMIT, TITLE_LIMIT, type CheckRunOutput } from "./check-run-output.js";
-import { codeFence, escapeMarkdown, firstLine, tailWithinBytes, truncateChars, utf8Length } from "./markdown.js";
+import { codeFence, escapeMarkdown, firstLine, headWithinBytes, tailWithinBytes, truncateChars, utf8Length } from "./markdown.js";
 import type { CommitInfo, Conclusion, RunReport, StepResult } from "./report-types.js";
 import { formatDuration } from "./format-duration.js";
 import { findFailedStep } from "../runs/find-failed-step.js";
@@ -60,7 +60,54 @@ function summaryOf(report: RunReport): string {
   const room = OUTPUT_LIMIT - utf8Length([...lead, ...details].join(SEPARATOR)) - SEPARATOR.length;
   const block = tail === "" ? "" : fencedWithin(tail, room);
   const sections = block === "" ? [...lead, ...details] : [...lead, block, ...details];
-  return capSummary(sections.join(SEPARATOR));
+  // what steps wrote comes last, in the room left: an unclosed code fence of theirs cannot swallow gantry's sections
+  const body = sections.join(SEPARATOR);
+  const written = stepSummaries(report.steps, OUTPUT_LIMIT - utf8Length(body) - SEPARATOR.length);
+  return capSummary(written === "" ? body : `${body}${SEPARATOR}${written}`);
+}
+
+/** A code fence the step left open would hold everything after it: closed, as the end of its summary would. */
+function closeFences(markdown: string): string {
+  let open: string | null = null;
+  for (const line of markdown.split("\n")) {
+    const fence = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (fence === undefined) continue;
+    if (open === null) open = fence;
+    else if (fence[0] === open[0] && fence.length >= open.length) open = null;
+  }
+  return open === null ? markdown : `${markdown}\n${open}`;
+}
+
+/**
+ * Each step's own Markdown ($GANTRY_STEP_SUMMARY) under its name, as much as `room` bytes hold; what is cut or
+ * left out is said. The Markdown is the step's by design, as with GitHub Actions; GitHub sanitizes it.
+ */
+function stepSummaries(steps: readonly StepResult[], room: number): string {
+  const parts: string[] = [];
+  let left = room;
+  const written = steps.filter((step) => step.summary !== undefined);
+  for (const [index, step] of written.entries()) {
+    const heading = `### Summary of step "${escapeMarkdown(truncateChars(step.name, NAME_CHARS, "…"))}"`;
+    const summary = closeFences(step.summary!.trimEnd());
+    const total = utf8Length(summary) + (step.summaryCutBytes ?? 0);
+    const skipped = written.slice(index);
+    const leftOut = `_Not shown for lack of room (GitHub keeps a summary to 65,535 bytes): the summaries of ${skipped.length === 1 ? "step" : "steps"} ${skipped.map((s) => `"${escapeMarkdown(truncateChars(s.name, NAME_CHARS, "…"))}"`).join(", ")}._`;
+    // keep room to say what is left out after this one
+    const budget = left - utf8Length(heading) - 2 * SEPARATOR.length - utf8Length(leftOut) - 200;
+    if (budget < 200) {
+      if (utf8Length(leftOut) + SEPARATOR.length <= left) parts.push(leftOut);
+      break;
+    }
+    let shown = summary;
+    if (utf8Length(shown) > budget || step.summaryCutBytes) {
+      shown = headWithinBytes(summary, budget - 120);
+      shown += `${SEPARATOR}_Summary cut: ${utf8Length(shown)} of ${total} bytes shown._`;
+    }
+    const part = `${heading}${SEPARATOR}${shown}`;
+    parts.push(part);
+    left -= utf8Length(part) + SEPARATOR.length;
+  }
+  return parts.join(SEPARATOR);
 }
 
 function leadSections(report: RunReport): string[] {

@@ -32,6 +32,10 @@ export interface StepRecord {
   exitCode: number | null;
   /** `null` when the step never started. */
   durationMs: number | null;
+  /** Markdown the step wrote to $GANTRY_STEP_SUMMARY (masked, at most STEP_SUMMARY_BYTES); absent when it wrote none. */
+  summary?: string;
+  /** Bytes of the step's summary that were left out (it wrote more than STEP_SUMMARY_BYTES). */
+  summaryCutBytes?: number;
 }
 
 export interface Annotation {

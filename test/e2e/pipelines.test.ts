@@ -49,6 +49,31 @@ describe("a signed push becomes check runs on the commit", () => {
     expect((await fetch(`${stack.app.url}/runs/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
   });
 
+  it("adds what steps write to $GANTRY_STEP_SUMMARY to the check run's summary, under each step's name", async () => {
+    const repo = await stack.repo("step-summary", {
+      ".github/gantry.yml": [
+        "pipelines:",
+        "  build:",
+        "    steps:",
+        "      - name: Coverage",
+        "        run: |",
+        '          echo "## Coverage: 93%" >> "$GANTRY_STEP_SUMMARY"',
+        '          echo "| file | lines |" >> "$GANTRY_STEP_SUMMARY"',
+        '          echo "| --- | --- |" >> "$GANTRY_STEP_SUMMARY"',
+        '          echo "| src/a.ts | 93 |" >> "$GANTRY_STEP_SUMMARY"',
+        "      - name: Quiet",
+        "        run: echo nothing to say",
+        "",
+      ].join("\n"),
+    });
+    const { sha } = await stack.push(repo, {});
+    const run = await stack.completed(repo, sha, "build");
+    expect(run.conclusion).toBe("success");
+    expect(run.output.summary).toContain('### Summary of step "Coverage"\n\n## Coverage: 93%\n| file | lines |\n| --- | --- |\n| src/a.ts | 93 |');
+    expect(run.output.summary).not.toContain('Summary of step "Quiet"');
+    expect(run.output.summary!.indexOf("Summary of step")).toBeGreaterThan(run.output.summary!.indexOf("#### Steps"));
+  });
+
   it("fails at the first failing step, leads the summary with it and skips the rest", async () => {
     const repo = await stack.repo("failure", {
       ".github/gantry.yml": [

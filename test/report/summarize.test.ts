@@ -445,3 +445,48 @@ describe("formatDuration", () => {
     expect(formatDuration(ms)).toBe(expected);
   });
 });
+
+describe("summarize with step summaries", () => {
+  const withSummaries = (steps: StepResult[]): RunReport => ({ ...base, steps });
+
+  it("adds each step's Markdown under its name, after gantry's own sections", () => {
+    const { summary } = summarize(
+      withSummaries([
+        { name: "Install", conclusion: "success", exitCode: 0, durationMs: 850 },
+        { name: "Test", conclusion: "success", exitCode: 0, durationMs: 12_345, summary: "## Coverage\n\n| file | % |\n| --- | --- |\n| a.ts | 93 |\n" },
+      ]),
+    );
+    const at = summary.indexOf('### Summary of step "Test"');
+    expect(at).toBeGreaterThan(summary.indexOf("#### Steps"));
+    expect(summary.slice(at)).toBe('### Summary of step "Test"\n\n## Coverage\n\n| file | % |\n| --- | --- |\n| a.ts | 93 |');
+    expect(summary).not.toContain('Summary of step "Install"');
+  });
+
+  it("closes a code fence a step left open, so the summaries after it stay Markdown", () => {
+    const { summary } = summarize(
+      withSummaries([
+        { name: "A", conclusion: "success", exitCode: 0, durationMs: 1, summary: "```\nunclosed" },
+        { name: "B", conclusion: "success", exitCode: 0, durationMs: 1, summary: "**bold**" },
+      ]),
+    );
+    expect(summary).toContain('```\nunclosed\n```\n\n### Summary of step "B"\n\n**bold**');
+  });
+
+  it("stays within 65,535 bytes: a long summary is cut at a line end and says so, those after it are named", () => {
+    const big = Array.from({ length: 3000 }, (_, i) => `- line ${i} of the coverage report`).join("\n");
+    const { summary } = summarize(
+      withSummaries([
+        { name: "Cover", conclusion: "success", exitCode: 0, durationMs: 1, summary: big, summaryCutBytes: 5000 },
+        { name: "Bench", conclusion: "success", exitCode: 0, durationMs: 1, summary: big },
+      ]),
+    );
+    expect(utf8Length(summary)).toBeLessThanOrEqual(OUTPUT_LIMIT);
+    expect(summary).toMatch(new RegExp(`_Summary cut: \\d+ of ${utf8Length(big) + 5000} bytes shown._`));
+    expect(summary).toContain('the summaries of step "Bench"');
+    // gantry's own sections come whole
+    expect(summary).toContain(lines(...table("| Cover | ✔ success | 0 | 1 ms |", "| Bench | ✔ success | 0 | 1 ms |")));
+    const kept = summary.slice(summary.indexOf('### Summary of step "Cover"')).split("\n").filter((l) => l.startsWith("- line"));
+    expect(kept.length).toBeGreaterThan(100);
+    for (const line of kept) expect(big.split("\n")).toContain(line);
+  });
+});

@@ -4,6 +4,9 @@ import type { Conclusion, StepRecord } from "../../runs/run-types.js";
 import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
 import { checkout, type CheckoutOptions } from "./workspace.js";
+import { createStepSummaryFile, type StepSummaryFile } from "./step-summary-file.js";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Sandbox } from "./sandbox/sandbox.js";
 import type { Masker } from "./masking/create-masker.js";
 
@@ -40,6 +43,18 @@ export interface ExecutePipelineOptions {
  * not succeed ends the pipeline and the rest are skipped.
  */
 export async function executePipeline(options: ExecutePipelineOptions): Promise<PipelineOutcome> {
+  // beside the workspace, not in it: a step's summary must not show up as a change to the checkout
+  const summaries = join(options.checkout.root, `${options.checkout.runId}.summaries`);
+  // an attempt before this one (on this host, before a crash) may have left its files
+  rmSync(summaries, { recursive: true, force: true });
+  try {
+    return await runPlan(options, summaries);
+  } finally {
+    rmSync(summaries, { recursive: true, force: true });
+  }
+}
+
+async function runPlan(options: ExecutePipelineOptions, summaries: string): Promise<PipelineOutcome> {
   const started = Date.now();
   const deadline = started + options.pipeline.timeoutMs;
   const { pipeline, log } = options;
@@ -47,6 +62,7 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
   const steps: StepRecord[] = plan.map((step) => ({ name: step.name, conclusion: "skipped", exitCode: null, durationMs: null }));
   let workspace: { dir: string; env: Record<string, string> } | null = null;
   for (const [index, step] of plan.entries()) {
+    let written: Pick<StepRecord, "summary" | "summaryCutBytes"> = {};
     const left = deadline - Date.now();
     const pipelineLimited = left <= step.timeoutMs;
     const timeoutMs = Math.max(0, Math.min(step.timeoutMs, left));
@@ -59,22 +75,29 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
       outcome = done.outcome;
       if (outcome.exitCode === 0) workspace = { dir: done.dir, env: options.env(done.dir) };
     } else {
-      outcome = await runStep({
-        command: step.run,
-        // step 0 checked out, or the loop ended there
-        workspace: workspace!.dir,
-        env: workspace!.env,
-        network: pipeline.network ?? "host",
-        sandbox: options.sandbox,
-        ...(options.hide ? { hide: options.hide } : {}),
-        ...(options.masker ? { masker: options.masker } : {}),
-        logFd: log.fd,
-        timeoutMs,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
-      });
+      const summary = createStepSummaryFile(summaries, index);
+      try {
+        outcome = await runStep({
+          command: step.run,
+          // step 0 checked out, or the loop ended there
+          workspace: workspace!.dir,
+          env: { ...workspace!.env, GANTRY_STEP_SUMMARY: summary.path },
+          writable: [summary.path],
+          network: pipeline.network ?? "host",
+          sandbox: options.sandbox,
+          ...(options.hide ? { hide: options.hide } : {}),
+          ...(options.masker ? { masker: options.masker } : {}),
+          logFd: log.fd,
+          timeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+        });
+        written = summaryOf(summary, options.masker);
+      } finally {
+        summary.close();
+      }
     }
-    const record = { ...steps[index]!, ...stepRecord(outcome) };
+    const record = { ...steps[index]!, ...stepRecord(outcome), ...written };
     steps[index] = record;
     options.onStepEnd?.(steps.slice(0, index + 1));
     if (record.conclusion !== "success") {
@@ -84,6 +107,13 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
     }
   }
   return { conclusion: "success", steps, durationMs: Date.now() - started };
+}
+
+/** What the step wrote to its summary file, masked like its output; nothing when it wrote nothing. */
+function summaryOf(file: StepSummaryFile, masker: Masker | undefined): Pick<StepRecord, "summary" | "summaryCutBytes"> {
+  const { text, cutBytes } = file.read();
+  if (text.trim() === "") return {};
+  return { summary: masker ? masker.mask(text) : text, ...(cutBytes > 0 ? { summaryCutBytes: cutBytes } : {}) };
 }
 
 function stepRecord(outcome: StepOutcome): Omit<StepRecord, "name"> {

@@ -7,6 +7,8 @@ import { executePipeline, type ExecutePipelineOptions } from "../../../src/worke
 import { useScratchRepo } from "./scratch-repo.js";
 import { findFailedStep } from "../../../src/runs/find-failed-step.js";
 import { bwrapSandbox } from "../../../src/worker/execution/sandbox/bwrap-sandbox.js";
+import { plainSandbox } from "../../../src/worker/execution/sandbox/plain-sandbox.js";
+import { createMasker } from "../../../src/worker/execution/masking/create-masker.js";
 
 const scratch = useScratchRepo("gantry-execute-");
 
@@ -113,5 +115,61 @@ describe("executePipeline", () => {
     expect(outcome.steps[2]).toMatchObject({ name: "Broken", conclusion: "failure", exitCode: 3 });
     expect(outcome.steps[3]).toEqual(skipped("After"));
     expect(outcome.reason).toBe("exited with code 3");
+  });
+});
+
+describe("executePipeline: step summaries", () => {
+  const summaryOf = (outcome: Awaited<ReturnType<typeof executePipeline>>, name: string) => outcome.steps.find((s) => s.name === name);
+
+  it.each([
+    ["in bubblewrap", bwrapSandbox({ mode: "bwrap", bind: [], hide: [] })],
+    ["without a sandbox", plainSandbox()],
+  ])("keeps what a step writes to $GANTRY_STEP_SUMMARY, %s, outside the checkout, masked like its output", async (_, sandbox) => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const outcome = await executePipeline(
+      options(
+        sha,
+        [
+          { name: "Write", run: 'echo "## Coverage 93% for $TOKEN" >> "$GANTRY_STEP_SUMMARY"; echo "| a | b |" >> "$GANTRY_STEP_SUMMARY"; git status --porcelain', timeoutMs: 30_000 },
+          { name: "Silent", run: "true", timeoutMs: 30_000 },
+        ],
+        { sandbox, env: () => ({ PATH: process.env["PATH"]!, TOKEN: "tok3n-value" }), masker: createMasker(["tok3n-value"])! },
+      ),
+    );
+    expect(outcome.conclusion, await readFile(scratch.log.path, "utf8")).toBe("success");
+    expect(summaryOf(outcome, "Write")).toMatchObject({ summary: "## Coverage 93% for ***\n| a | b |\n" });
+    expect(summaryOf(outcome, "Write")).not.toHaveProperty("summaryCutBytes");
+    expect(summaryOf(outcome, "Silent")).not.toHaveProperty("summary");
+    // not a change to the checkout, and gone once the pipeline ends
+    expect(await readFile(scratch.log.path, "utf8")).not.toContain("??");
+    expect(existsSync(join(scratch.root, "ws", "run-1.summaries"))).toBe(false);
+  });
+
+  it("reads the file it made, not what a step put in its place: a link to a host file shows nothing of it", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const hostFile = join(scratch.root, "host-secret.txt");
+    await writeFile(hostFile, "host-only-content\n");
+    const outcome = await executePipeline(
+      options(
+        sha,
+        [
+          { name: "Symlink", run: `echo mine > "$GANTRY_STEP_SUMMARY"; rm -f "$GANTRY_STEP_SUMMARY"; ln -s ${hostFile} "$GANTRY_STEP_SUMMARY"`, timeoutMs: 30_000 },
+          { name: "Hardlink", run: `rm -f "$GANTRY_STEP_SUMMARY" && ln ${hostFile} "$GANTRY_STEP_SUMMARY"`, timeoutMs: 30_000 },
+        ],
+        { sandbox: plainSandbox() },
+      ),
+    );
+    expect(outcome.conclusion).toBe("success");
+    expect(summaryOf(outcome, "Symlink")).toMatchObject({ summary: "mine\n" });
+    expect(summaryOf(outcome, "Hardlink")).not.toHaveProperty("summary");
+    expect(JSON.stringify(outcome.steps)).not.toContain("host-only-content");
+  });
+
+  it("keeps at most 65,535 bytes of a step's summary and counts the rest", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const outcome = await executePipeline(options(sha, [{ name: "Big", run: 'head -c 100000 /dev/zero | tr "\\0" "a" > "$GANTRY_STEP_SUMMARY"', timeoutMs: 30_000 }]));
+    const step = summaryOf(outcome, "Big")!;
+    expect(step.summary).toHaveLength(65_535);
+    expect(step.summaryCutBytes).toBe(100_000 - 65_535);
   });
 });

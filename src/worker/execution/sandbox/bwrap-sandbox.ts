@@ -22,7 +22,7 @@ interface Mount {
 /**
  * Each step in a bubblewrap sandbox: new user, PID, IPC and UTS namespaces (and network with `network: none`), no
  * capabilities, a fresh /proc and minimal /dev, the system directories and the operator's binds read-only, the
- * workspace the only writable host path, an empty /tmp and $HOME. The environment goes through execve, never argv.
+ * workspace (and the files gantry made for the step to write) the only writable host paths, an empty /tmp and $HOME. The environment goes through execve, never argv.
  */
 export function bwrapSandbox(config: SandboxConfig, options: { file?: string } = {}): Sandbox {
   // found on gantry's own PATH, once: a step's PATH (from its environment) says where its tools are, not bwrap
@@ -44,6 +44,7 @@ export function bwrapSandbox(config: SandboxConfig, options: { file?: string } =
         { path: "/tmp", rank: 0, args: ["--tmpfs", "/tmp"] },
         { path: SANDBOX_HOME, rank: 0, args: ["--tmpfs", SANDBOX_HOME] },
         { path: step.workspace, rank: 1, args: ["--bind", step.workspace, step.workspace] },
+        ...(step.writable ?? []).map((file): Mount => ({ path: file, rank: 1, args: ["--bind", file, file] })),
       ];
       const visible = [...roots, step.workspace];
       for (const path of new Set([...config.hide, ...(step.hide ?? []), ...rootOnly()])) {

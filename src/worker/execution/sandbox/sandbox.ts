@@ -1,4 +1,4 @@
-/** One step to launch: its shell command, the run's workspace (its only writable host path) and its environment. */
+/** One step to launch: its shell command, the run's workspace (its writable host directory) and its environment. */
 export interface SandboxStep {
   command: string;
   workspace: string;
@@ -6,6 +6,8 @@ export interface SandboxStep {
   network: "host" | "none";
   /** Host paths this step must not see, besides the sandbox's own hide list (e.g. files holding secrets). */
   hide?: readonly string[];
+  /** Host files gantry made for this step to write (its summary file), seen at their own paths. */
+  writable?: readonly string[];
 }
 
 /** How to start the step: what the runner hands to execa, the environment complete (never on the command line). */
