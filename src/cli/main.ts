@@ -61,6 +61,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     process.stderr.write(`gantry: ${error instanceof Error ? error.message : String(error)}\n`);
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) process.stderr.write(usageOf(process.argv[2]));
-    process.exitCode = 2;
+    // a worker refused at start-up has connections open by then (Redis) that would keep it alive, refused
+    process.exit(2);
   },
 );

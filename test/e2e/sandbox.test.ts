@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPrivateRedis } from "../helpers/redis.js";
 import { eventually } from "../helpers/eventually.js";
 import { processesWithEnv } from "../helpers/processes-with-env.js";
 import { createAppKey } from "../fake-github/app-key.js";
@@ -251,6 +252,26 @@ describe("start-up with GANTRY_SANDBOX=bwrap and no working bwrap", () => {
       // a SettingsError: one line, no stack
       expect(error?.message).not.toMatch(/\n\s+at /);
     } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("stops a `gantry worker` too, though it has connected to Redis by then", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "gantry-no-bwrap-"));
+    const redis = await startPrivateRedis();
+    try {
+      const { privateKey } = createAppKey();
+      const error = await startApp({ APP_ID: "1", PRIVATE_KEY: privateKey, REDIS_URL: redis.url, PATH: empty }, { role: "worker" }).then(
+        async (app) => {
+          await app.stop();
+          return null;
+        },
+        (failure: unknown) => failure as Error,
+      );
+      expect(error?.message).toContain("app exited with 2 before listening");
+      expect(error?.message).toContain("bubblewrap cannot run a step here");
+    } finally {
+      await redis.stop();
       await rm(empty, { recursive: true, force: true });
     }
   });
