@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
-import { dirname, isAbsolute, resolve, sep } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { isWithin } from "../../worker/execution/sandbox/is-within.js";
 import { SettingsError } from "./settings-error.js";
 
 /** How steps are isolated from the host; the sandbox in worker/execution/sandbox turns this into one step's launch. */
@@ -53,8 +54,4 @@ function readPaths(env: NodeJS.ProcessEnv, name: string): string[] {
   const relative = entries.find((entry) => !isAbsolute(entry));
   if (relative !== undefined) throw new SettingsError(`${name}: "${relative}" is not an absolute path (separate paths with ":")`);
   return entries.map((entry) => resolve(entry));
-}
-
-export function isWithin(path: string, parent: string): boolean {
-  return path === parent || path.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 }

@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import { MAX_SECRET_BYTES, MIN_SECRET_CHARS, type SecretSource } from "../../config/secrets-types.js";
 import { codeSpan } from "../../planning/code-span.js";
 import { judgeSecrets, type SecretsRequest } from "../../planning/judge-secrets.js";
-import { readSecretsFile } from "./read-secrets-file.js";
+import { codeOf, readSecretsFile } from "./read-secrets-file.js";
 
 export type RunSecrets = { ok: true; values: Record<string, string> } | { ok: false; reason: string };
 
@@ -60,8 +60,4 @@ function checkValue(value: string, from: string): { ok: true; value: string } | 
     return { ok: false, reason: `${from} holds a value shorter than ${MIN_SECRET_CHARS} characters, which cannot be masked in logs` };
   }
   return { ok: true, value };
-}
-
-function codeOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | null)?.code;
 }

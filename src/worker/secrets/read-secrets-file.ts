@@ -42,7 +42,7 @@ export async function readSecretsFile(path: string): Promise<{ ok: true; secrets
   }
 }
 
-
-function codeOf(error: unknown): string | undefined {
+/** The errno code of a failed file operation, e.g. ENOENT. */
+export function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
 }

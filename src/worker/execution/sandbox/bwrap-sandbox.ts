@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import { delimiter, join, sep } from "node:path";
 import { findRootOnly } from "./find-root-only.js";
+import { isWithin } from "./is-within.js";
 import type { Sandbox, SandboxConfig, SandboxStep } from "./sandbox.js";
 
 /** The step's uid and gid inside: not root, whatever gantry runs as (its files map to gantry's user outside). */
@@ -33,7 +34,7 @@ export function bwrapSandbox(config: SandboxConfig, options: { file?: string } =
   // The sandbox's uid and gid are gantry's own for file access (as root: root's, owner checks pass without any
   // capability), so what other users may not read must not be there at all. Not only as root: a file of gantry's
   // own user or group is as readable. /usr holds shareable software (FHS), and is too big to scan.
-  const scanRoots = roots.filter((dir) => !within(dir, "/usr"));
+  const scanRoots = roots.filter((dir) => !isWithin(dir, "/usr"));
   const rootOnly = () => findRootOnly(scanRoots, config.hide.map(resolveExisting));
   return {
     kind: "bwrap",
@@ -91,14 +92,14 @@ function systemMounts(): { dirs: string[]; mounts: Mount[] } {
   }
   // systemd-resolved hosts link /etc/resolv.conf into /run, which is not bound: without its target, no DNS
   const resolv = resolveExisting("/etc/resolv.conf");
-  if (existsSync(resolv) && !dirs.some((dir) => within(resolv, dir))) mounts.push({ path: resolv, rank: 0, args: ["--ro-bind", resolv, resolv] });
+  if (existsSync(resolv) && !dirs.some((dir) => isWithin(resolv, dir))) mounts.push({ path: resolv, rank: 0, args: ["--ro-bind", resolv, resolv] });
   return { dirs, mounts };
 }
 
 /** An existing path under something the step sees, covered: a directory by an empty tmpfs, anything else by /dev/null. */
 function hideMount(path: string, visible: readonly string[]): Mount | null {
   const real = resolveExisting(path);
-  if (!existsSync(real) || !visible.some((root) => within(real, root))) return null;
+  if (!existsSync(real) || !visible.some((root) => isWithin(real, root))) return null;
   const isDir = lstatSync(real).isDirectory();
   return { path: real, rank: 2, args: isDir ? ["--tmpfs", real] : ["--ro-bind", "/dev/null", real] };
 }
@@ -127,8 +128,4 @@ function findOnPath(name: string, path: string): string | null {
 
 function depth(path: string): number {
   return path.split(sep).filter(Boolean).length;
-}
-
-function within(path: string, parent: string): boolean {
-  return path === parent || path.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 }
