@@ -148,7 +148,7 @@ async function chooseSandbox(options: RunLocalOptions, scratch: string, say: (li
 
 async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: string, options: RunLocalOptions, sandbox: Sandbox, signal: AbortSignal): Promise<PipelineOutcome> {
   const runId = `local-${pipeline.name}`;
-  const log = new LogFile(logPath(scratch, runId));
+  const log = new LogFile(logPath(scratch, runId, 1));
   const live = followFile(log.path, (chunk) => options.out.write(chunk));
   options.out.write(`\n▶ ${pipeline.name}\n`);
   let workspace: string | null = null;

@@ -94,7 +94,7 @@ async function guardCreate(store: Store, octokit: InstallationOctokit, run: RunR
 /** The tail the worker kept with the result (its log file may be on another host); runs that never ran have none. */
 async function logTailOf(run: RunRecord, dataDir: string): Promise<string> {
   if (run.result?.logTail !== undefined) return run.result.logTail;
-  return (await readLogTail(logPath(dataDir, run.id), { maxBytes: OUTPUT_LIMIT })).text;
+  return (await readLogTail(logPath(dataDir, run.id, Math.max(1, run.attempt)), { maxBytes: OUTPUT_LIMIT })).text;
 }
 
 function isPermanent(error: unknown): boolean {

@@ -27,7 +27,7 @@ export function createRunPageHandler(options: { store: Store; dataDir: string })
       response.writeHead(404, headers).end("No such run.\n");
       return true;
     }
-    const path = logPath(options.dataDir, run.id);
+    const path = logPath(options.dataDir, run.id, Math.max(1, run.attempt));
     if (match[2]) {
       const size = await stat(path).then((s) => s.size, () => null);
       if (size === null) {

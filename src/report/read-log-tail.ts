@@ -1,4 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
+import { toPlainText } from "../runs/plain-text.js";
 
 export interface LogTail {
   text: string;
@@ -72,28 +73,6 @@ function firstLineStart(bytes: Buffer): number {
   let index = Math.min(1, bytes.length);
   while (index < bytes.length && ((bytes[index] ?? 0) & 0xc0) === 0x80) index++;
   return index;
-}
-
-// CSI (colours, cursor moves), OSC (titles, hyperlinks) up to BEL/ST or the line end, other ESC sequences, and 8-bit CSI.
-const ANSI_ESCAPES =
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b\n]*(?:\u0007|\u001b\\)?|\u001b[P^_X][^\u001b\n]*(?:\u001b\\)?|\u001b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]/g;
-// Other control characters have no meaning in plain text (tab and newline are kept, `\r` is handled per line).
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-
-function toPlainText(text: string): string {
-  return text
-    .replace(ANSI_ESCAPES, "")
-    .split("\n")
-    .map(lastRedraw)
-    .join("\n")
-    .replace(CONTROLS, "");
-}
-
-// A terminal shows what was written after the last `\r`; a trailing `\r` (CRLF, or a redraw about to
-// happen) overwrites nothing yet.
-function lastRedraw(line: string): string {
-  const trimmed = line.replace(/\r+$/, "");
-  return trimmed.slice(trimmed.lastIndexOf("\r") + 1);
 }
 
 function isMissing(error: unknown): boolean {

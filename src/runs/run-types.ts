@@ -38,11 +38,44 @@ export interface StepRecord {
   summaryCutBytes?: number;
 }
 
+export type AnnotationLevel = "failure" | "warning" | "notice";
+
+/**
+ * A place in the repository's files that a run points at: a config error, a problem a step's output names
+ * (problem matchers, `::error file=…` commands) or a failed test of a JUnit report. Every text in it is
+ * untrusted and already bounded in length.
+ */
 export interface Annotation {
+  /** Relative to the repository root; "" when the source named no file. */
   path: string;
+  /** 1-based; 0 when the source named no line. */
   line: number;
-  column: number;
+  endLine?: number;
+  column?: number;
+  endColumn?: number;
+  /** Absent: failure. */
+  level?: AnnotationLevel;
+  title?: string;
   message: string;
+  /** false: the file is not in the pushed commit, so GitHub cannot show it; the summary lists it instead. Absent: true. */
+  inRepository?: boolean;
+  /** What found it: "config", "command" (a workflow command), "junit", a built-in matcher's name or a custom matcher's owner. */
+  source?: string;
+  /** 1-based line of the attempt's log it was read from, for the run page's links. */
+  logLine?: number;
+}
+
+/** Counts of a run's JUnit reports, and its failed test cases (at most MAX_TEST_FAILURES, the rest counted). */
+export interface TestReport {
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Sum of the test cases' times, in ms; null when the reports give none. */
+  timeMs: number | null;
+  failures: Array<{ suite: string; name: string; message: string; timeMs: number | null; path?: string; line?: number }>;
+  omittedFailures: number;
+  /** Report files that matched but could not be read or parsed, with why (bounded). */
+  problems: string[];
 }
 
 export interface RunResult {
@@ -50,6 +83,10 @@ export interface RunResult {
   reason?: string;
   /** Places in the repository's files the result points at (e.g. a config error). */
   annotations?: Annotation[];
+  /** Annotations found beyond MAX_ANNOTATIONS (not kept). */
+  omittedAnnotations?: number;
+  /** What the pipeline's JUnit reports say; absent when it names none. */
+  tests?: TestReport;
   steps: StepRecord[];
   /** End of the log, kept with the result so any node can report it (the log file stays on the worker's disk). */
   logTail?: string;

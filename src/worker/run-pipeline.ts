@@ -78,7 +78,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
 
   // 5. Run the executed plan (the checkout is step 0), watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);
-  const logFile = new LogFile(logPath(deps.dataDir, run.id));
+  const logFile = new LogFile(logPath(deps.dataDir, run.id, taken.attempt));
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
   try {
