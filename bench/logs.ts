@@ -7,6 +7,7 @@ import { startGantry } from "./gantry.js";
 import { deliver, pushEvent } from "./payloads.js";
 import { baseEnv, memoryOf, runTracked, sleep, stopTracked } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
+import { logPath } from "../src/runs/log-path.js";
 
 export interface LogsOptions {
   scratch: string;
@@ -98,7 +99,7 @@ export async function benchLogs(options: LogsOptions, log: (line: string) => voi
       const hwm = memoryOf(server.proc.pid)?.hwm ?? Number.NaN;
       const runId = checkRun.external_id!;
       const ended = logTime(server.proc.output(), (e) => e["run"] === runId && /^pipeline (success|failure|timed_out|cancelled)$/.test(String(e["msg"])));
-      const logFile = join(dataDir, "logs", `${runId}.log`);
+      const logFile = logPath(dataDir, runId, 1);
       const logBytes = statSync(logFile).size;
       rmSync(logFile, { force: true });
       if (Number.isNaN(shellMs)) shellMs = await shellRun(push.after);
