@@ -4,6 +4,8 @@ import { createDeliveryPump } from "../dispatch/delivery-pump.js";
 import type { GitHubApp } from "../github/github-app.js";
 import { createWebhookHandler } from "../ingest/create-webhook-handler.js";
 import { startSweeps } from "../ingest/redelivery/start-sweeps.js";
+import { createRunAccess } from "../report/access/create-run-access.js";
+import { createSignInHandler } from "../report/access/create-sign-in-handler.js";
 import { createRunPageHandler } from "../report/create-run-page-handler.js";
 import { prepareSourceCheck } from "./allowlist/prepare-source-check.js";
 import { loadTlsPair } from "./server/load-tls-pair.js";
@@ -82,10 +84,13 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
       sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, nodeId: options.nodeId });
     }
     const webhooks = createWebhookHandler({ path: settings.webhookPath, secret: settings.webhookSecret, store, log, onRecorded: () => pump.wake(), sourceCheck: sourceCheck?.check ?? null });
+    if (settings.oauth && !settings.publicUrl) log.warn("GITHUB_CLIENT_ID is set but GANTRY_PUBLIC_URL is not: GitHub cannot send a viewer back, so private repositories' run pages show only the state");
+    const access = createRunAccess({ oauth: settings.oauth, publicUrl: settings.publicUrl });
+    const signIn = createSignInHandler({ store, oauth: settings.oauth, publicUrl: settings.publicUrl, gitBaseUrl: settings.gitBaseUrl, apiBaseUrl: settings.apiBaseUrl, log });
     ({ server, url } = await startHttpServer({
       port: settings.port,
       host: settings.host,
-      handlers: [webhooks, pingHandler, createRunPageHandler({ store, dataDir: settings.dataDir })],
+      handlers: [webhooks, pingHandler, signIn, createRunPageHandler({ store, dataDir: settings.dataDir, access })],
       log,
       tls,
     }));

@@ -13,6 +13,8 @@ export function pushContextFromPayload(payload: PushPayload, installationId: num
   });
   return {
     installationId,
+    repositoryId: payload.repository.id,
+    private: payload.repository.private,
     owner: payload.repository.owner?.login ?? payload.repository.full_name.split("/")[0]!,
     repo: payload.repository.name,
     ref: payload.ref,

@@ -5,6 +5,7 @@ import { readLogTail } from "./read-log-tail.js";
 import { formatDuration } from "./format-duration.js";
 import type { Store } from "../backend/storage/store.js";
 import { logPath } from "../runs/log-path.js";
+import type { RunAccess } from "./access/run-access.js";
 
 const RUN_PATH = /^\/runs\/([0-9a-f-]{36})(\/log)?$/;
 const TAIL_BYTES = 256 * 1024;
@@ -15,16 +16,30 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<b
 /**
  * The page a check run's "Details" link opens: the run's state and the tail of its log (`/runs/<id>`), or the
  * whole log (`/runs/<id>/log`). Plain text only, so nothing in a log can render as markup. Run ids are random
- * UUIDs: the link is known to those who can see the check run.
+ * UUIDs: the link is known to those who can see the check run; `access` decides who sees more than the state.
  */
-export function createRunPageHandler(options: { store: Store; dataDir: string }): Handler {
+export function createRunPageHandler(options: { store: Store; dataDir: string; access: RunAccess }): Handler {
   return async (request, response) => {
     const match = request.method === "GET" ? RUN_PATH.exec(request.url?.split("?")[0] ?? "") : null;
     if (!match) return false;
     const run = await options.store.getRun(match[1]!);
-    const headers = { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" };
+    // what a viewer sees depends on their cookies: never kept by a shared cache
+    const headers = { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "private, no-store", vary: "Cookie" };
     if (!run) {
       response.writeHead(404, headers).end("No such run.\n");
+      return true;
+    }
+    const decision = await options.access(request, run);
+    if (!decision.allowed) {
+      const how = decision.signInUrl ? `Sign in with GitHub to see its log: ${decision.signInUrl}` : "Its log is not shown here.";
+      const state = [
+        `${run.push.owner}/${run.push.repo} · ${run.pipeline.name}`,
+        `state: ${run.state}${run.result ? ` · conclusion: ${run.result.conclusion}` : ""}`,
+        "",
+        `This run belongs to a private repository. ${how}`,
+      ];
+      if (match[2]) response.writeHead(403, headers).end(`${state.at(-1)}\n`);
+      else response.writeHead(200, headers).end(state.join("\n") + "\n");
       return true;
     }
     const path = logPath(options.dataDir, run.id, Math.max(1, run.attempt));

@@ -13,6 +13,13 @@ export interface CommitInfo {
 /** Everything a worker needs to know about the push, copied out of the payload once. */
 export interface PushContext {
   installationId: number;
+  /**
+   * GitHub's id of the repository: what a viewer's sign-in is remembered for (names change, ids do not). Records
+   * written before it was kept lack it (and `private`): the run page treats those as private.
+   */
+  repositoryId: number;
+  /** A private (or internal) repository: its runs' pages ask a viewer to sign in; a public one's are open to all. */
+  private: boolean;
   owner: string;
   repo: string;
   ref: string;

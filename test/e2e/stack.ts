@@ -15,8 +15,8 @@ export interface Stack {
   fake: FakeGitHub;
   app: RunningApp;
   privateKey: string;
-  /** A new repository on the fake GitHub, with `.github/gantry.yml` and other files in its first commit. */
-  repo(name: string, files: Record<string, string>): Promise<HostedRepo>;
+  /** A new repository on the fake GitHub (public unless `private`), with `.github/gantry.yml` and other files in its first commit. */
+  repo(name: string, files: Record<string, string>, options?: { private?: boolean }): Promise<HostedRepo>;
   /** Commits, pushes to the bare repository, and delivers the matching signed push event. */
   push(repo: HostedRepo, options: PushOptions): Promise<{ sha: string; before: string; delivery: SendResult; payload: string }>;
   deliver(payload: string, options?: { event?: string; deliveryId?: string; secret?: string }): Promise<SendResult>;
@@ -40,7 +40,13 @@ export interface PushOptions {
 /** The real app (built, as `npm start` runs it) against a fake GitHub serving real git repositories. */
 export async function startStack(
   env: Record<string, string> = {},
-  options: { beforeApp?: (fake: FakeGitHub) => void | Promise<void>; /** The App's key in this file (PRIVATE_KEY_PATH), not in the environment. */ keyFile?: string } = {},
+  options: {
+    beforeApp?: (fake: FakeGitHub) => void | Promise<void>;
+    /** The App's key in this file (PRIVATE_KEY_PATH), not in the environment. */
+    keyFile?: string;
+    /** Give the app the fake's OAuth client (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET), as Probot's setup would. */
+    oauth?: boolean;
+  } = {},
 ): Promise<Stack> {
   const { privateKey, publicKey } = createAppKey();
   const reposRoot = await mkdtemp(join(tmpdir(), "gantry-e2e-repos-"));
@@ -53,6 +59,7 @@ export async function startStack(
     WEBHOOK_SECRET: SECRET,
     GHE_HOST: fake.host,
     GHE_PROTOCOL: "http",
+    ...(options.oauth ? { GITHUB_CLIENT_ID: fake.oauthClient.clientId, GITHUB_CLIENT_SECRET: fake.oauthClient.clientSecret } : {}),
     ...env,
   };
   const dataDir = join(reposRoot, "..", `${basename(reposRoot)}-data`);
@@ -63,8 +70,8 @@ export async function startStack(
     fake,
     app,
     privateKey,
-    async repo(name, files) {
-      const repo = await fake.createRepo("octo", name);
+    async repo(name, files, options = {}) {
+      const repo = await fake.createRepo("octo", name, { private: options.private ?? false });
       await repo.push("refs/heads/main", await repo.commit(files, "Initial commit"));
       return repo;
     },
@@ -80,6 +87,7 @@ export async function startStack(
           owner: repo.owner,
           repo: repo.name,
           repoId: repo.id,
+          private: repo.private,
           installationId: repo.installationId,
           ref,
           before,

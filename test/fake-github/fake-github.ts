@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createPublicKey, randomBytes, type KeyObject } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +10,7 @@ import { gitEnv, initRepo } from "../helpers/git-repo.js";
 import { serveGitHttpBackend } from "./git-backend.js";
 import { buildHookDelivery, PENDING_OUTCOME } from "./hook-deliveries.js";
 import { errorReply, HttpError, readBody, sendReply, type Reply } from "./http-util.js";
+import { OAuthWebFlow } from "./oauth-web-flow.js";
 import { loadOperations, type OperationIndex } from "./openapi-operations.js";
 import { createRoutes, type FakeState, type IssuedToken, type Route, type RouteContext } from "./routes.js";
 import type {
@@ -23,6 +24,8 @@ import type {
   HeldRequest,
   HookOutcome,
   HostedRepo,
+  OAuthRequestRecord,
+  OAuthUser,
   RecordedRequest,
 } from "./types.js";
 import { createBodyValidator, type BodyValidator } from "./validate-body.js";
@@ -113,7 +116,9 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
   hooks: string[] = [...GITHUB_HOOKS];
   readonly permissions = new Map<string, "admin" | "maintain" | "write" | "triage" | "read">();
   readonly gitEnv: NodeJS.ProcessEnv;
+  readonly oauthClient: { clientId: string; clientSecret: string };
 
+  private readonly oauth: OAuthWebFlow;
   private readonly publicKey: KeyObject;
   private readonly routes: Map<string, Route>;
   private readonly failures: Failure[] = [];
@@ -142,7 +147,22 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     this.appId = options.appId;
     this.publicKey = createPublicKey(options.publicKey);
     this.gitEnv = gitEnv(internals.home);
+    // the app's own client id (as GET /app says it), so GITHUB_CLIENT_ID is what Probot's setup would write
+    this.oauthClient = { clientId: `Iv1.${options.appId.toString(16).padStart(16, "0")}`, clientSecret: randomBytes(20).toString("hex") };
+    this.oauth = new OAuthWebFlow(this.oauthClient);
     this.routes = createRoutes(this);
+  }
+
+  get oauthRequests(): OAuthRequestRecord[] {
+    return this.oauth.records;
+  }
+
+  get userTokens(): string[] {
+    return this.oauth.issued;
+  }
+
+  setOAuthUser(user: OAuthUser | null): void {
+    this.oauth.user = user;
   }
 
   // ---- FakeState ----
@@ -274,6 +294,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
       fullName: `${owner}/${name}`,
       id: ++this.lastRepoId,
       installationId: options.installationId ?? 1,
+      private: options.private ?? true,
       cloneUrl: `${this.url}/${owner}/${name}.git`,
       htmlUrl: `${this.url}/${owner}/${name}`,
     });
@@ -296,6 +317,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
         await this.handleApi(req, res, url);
         return;
       }
+      if (url.pathname.startsWith("/login/oauth/") && (await this.oauth.handle(req, res, url))) return;
       const git = GIT_PATH.exec(url.pathname);
       if (git) {
         if (!(await this.passHold(req, res, url.pathname, undefined))) return;
@@ -384,6 +406,10 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     } else if (route.auth === "installation") {
       if (!presented) return errorReply(401, "Bad credentials");
       ctx.token = presented;
+    } else if (route.auth === "user") {
+      const user = this.oauth.userFor(req.headers.authorization);
+      if (!user) return errorReply(401, req.headers.authorization ? "Bad credentials" : "Requires authentication");
+      ctx.user = user;
     }
 
     if (badJson) return errorReply(400, "Problems parsing JSON");

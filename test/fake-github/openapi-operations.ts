@@ -25,6 +25,8 @@ export interface OperationIndex {
 }
 
 export const OPENAPI_SUBSET_PATH = new URL("../fixtures/openapi-subset.json", import.meta.url);
+/** Operations the subset lacks, from the same @octokit/openapi version (scripts/generate-openapi-extra.mjs writes it). */
+export const OPENAPI_EXTRA_PATH = new URL("../fixtures/openapi-extra.json", import.meta.url);
 
 const HTTP_METHODS = new Set(["get", "put", "post", "patch", "delete", "head", "options"]);
 
@@ -40,7 +42,7 @@ interface Matcher {
  * segment, or several when the spec marks it `x-multi-segment` (contents paths). Templates with
  * more literal segments are tried first so `/check-runs/{id}` never shadows a longer literal route.
  */
-export function loadOperations(spec: unknown = readSpec()): OperationIndex {
+export function loadOperations(spec: unknown = readSpecs()): OperationIndex {
   const paths = (spec as { paths?: Record<string, Record<string, unknown>> }).paths ?? {};
   const matchers: Matcher[] = [];
   for (const [template, methods] of Object.entries(paths)) {
@@ -104,6 +106,16 @@ export function loadOperations(spec: unknown = readSpec()): OperationIndex {
 
 export function readSpec(path: URL | string = OPENAPI_SUBSET_PATH): unknown {
   return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** The subset and the extra operations as one description (the two share no path template and method). */
+export function readSpecs(): { paths: Record<string, Record<string, unknown>> } {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const path of [OPENAPI_SUBSET_PATH, OPENAPI_EXTRA_PATH]) {
+    const spec = readSpec(path) as { paths: Record<string, Record<string, unknown>> };
+    for (const [template, methods] of Object.entries(spec.paths)) merged[template] = { ...merged[template], ...methods };
+  }
+  return { paths: merged };
 }
 
 interface RawOperation {

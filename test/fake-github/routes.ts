@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { applyCheckRunBody, checkRunJson, filterCheckRuns, newCheckRun } from "./check-runs.js";
-import { appJson, DEFAULT_PERMISSIONS, installationJson, repositoryJson, type Urls } from "./github-objects.js";
+import { appJson, DEFAULT_PERMISSIONS, fullRepositoryJson, installationJson, privateUserJson, repositoryJson, type Urls } from "./github-objects.js";
 import { listHookDeliveries, redeliveryAttempt } from "./hook-deliveries.js";
 import { HttpError, isoSeconds, paginate, type Reply } from "./http-util.js";
 import { readContents, type TreeEntry } from "./read-contents.js";
-import type { CheckRunRecord, HookDelivery, HookOutcome, HostedRepo } from "./types.js";
+import type { CheckRunRecord, HookDelivery, HookOutcome, HostedRepo, OAuthUser } from "./types.js";
 
 export interface IssuedToken {
   installationId: number;
@@ -49,11 +49,13 @@ export interface RouteContext {
   selfUrl: string;
   /** Set when authenticated with an installation token. */
   token?: IssuedToken;
+  /** Set when authenticated with a user token (`ghu_…`, from the OAuth web flow). */
+  user?: OAuthUser;
 }
 
 export interface Route {
-  /** `jwt`: app JWT (Bearer); `installation`: installation token; `none`: anonymous allowed. */
-  auth: "jwt" | "installation" | "none";
+  /** `jwt`: app JWT (Bearer); `installation`: installation token; `user`: a user token; `none`: anonymous allowed. */
+  auth: "jwt" | "installation" | "user" | "none";
   handle(ctx: RouteContext): Promise<Reply> | Reply;
 }
 
@@ -143,6 +145,18 @@ export function createRoutes(state: FakeState): Map<string, Route> {
       status: 200,
       json: { permission, role_name: role, user: { login, id: state.ownerId(login), type: "User", site_admin: false } },
     };
+  });
+
+  route("GET /user", "user", (ctx) => ({ status: 200, json: privateUserJson(ctx.user!.login, ctx.user!.id, state.urls) }));
+
+  // with a user token: the user's view (an App's user token sees what both the user and the App may)
+  route("GET /repos/{owner}/{repo}", "user", (ctx) => {
+    const key = `${ctx.params["owner"]}/${ctx.params["repo"]}`.toLowerCase();
+    const repo = state.repos.get(key);
+    const reads = repo !== undefined && (!repo.private || ctx.user!.canRead.some((name) => name.toLowerCase() === key));
+    if (!repo || !reads) throw new HttpError(404, "Not Found", "https://docs.github.com/rest/repos/repos#get-a-repository");
+    const permissions = { admin: false, maintain: false, push: false, triage: false, pull: true };
+    return { status: 200, json: fullRepositoryJson(repo, state.ownerId(repo.owner), state.urls, permissions) };
   });
 
   route("POST /repos/{owner}/{repo}/check-runs", "installation", async (ctx) => {

@@ -126,6 +126,8 @@ export interface HostedRepo extends Repo {
   fullName: string;
   id: number;
   installationId: number;
+  /** As GitHub says in `private`; tokens of users who may not read a private repository get 404 for it. */
+  private: boolean;
   /** `${url}/owner/name.git` */
   cloneUrl: string;
   htmlUrl: string;
@@ -135,6 +137,29 @@ export interface CreateRepoOptions {
   /** Installation the repo belongs to (tokens of other installations cannot see it). Default 1. */
   installationId?: number;
   defaultBranch?: string;
+  /** Default true: a private repository, readable only by the users an OAuth user's `canRead` names. */
+  private?: boolean;
+}
+
+/** The user who "signs in" on the fake's OAuth authorize page (there is no form: it answers at once). */
+export interface OAuthUser {
+  login: string;
+  id: number;
+  /** Full names (`owner/name`) of the private repositories the user may read; public ones anyone may. */
+  canRead: string[];
+  /** false: the user declines, and the authorize page redirects back with `error=access_denied`. Default true. */
+  consent?: boolean;
+}
+
+/** One request to the fake's OAuth web endpoints (`/login/oauth/…`), as answered. */
+export interface OAuthRequestRecord {
+  method: string;
+  path: string;
+  /** Query parameters, or the form/JSON body of the token exchange (client_secret left out). */
+  params: Record<string, string>;
+  status: number;
+  /** GitHub's `error` code sent back (e.g. `bad_verification_code`), if any. */
+  error?: string;
 }
 
 export interface FakeGitHub {
@@ -182,5 +207,13 @@ export interface FakeGitHub {
   hooks: string[];
   /** Repository permissions by `owner/repo:login` (lower-cased); a login not listed is not a collaborator. */
   readonly permissions: Map<string, "admin" | "maintain" | "write" | "triage" | "read">;
+  /** The App's OAuth client (the app's `client_id`); the app's GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET. */
+  readonly oauthClient: { clientId: string; clientSecret: string };
+  /** Who signs in on the next visits to `/login/oauth/authorize`; null (the default): nobody, a login page is shown. */
+  setOAuthUser(user: OAuthUser | null): void;
+  /** Every request to `/login/oauth/…`, in order. */
+  readonly oauthRequests: OAuthRequestRecord[];
+  /** User tokens (`ghu_…`) issued by the token exchange, in order. */
+  readonly userTokens: string[];
   close(): Promise<void>;
 }

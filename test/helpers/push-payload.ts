@@ -25,6 +25,8 @@ export function pushPayload(options: {
   owner: string;
   repo: string;
   repoId?: number;
+  /** The repository's `private`; default the example's (false, a public repository). */
+  private?: boolean;
   installationId?: number;
   ref: string;
   before: string;
@@ -59,6 +61,7 @@ export function pushPayload(options: {
     repository: {
       ...template.repository,
       id: options.repoId ?? 1000,
+      private: options.private ?? template.repository.private,
       name: options.repo,
       full_name: `${options.owner}/${options.repo}`,
       owner: { ...template.repository.owner!, login: options.owner, name: options.owner },

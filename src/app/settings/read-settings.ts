@@ -4,6 +4,7 @@ import { parseCidr } from "../allowlist/parse-cidr.js";
 import { readPassEnv } from "./read-pass-env.js";
 import { readSandboxSettings, type SandboxSettings } from "./read-sandbox-settings.js";
 import { SettingsError } from "./settings-error.js";
+import type { OAuthClient } from "../../report/access/run-access.js";
 
 /** gantry's own settings, read once at start-up from the environment. */
 export interface Settings {
@@ -47,7 +48,13 @@ export interface Settings {
   sandbox: SandboxSettings;
   /** The operator's secrets (GANTRY_SECRETS_FILE, default `<dataDir>/secrets.yml`); it need not exist. */
   secretsFile: string;
+  /**
+   * The App's OAuth client (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, which Probot's setup writes): viewers of a
+   * private repository's run page sign in with it. null: those pages show only the run's state.
+   */
+  oauth: OAuthClient | null;
 }
+
 
 export interface TlsFiles {
   certPath: string;
@@ -93,7 +100,22 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     workerLockMs: Math.max(1, readCount(env, "GANTRY_WORKER_LOCK_SECONDS", 20)) * 1000,
     sandbox: readSandboxSettings(env, { dataDir, secretsFile, cwd: process.cwd() }),
     secretsFile,
+    oauth: readOAuthClient(env),
   };
+}
+
+function readOAuthClient(env: NodeJS.ProcessEnv): OAuthClient | null {
+  const clientId = (env["GITHUB_CLIENT_ID"] ?? "").trim();
+  const clientSecret = (env["GITHUB_CLIENT_SECRET"] ?? "").trim();
+  if (clientId === "" && clientSecret === "") return null;
+  if (clientId === "" || clientSecret === "") {
+    const [set, unset] = clientId === "" ? ["GITHUB_CLIENT_SECRET", "GITHUB_CLIENT_ID"] : ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"];
+    throw new SettingsError(
+      `${set} is set but ${unset} is not: signing in to private repositories' run pages needs both (the App's ` +
+        `client id and a client secret, from the App's settings page), and without either those pages show only the run's state`,
+    );
+  }
+  return { clientId, clientSecret };
 }
 
 function readAllowlist(env: NodeJS.ProcessEnv): Settings["ipAllowlist"] {

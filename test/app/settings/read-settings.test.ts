@@ -101,3 +101,18 @@ describe("readSettings", () => {
     expect(readSettings({ GHE_HOST: "127.0.0.1:8080", GHE_PROTOCOL: "http" }).gitBaseUrl).toBe("http://127.0.0.1:8080");
   });
 });
+
+describe("the App's OAuth client", () => {
+  it("is GITHUB_CLIENT_ID with GITHUB_CLIENT_SECRET, or none", () => {
+    expect(readSettings({ GITHUB_CLIENT_ID: "Iv1.0123", GITHUB_CLIENT_SECRET: "s3cret" }).oauth).toEqual({ clientId: "Iv1.0123", clientSecret: "s3cret" });
+    expect(readSettings({}).oauth).toBeNull();
+    expect(readSettings({ GITHUB_CLIENT_ID: "", GITHUB_CLIENT_SECRET: " " }).oauth).toBeNull();
+  });
+
+  it("is refused half set, naming what is missing", () => {
+    expect(refusal({ GITHUB_CLIENT_ID: "Iv1.0123" })).toMatch(/^GITHUB_CLIENT_ID is set but GITHUB_CLIENT_SECRET is not: .*show only the run's state/);
+    expect(refusal({ GITHUB_CLIENT_SECRET: "s3cret" })).toMatch(/^GITHUB_CLIENT_SECRET is set but GITHUB_CLIENT_ID is not/);
+    // the secret itself is never in the message
+    expect(refusal({ GITHUB_CLIENT_SECRET: "s3cret" })).not.toContain("s3cret");
+  });
+});

@@ -19,6 +19,9 @@ const pipeline = (name: string): PlannedPipeline => ({
 export function run(id: string, deliveryId: string, name: string, overrides: Partial<RunRecord> = {}): RunRecord {
   const push: PushContext = {
     installationId: 1,
+    // public, so a store that dropped the field (read back as private) fails the round trip
+    repositoryId: 4242,
+    private: false,
     owner: "octo",
     repo: "app",
     ref: "refs/heads/main",

@@ -4,6 +4,8 @@ import type { PushContext } from "../../../src/runs/run-types.js";
 
 const push: PushContext = {
   installationId: 7,
+  repositoryId: 1000,
+  private: true,
   owner: "octo",
   repo: "app",
   ref: "refs/heads/feat/$(touch pwned)",
