@@ -7,7 +7,9 @@ import { WorkLoop } from "../backend/loop/work-loop.js";
 import { checkRunState } from "./check-run-body.js";
 import { findCheckRun } from "./find-check-run.js";
 import { syncCheckRun } from "./sync-check-run.js";
-import { OUTPUT_LIMIT } from "./check-run-output.js";
+import { ANNOTATIONS_PER_REQUEST, OUTPUT_LIMIT, type CheckAnnotation } from "./check-run-output.js";
+import { appendAnnotations } from "./append-annotations.js";
+import { sortAnnotations } from "./sort-annotations.js";
 import type { RunRecord } from "../runs/run-types.js";
 import type { Store } from "../backend/storage/store.js";
 import { logPath } from "../runs/log-path.js";
@@ -54,9 +56,20 @@ async function sync(deps: SyncerDeps, failures: Map<string, number>, claimed: Ru
     const logTail = run.state === "completed" ? await logTailOf(run, deps.dataDir) : "";
     const octokit = await deps.github.octokit(run.push.installationId);
     run = await guardCreate(deps.store, octokit, run);
-    const checkRunId = await syncCheckRun(octokit, run, checkRunState(run, { logTail }), {
+    const state = checkRunState(run, { logTail });
+    const batches = state.status === "completed" && state.output ? batchesOf(unsentAnnotations(run)) : [];
+    const first = batches[0];
+    const checkRunId = await syncCheckRun(octokit, run, first ? { ...state, output: { ...state.output!, annotations: first } } : state, {
       detailsUrl: deps.publicUrl ? `${deps.publicUrl}/runs/${run.id}` : null,
     });
+    let sent = run.annotationsSent;
+    for (const [index, batch] of batches.entries()) {
+      if (index > 0) await appendAnnotations(octokit, run, checkRunId, state.output!, batch);
+      // recorded after each request: a crash or a failure resumes after the last batch GitHub took (the batch
+      // in flight at a crash may be sent again); with the check run's id, so a crash after a create is covered
+      sent += batch.length;
+      await deps.store.updateRun(run.id, [], { checkRunId, annotationsSent: sent }, { report: false });
+    }
     failures.delete(run.id);
     // a run that starts must show so at once; only its progress while running is held back and coalesced
     const notBefore = run.state === "running" ? Date.now() + PROGRESS_INTERVAL_MS : 0;
@@ -89,6 +102,19 @@ async function guardCreate(store: Store, octokit: InstallationOctokit, run: RunR
   }
   const existing = await findCheckRun(octokit, run);
   return existing === null ? run : { ...run, checkRunId: existing };
+}
+
+/** The annotations GitHub shows on files that the run's check run does not have yet, in the order they are sent. */
+function unsentAnnotations(run: RunRecord): CheckAnnotation[] {
+  const result = run.result;
+  if (!result?.annotations?.length) return [];
+  return sortAnnotations(result.annotations, result.omittedAnnotations).onFiles.slice(run.annotationsSent);
+}
+
+function batchesOf(annotations: CheckAnnotation[]): CheckAnnotation[][] {
+  const batches: CheckAnnotation[][] = [];
+  for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  return batches;
 }
 
 /** The tail the worker kept with the result (its log file may be on another host); runs that never ran have none. */
