@@ -1,3 +1,4 @@
+import { toPlainText } from "../runs/plain-text.js";
 import type { Annotation, AnnotationLevel } from "../runs/run-types.js";
 import { TITLE_LIMIT, type CheckAnnotation } from "./check-run-output.js";
 import { truncateBytes, truncateChars } from "./markdown.js";
@@ -45,9 +46,10 @@ export function levelOf(annotation: Annotation): AnnotationLevel {
   return annotation.level !== undefined && LEVELS.has(annotation.level) ? annotation.level : "failure";
 }
 
-/** The message within ANNOTATION_MESSAGE_BYTES, without control characters; GitHub refuses an empty one. */
+/** The message within ANNOTATION_MESSAGE_BYTES, as plain text (no escape sequences or control characters); GitHub refuses an empty one. */
 export function messageOf(annotation: Annotation): string {
-  const message = annotation.message.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "").trimEnd();
+  // the worker bounds messages already; a record from elsewhere is not walked whole
+  const message = toPlainText(annotation.message.slice(0, 4 * ANNOTATION_MESSAGE_BYTES).replace(/\r\n/g, "\n")).replace(/[\u0080-\u009f]/g, "").trimEnd();
   const text = message.trim() === "" ? (annotation.title?.trim() || "(no message)") : message;
   const bounded = truncateBytes(text, ANNOTATION_MESSAGE_BYTES);
   return bounded.length === text.length ? text : truncateBytes(text, ANNOTATION_MESSAGE_BYTES - CUT.length * 3) + CUT;
