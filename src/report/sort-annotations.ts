@@ -39,7 +39,7 @@ export function sortAnnotations(annotations: readonly Annotation[], omittedBefor
     onFiles: kept.flatMap((entry) => (entry.checkAnnotation === null ? [] : [entry.checkAnnotation])),
     elsewhere: kept.flatMap((entry) => (entry.checkAnnotation === null ? [entry.annotation] : [])),
     counts,
-    omitted: Math.max(0, omittedBefore) + (ordered.length - kept.length),
+    omitted: (Number.isInteger(omittedBefore) && omittedBefore > 0 ? omittedBefore : 0) + (ordered.length - kept.length),
   };
 }
 

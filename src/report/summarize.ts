@@ -4,6 +4,7 @@ import type { CommitInfo, Conclusion, RunReport, StepResult } from "./report-typ
 import { formatDuration } from "./format-duration.js";
 import { findFailedStep } from "../runs/find-failed-step.js";
 import { MAX_ANNOTATIONS } from "../runs/log-scan.js";
+import { toPlainText } from "../runs/plain-text.js";
 import type { Annotation, AnnotationLevel } from "../runs/run-types.js";
 import { levelOf } from "./to-check-annotation.js";
 import { sortAnnotations } from "./sort-annotations.js";
@@ -19,6 +20,7 @@ const SEPARATOR = "\n\n";
 const ANNOTATIONS_LISTED = 30;
 const ANNOTATIONS_SECTION_BYTES = 16_384;
 const ANNOTATION_TEXT_CHARS = 200;
+const LEVELS: readonly AnnotationLevel[] = ["failure", "warning", "notice"];
 
 /** The check run's `output` for a finished (or skipped) pipeline run; `text` is "" when there is no log. */
 export function summarize(report: RunReport): Required<Pick<CheckRunOutput, "title" | "summary" | "text">> {
@@ -229,7 +231,7 @@ function annotationsSection(report: RunReport, maxBytes: number): string {
   if (annotations.length === 0 && (report.omittedAnnotations ?? 0) <= 0) return "";
   const sorted = sortAnnotations(annotations, report.omittedAnnotations ?? 0);
   const kept = sorted.onFiles.length + sorted.elsewhere.length;
-  const counts = (["failure", "warning", "notice"] as const).filter((level) => sorted.counts[level] > 0).map((level) => plural(sorted.counts[level], LEVEL_NOUNS[level]));
+  const counts = LEVELS.filter((level) => sorted.counts[level] > 0).map((level) => plural(sorted.counts[level], level));
   const paragraphs = ["#### Annotations"];
   if (kept > 0) {
     const elsewhere = sorted.elsewhere.length;
@@ -259,8 +261,9 @@ function annotationsSection(report: RunReport, maxBytes: number): string {
 
 function elsewhereRow(annotation: Annotation): string {
   const where = oneLine(locationOf(annotation));
-  const message = oneLine(annotation.message) || "—";
-  return `| ${LEVEL_NOUNS[levelOf(annotation)]} | ${where === "" ? "—" : where} | ${message} |`;
+  // the start is enough for one line, and a record from elsewhere is not walked whole
+  const message = oneLine(toPlainText(annotation.message.slice(0, 10 * ANNOTATION_TEXT_CHARS))) || "—";
+  return `| ${levelOf(annotation)} | ${where === "" ? "—" : where} | ${message} |`;
 }
 
 /** Where the output said it was, as it said it: `path:line:column`, or the part of that it gave. */
@@ -286,8 +289,6 @@ function count(n: number): string {
 function plural(n: number, noun: string): string {
   return `${count(n)} ${n === 1 ? noun : `${noun}s`}`;
 }
-
-const LEVEL_NOUNS: Record<AnnotationLevel, string> = { failure: "failure", warning: "warning", notice: "notice" };
 
 const RESULT_LABELS: Record<Conclusion, string> = {
   success: "✔ success",

@@ -50,7 +50,7 @@ describe("the summary's Annotations section", () => {
       at(3, { level: "notice" }),
       at(12, { path: "/usr/include/stdio.h", column: 4, inRepository: false, message: "conflicting types" }),
       at(0, { path: "", message: "Segmentation fault\n(core dumped)", level: "warning" }),
-      at(7, { path: "", message: "line only" }),
+      at(7, { path: "", message: "\u001b[1;31mline only\u001b[0m" }),
     ];
     expect(section({ annotations })).toBe(
       [
