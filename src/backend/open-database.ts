@@ -26,6 +26,20 @@ function prepare(db: Db): void {
   // acknowledged survives, and anything after it is redone from that record.
   db.pragma("synchronous = NORMAL");
   db.exec(SCHEMA);
+  addColumns(db);
+}
+
+/** Columns added after the first release: CREATE TABLE IF NOT EXISTS leaves an older database without them. */
+const ADDED_COLUMNS = [{ table: "runs", column: "annotations_sent", definition: "INTEGER NOT NULL DEFAULT 0" }] as const;
+
+function addColumns(db: Db): void {
+  // in one write transaction, so two processes opening an older database do not both add a column
+  db.transaction(() => {
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const columns = db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+      if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
+  }).immediate();
 }
 
 const SCHEMA = `
@@ -72,6 +86,7 @@ CREATE TABLE IF NOT EXISTS runs (
   create_requested_at INTEGER,
   version INTEGER NOT NULL DEFAULT 1,
   synced_version INTEGER NOT NULL DEFAULT 0,
+  annotations_sent INTEGER NOT NULL DEFAULT 0,
   sync_not_before INTEGER NOT NULL DEFAULT 0,
   sync_lease_owner TEXT,
   sync_lease_until INTEGER NOT NULL DEFAULT 0,

@@ -1,3 +1,4 @@
+import type { InstallationOctokit } from "../github/github-app.js";
 import { headWithinBytes } from "./markdown.js";
 
 /**
@@ -6,8 +7,14 @@ import { headWithinBytes } from "./markdown.js";
  * summary, a text or the log tail behind it is measured in bytes.
  */
 export const OUTPUT_LIMIT = 65_535;
-/** Check-run titles are kept to this many characters (JS string length). */
+/** Check-run titles, and annotations' titles (GitHub's limit for both), are kept to this many characters (JS string length). */
 export const TITLE_LIMIT = 255;
+/** GitHub takes at most this many annotations per create or update request, and appends them to the check run's. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+type UpdateParameters = NonNullable<Parameters<InstallationOctokit["rest"]["checks"]["update"]>[0]>;
+/** One annotation of a check run, as GitHub's create and update endpoints take it. */
+export type CheckAnnotation = NonNullable<NonNullable<UpdateParameters["output"]>["annotations"]>[number];
 
 const TRUNCATED_NOTICE = "\n\n_Summary truncated._";
 
@@ -16,15 +23,8 @@ export interface CheckRunOutput {
   title: string;
   summary: string;
   text?: string;
-  annotations?: Array<{
-    path: string;
-    start_line: number;
-    end_line: number;
-    start_column?: number;
-    end_column?: number;
-    annotation_level: "failure";
-    message: string;
-  }>;
+  /** At most ANNOTATIONS_PER_REQUEST. */
+  annotations?: CheckAnnotation[];
 }
 
 /** `summary` within OUTPUT_LIMIT, cut at a line end, with a note (inside the limit) when something was cut. */

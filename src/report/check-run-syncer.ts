@@ -4,10 +4,12 @@ import { readLogTail } from "./read-log-tail.js";
 import { describeGitHubError } from "../github/describe-github-error.js";
 import type { GitHubApp, InstallationOctokit } from "../github/github-app.js";
 import { WorkLoop } from "../backend/loop/work-loop.js";
-import { checkRunState } from "./check-run-body.js";
+import { checkRunState, type CheckRunState } from "./check-run-body.js";
 import { findCheckRun } from "./find-check-run.js";
 import { syncCheckRun } from "./sync-check-run.js";
-import { OUTPUT_LIMIT } from "./check-run-output.js";
+import { ANNOTATIONS_PER_REQUEST, OUTPUT_LIMIT, type CheckAnnotation } from "./check-run-output.js";
+import { appendAnnotations } from "./append-annotations.js";
+import { sortAnnotations } from "./sort-annotations.js";
 import type { RunRecord } from "../runs/run-types.js";
 import type { Store } from "../backend/storage/store.js";
 import { logPath } from "../runs/log-path.js";
@@ -54,9 +56,7 @@ async function sync(deps: SyncerDeps, failures: Map<string, number>, claimed: Ru
     const logTail = run.state === "completed" ? await logTailOf(run, deps.dataDir) : "";
     const octokit = await deps.github.octokit(run.push.installationId);
     run = await guardCreate(deps.store, octokit, run);
-    const checkRunId = await syncCheckRun(octokit, run, checkRunState(run, { logTail }), {
-      detailsUrl: deps.publicUrl ? `${deps.publicUrl}/runs/${run.id}` : null,
-    });
+    const checkRunId = await sendState(deps, octokit, run, checkRunState(run, { logTail }));
     failures.delete(run.id);
     // a run that starts must show so at once; only its progress while running is held back and coalesced
     const notBefore = run.state === "running" ? Date.now() + PROGRESS_INTERVAL_MS : 0;
@@ -89,6 +89,42 @@ async function guardCreate(store: Store, octokit: InstallationOctokit, run: RunR
   }
   const existing = await findCheckRun(octokit, run);
   return existing === null ? run : { ...run, checkRunId: existing };
+}
+
+/**
+ * Sends `state`; a completed one with the annotations the check run lacks, 50 a request: the first batch with
+ * the state, the others in updates of their own (GitHub appends them). Each batch GitHub took is recorded before
+ * the next is sent, so a failed request or a restart resumes after it; only a batch in flight when the process
+ * dies, taken by GitHub but not yet recorded, is sent twice. Returns the check run's id.
+ */
+async function sendState(deps: SyncerDeps, octokit: InstallationOctokit, run: RunRecord, state: CheckRunState): Promise<number> {
+  const output = state.status === "completed" ? state.output : undefined;
+  const batches = output ? batchesOf(unsentAnnotations(run)) : [];
+  const first = batches[0];
+  const checkRunId = await syncCheckRun(octokit, run, first && output ? { ...state, output: { ...output, annotations: first } } : state, {
+    detailsUrl: deps.publicUrl ? `${deps.publicUrl}/runs/${run.id}` : null,
+  });
+  let sent = run.annotationsSent;
+  for (const [index, batch] of batches.entries()) {
+    if (index > 0) await appendAnnotations(octokit, run, checkRunId, output!, batch);
+    sent += batch.length;
+    // with the check run's id: after a create, a restart must not look for (or make) another
+    await deps.store.updateRun(run.id, [], { checkRunId, annotationsSent: sent }, { report: false });
+  }
+  return checkRunId;
+}
+
+/** The annotations GitHub shows on files that the run's check run does not have yet, in the order they are sent. */
+function unsentAnnotations(run: RunRecord): CheckAnnotation[] {
+  const result = run.result;
+  if (!result?.annotations?.length) return [];
+  return sortAnnotations(result.annotations, result.omittedAnnotations).onFiles.slice(run.annotationsSent);
+}
+
+function batchesOf(annotations: CheckAnnotation[]): CheckAnnotation[][] {
+  const batches: CheckAnnotation[][] = [];
+  for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  return batches;
 }
 
 /** The tail the worker kept with the result (its log file may be on another host); runs that never ran have none. */

@@ -1,4 +1,4 @@
-import type { CommitInfo, Conclusion, StepRecord } from "../runs/run-types.js";
+import type { Annotation, CommitInfo, Conclusion, StepRecord } from "../runs/run-types.js";
 
 export type { CommitInfo, Conclusion };
 export type StepResult = StepRecord;
@@ -22,4 +22,8 @@ export interface RunReport {
   /** Tail of the whole log, already bounded by the caller. */
   logTail: string;
   durationMs: number | null;
+  /** The run's annotations as recorded (untrusted; deduplicated, ordered and capped when reported). */
+  annotations?: Annotation[];
+  /** Annotations the worker found beyond MAX_ANNOTATIONS and did not keep. */
+  omittedAnnotations?: number;
 }

@@ -3,6 +3,11 @@ import { codeFence, escapeMarkdown, firstLine, headWithinBytes, tailWithinBytes,
 import type { CommitInfo, Conclusion, RunReport, StepResult } from "./report-types.js";
 import { formatDuration } from "./format-duration.js";
 import { findFailedStep } from "../runs/find-failed-step.js";
+import { MAX_ANNOTATIONS } from "../runs/log-scan.js";
+import { toPlainText } from "../runs/plain-text.js";
+import type { Annotation, AnnotationLevel } from "../runs/run-types.js";
+import { levelOf } from "./to-check-annotation.js";
+import { sortAnnotations } from "./sort-annotations.js";
 
 const NAME_CHARS = 100;
 const AUTHOR_CHARS = 60;
@@ -11,6 +16,11 @@ const REASON_CHARS = 4000;
 const COMMITS_SHOWN = 20;
 const STEPS_SHOWN = 50;
 const SEPARATOR = "\n\n";
+/** The annotations section lists at most this many of those GitHub cannot show on a file, in at most this many bytes. */
+const ANNOTATIONS_LISTED = 30;
+const ANNOTATIONS_SECTION_BYTES = 16_384;
+const ANNOTATION_TEXT_CHARS = 200;
+const LEVELS: readonly AnnotationLevel[] = ["failure", "warning", "notice"];
 
 /** The check run's `output` for a finished (or skipped) pipeline run; `text` is "" when there is no log. */
 export function summarize(report: RunReport): Required<Pick<CheckRunOutput, "title" | "summary" | "text">> {
@@ -55,6 +65,8 @@ function culpritStep(report: RunReport): string | undefined {
 function summaryOf(report: RunReport): string {
   const lead = leadSections(report);
   const details = [refSection(report), commitsSection(report), stepsSection(report)].filter((s) => s !== "");
+  const notes = annotationsSection(report, Math.min(ANNOTATIONS_SECTION_BYTES, OUTPUT_LIMIT - utf8Length([...lead, ...details].join(SEPARATOR)) - SEPARATOR.length));
+  if (notes !== "") details.push(notes);
   // The failing output leads, but it is the part that gives way so the rest always fits.
   const tail = culpritTail(report);
   const room = OUTPUT_LIMIT - utf8Length([...lead, ...details].join(SEPARATOR)) - SEPARATOR.length;
@@ -207,6 +219,75 @@ function stepRow(step: StepResult): string {
   const exitCode = step.exitCode === null ? "—" : String(step.exitCode);
   const duration = step.durationMs === null ? "—" : formatDuration(step.durationMs);
   return `| ${name} | ${RESULT_LABELS[step.conclusion]} | ${exitCode} | ${duration} |`;
+}
+
+/**
+ * Counts per level, what was left out over the cap, and the annotations GitHub cannot show on a file of the
+ * commit (no file, or one outside the repository), listed since they would be lost otherwise; within `maxBytes`,
+ * listing fewer (and saying so) when room is short, or nothing at all.
+ */
+function annotationsSection(report: RunReport, maxBytes: number): string {
+  const annotations = report.annotations ?? [];
+  if (annotations.length === 0 && (report.omittedAnnotations ?? 0) <= 0) return "";
+  const sorted = sortAnnotations(annotations, report.omittedAnnotations ?? 0);
+  const kept = sorted.onFiles.length + sorted.elsewhere.length;
+  const counts = LEVELS.filter((level) => sorted.counts[level] > 0).map((level) => plural(sorted.counts[level], level));
+  const paragraphs = ["#### Annotations"];
+  if (kept > 0) {
+    const elsewhere = sorted.elsewhere.length;
+    const notShown = elsewhere === 0 ? "" : `, ${count(elsewhere)} not on a file of this commit, so GitHub cannot show ${elsewhere === 1 ? "it" : "them"} there (listed below)`;
+    paragraphs.push(`${counts.join(", ")}: ${count(sorted.onFiles.length)} shown on the files they name${notShown}.`);
+  }
+  if (sorted.omitted > 0) paragraphs.push(`${plural(sorted.omitted, kept > 0 ? "more annotation" : "annotation")} left out: a run keeps at most ${count(MAX_ANNOTATIONS)}.`);
+  const section = paragraphs.join(SEPARATOR);
+  if (utf8Length(section) > maxBytes) return "";
+  if (sorted.elsewhere.length === 0) return section;
+  const table = ["| Level | Where | Message |", "| --- | --- | --- |"];
+  const head = `${section}${SEPARATOR}${table.join("\n")}`;
+  const rows: string[] = [];
+  const listed = sorted.elsewhere.slice(0, ANNOTATIONS_LISTED);
+  for (const [index, annotation] of listed.entries()) {
+    const row = elsewhereRow(annotation);
+    const rest = sorted.elsewhere.length - index - 1;
+    const more = rest > 0 ? `\n${moreRow(rest)}` : "";
+    // room for this row and for saying how many are not listed after it
+    if (utf8Length(head) + utf8Length(rows.join("")) + utf8Length(row) + 1 + utf8Length(more) > maxBytes) break;
+    rows.push(`\n${row}`);
+  }
+  if (rows.length === 0) return section.replace(" (listed below)", "");
+  const unlisted = sorted.elsewhere.length - rows.length;
+  return `${head}${rows.join("")}${unlisted > 0 ? `\n${moreRow(unlisted)}` : ""}`;
+}
+
+function elsewhereRow(annotation: Annotation): string {
+  const where = oneLine(locationOf(annotation));
+  // the start is enough for one line, and a record from elsewhere is not walked whole
+  const message = oneLine(toPlainText(annotation.message.slice(0, 10 * ANNOTATION_TEXT_CHARS))) || "—";
+  return `| ${levelOf(annotation)} | ${where === "" ? "—" : where} | ${message} |`;
+}
+
+/** Where the output said it was, as it said it: `path:line:column`, or the part of that it gave. */
+function locationOf(annotation: Annotation): string {
+  const position = [annotation.line, annotation.column].filter((n): n is number => n !== undefined && Number.isInteger(n) && n >= 1);
+  if (annotation.path === "") return position.length === 0 ? "" : `line ${position.join(":")}`;
+  return [annotation.path, ...position].join(":");
+}
+
+// untrusted text on one line of a table cell: bounded, then escaped
+function oneLine(text: string): string {
+  return escapeMarkdown(truncateChars(text.replace(/\s+/g, " ").trim(), ANNOTATION_TEXT_CHARS, "…"));
+}
+
+function moreRow(n: number): string {
+  return `| | …and ${count(n)} more not listed | |`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function plural(n: number, noun: string): string {
+  return `${count(n)} ${n === 1 ? noun : `${noun}s`}`;
 }
 
 const RESULT_LABELS: Record<Conclusion, string> = {

@@ -3,11 +3,12 @@ import type { RunRecord } from "../runs/run-types.js";
 import type { CheckRunOutput } from "./check-run-output.js";
 import { summarize } from "./summarize.js";
 
-/** GitHub accepts at most 50 annotations per request. */
-const ANNOTATION_LIMIT = 50;
 const FAILING_TAIL_LINES = 30;
 
-/** The `output` of a completed check run, from the run's record and the tail of its log. */
+/**
+ * The `output` of a completed check run, from the run's record and the tail of its log; without annotations,
+ * which the syncer sends in batches (sortAnnotations says which).
+ */
 export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): CheckRunOutput {
   const result = run.result;
   if (!result) throw new Error(`gantry: run ${run.id} has no result to report`);
@@ -26,20 +27,10 @@ export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): Ch
     ...(failed ? { failingStep: { name: failed.name, tail: lastStepLines(tails.logTail, failed.name) } } : {}),
     logTail: tails.logTail,
     durationMs: result.durationMs,
+    ...(result.annotations ? { annotations: result.annotations } : {}),
+    ...(result.omittedAnnotations ? { omittedAnnotations: result.omittedAnnotations } : {}),
   });
-  const annotations = (result.annotations ?? []).slice(0, ANNOTATION_LIMIT).map((a) => ({
-    path: a.path,
-    start_line: a.line,
-    end_line: a.line,
-    annotation_level: "failure" as const,
-    message: a.message,
-  }));
-  return {
-    title,
-    summary,
-    ...(text ? { text } : {}),
-    ...(annotations.length > 0 ? { annotations } : {}),
-  };
+  return { title, summary, ...(text ? { text } : {}) };
 }
 
 function lastStepLines(logTail: string, stepName: string): string {

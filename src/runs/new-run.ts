@@ -30,6 +30,7 @@ export function newRun(deliveryId: string, push: PushContext, pipeline: PlannedP
     createRequestedAt: null,
     version: 1,
     syncedVersion: 0,
+    annotationsSent: 0,
   };
 }
 

@@ -132,9 +132,14 @@ export interface RunRecord {
   version: number;
   /** The version GitHub has seen. */
   syncedVersion: number;
+  /**
+   * How many of the run's annotations its check run has: GitHub appends each request's annotations (50 at
+   * most), so the syncer sends the rest from here, across failures and restarts, and never one twice.
+   */
+  annotationsSent: number;
 }
 
 /** The fields a caller may change in one atomic update. */
 export type RunPatch = Partial<
-  Pick<RunRecord, "state" | "result" | "startedAt" | "completedAt" | "attempt" | "nodeId" | "pid" | "cancelRequested" | "progress" | "checkRunId" | "createRequestedAt">
+  Pick<RunRecord, "state" | "result" | "startedAt" | "completedAt" | "attempt" | "nodeId" | "pid" | "cancelRequested" | "progress" | "checkRunId" | "createRequestedAt" | "annotationsSent">
 >;

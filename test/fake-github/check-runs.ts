@@ -63,13 +63,47 @@ export function applyCheckRunBody(current: CheckRunRecord, body: Body, isCreate:
     if (typeof o["summary"] === "string") next.output.summary = o["summary"];
     if (typeof o["text"] === "string") next.output.text = o["text"];
     // GitHub appends annotations across updates (50 per request) and replaces images.
-    if (Array.isArray(o["annotations"])) next.annotations.push(...(o["annotations"] as Body[]));
+    if (Array.isArray(o["annotations"])) {
+      for (const annotation of o["annotations"] as Body[]) checkAnnotation(annotation);
+      next.annotations.push(...(o["annotations"] as Body[]));
+    }
     if (Array.isArray(o["images"])) next.images = o["images"] as Body[];
     next.output.annotations_count = next.annotations.length;
   }
   if (Array.isArray(body["actions"])) next.actions = body["actions"] as Body[];
   next.history.push(structuredClone(body));
   return next;
+}
+
+const ANNOTATION_TEXT_MAX_BYTES = 64 * 1024;
+const ANNOTATION_TITLE_MAX_CHARS = 255;
+
+/**
+ * What GitHub refuses in an annotation beyond the schema, all with the same unspecific error (octokit/octokit.js#1170,
+ * probot/probot#790, actions/runner#2082): lines and columns start at 1 and do not run backwards, columns only on a
+ * single line and then both, a file path, the documented sizes of title (255 characters), message and raw_details (64 KB).
+ */
+function checkAnnotation(annotation: Body): void {
+  const startLine = annotation["start_line"] as number;
+  const endLine = annotation["end_line"] as number;
+  const startColumn = annotation["start_column"] as number | undefined;
+  const endColumn = annotation["end_column"] as number | undefined;
+  const title = annotation["title"] as string | undefined;
+  const problems = [
+    annotation["path"] === "" && "path is empty",
+    startLine < 1 && "start_line is below 1",
+    endLine < startLine && "end_line is before start_line",
+    (startColumn !== undefined || endColumn !== undefined) && startLine !== endLine && "columns on an annotation of several lines",
+    (startColumn === undefined) !== (endColumn === undefined) && "only one of start_column and end_column",
+    startColumn !== undefined && startColumn < 1 && "start_column is below 1",
+    startColumn !== undefined && endColumn !== undefined && endColumn < startColumn && "end_column is before start_column",
+    title !== undefined && [...title].length > ANNOTATION_TITLE_MAX_CHARS && "title is over 255 characters",
+    ...(["message", "raw_details"] as const).map((field) => typeof annotation[field] === "string" && Buffer.byteLength(annotation[field]) > ANNOTATION_TEXT_MAX_BYTES && `${field} is over 64 KB`),
+  ].filter((problem): problem is string => typeof problem === "string");
+  if (problems.length > 0) {
+    // GitHub says only `{"resource":"CheckRun","code":"invalid","field":"annotations"}`; the fake says why
+    throw new HttpError(422, `Validation Failed: {"resource":"CheckRun","code":"invalid","field":"annotations"} (${problems.join("; ")})`, CHECKS_DOCS);
+  }
 }
 
 export function newCheckRun(fields: {

@@ -11,6 +11,8 @@ import { startFakeGitHubApp } from "../helpers/fake-github-app.js";
 import { eventually } from "../helpers/eventually.js";
 import { memoryLog } from "../helpers/memory-log.js";
 import { run as makeRun } from "../backend/storage/store-contract.js";
+import type { Store } from "../../src/backend/storage/store.js";
+import type { Annotation, AnnotationLevel, RunRecord } from "../../src/runs/run-types.js";
 
 let dir: string;
 let fake: FakeGitHub;
@@ -38,8 +40,8 @@ function runOf(id: string, overrides: Parameters<typeof makeRun>[3] = {}) {
   return { ...base, push: { ...base.push, sha }, ...overrides };
 }
 
-async function sync(log = memoryLog().log): Promise<void> {
-  const syncer = createCheckRunSyncer({ store, github, log, dataDir: dir, publicUrl: null, nodeId: "test-host:1" });
+async function sync(log = memoryLog().log, through: Store = store): Promise<void> {
+  const syncer = createCheckRunSyncer({ store: through, github, log, dataDir: dir, publicUrl: null, nodeId: "test-host:1" });
   syncer.wake();
   await syncer.drain(10_000);
   await syncer.stop();
@@ -128,4 +130,121 @@ describe("the check-run syncer", () => {
     }
     expect(fake.checkRunsFor("octo", "app").map((c) => c.external_id)).toEqual([id]);
   }, 60_000);
+
+  describe("annotations", () => {
+    const LEVELS: AnnotationLevel[] = ["failure", "warning", "notice"];
+    /** `count` annotations on a.txt, levels mixed, plus two GitHub cannot show and a repeat of the first. */
+    const annotationsOf = (count: number): Annotation[] => {
+      const onFiles = Array.from({ length: count }, (_, i): Annotation => ({ path: "a.txt", line: i + 1, level: LEVELS[i % 3]!, message: `problem ${i + 1}`, source: "tsc", logLine: i + 10 }));
+      return [...onFiles, { path: "", line: 0, message: "Segmentation fault" }, { path: "/usr/include/x.h", line: 2, message: "outside", inRepository: false }, { ...onFiles[0]!, source: "junit" }];
+    };
+    // what GitHub should end up with, worked out apart from the code under test: failures, warnings, notices, each in log order
+    const expectedLines = (count: number) => LEVELS.flatMap((level, l) => Array.from({ length: count }, (_, i) => i + 1).filter((line) => (line - 1) % 3 === l).map((line) => [line, level]));
+    const completed = (id: string, annotations: Annotation[], omittedAnnotations?: number): RunRecord =>
+      runOf(id, { state: "completed", completedAt: Date.now(), result: { conclusion: "failure", steps: [], durationMs: 5, annotations, ...(omittedAnnotations === undefined ? {} : { omittedAnnotations }) } });
+    const annotated = () => fake.requests.filter((r) => r.path.includes("/check-runs") && (r.body as { output?: { annotations?: unknown[] } } | null)?.output?.annotations !== undefined);
+    const onCheckRun = () => fake.checkRunsFor("octo", "app")[0]!.annotations.map((a) => [a["start_line"], a["annotation_level"]]);
+    const noneTwice = () => {
+      const sent = fake.checkRunsFor("octo", "app")[0]!.annotations.map((a) => JSON.stringify(a));
+      expect(new Set(sent).size).toBe(sent.length);
+    };
+
+    it("sends a completed run's 120 annotations 50 to a request across updates, failures first, none twice, and none again for a later version", async () => {
+      const id = "55555555-5555-5555-5555-555555555555";
+      await store.addRuns([completed(id, annotationsOf(120))]);
+      await sync();
+      const requests = annotated();
+      expect(requests.map((r) => [r.method, r.status, (r.body as { output: { annotations: unknown[] } }).output.annotations.length])).toEqual([
+        ["POST", 201, 50],
+        ["PATCH", 200, 50],
+        ["PATCH", 200, 20],
+      ]);
+      // the first carries the completed state; the others the same output again, as GitHub requires with annotations
+      const first = requests[0]!.body as { status: string; conclusion: string; output: { title: string; summary: string } };
+      expect(first).toMatchObject({ status: "completed", conclusion: "failure" });
+      for (const later of requests.slice(1)) {
+        expect((later.body as { output: { title: string; summary: string } }).output).toMatchObject({ title: first.output.title, summary: first.output.summary });
+      }
+      expect(onCheckRun()).toEqual(expectedLines(120));
+      noneTwice();
+      const checkRun = fake.checkRunsFor("octo", "app")[0]!;
+      expect(checkRun.output.annotations_count).toBe(120);
+      expect(checkRun.output.summary).toContain("42 failures, 40 warnings, 40 notices: 120 shown on the files they name, 2 not on a file of this commit");
+      expect(checkRun.output.summary).toContain("| failure | — | Segmentation fault |");
+      expect(await store.getRun(id)).toMatchObject({ annotationsSent: 120, syncedVersion: 1, checkRunId: checkRun.id });
+      // a later change of the run is reported without sending again what GitHub has
+      await store.updateRun(id, [], { cancelRequested: "too late" });
+      const before = fake.requests.length;
+      await sync();
+      const resync = fake.requests.slice(before).filter((r) => r.path.includes("/check-runs/"));
+      expect(resync.map((r) => [r.method, (r.body as { output?: { annotations?: unknown } }).output?.annotations])).toEqual([["PATCH", undefined]]);
+      expect(fake.checkRunsFor("octo", "app")[0]!.annotations).toHaveLength(120);
+      expect((await store.getRun(id))?.syncedVersion).toBe(2);
+    });
+
+    it("after a failed request between batches, resumes with the batch GitHub did not get", async () => {
+      const id = "66666666-6666-6666-6666-666666666666";
+      await store.addRuns([completed(id, annotationsOf(120))]);
+      // the second batch fails (a 403, as GitHub's secondary rate limit answers, which Octokit does not retry);
+      // the first got through with the completed state
+      fake.failNext("PATCH", /\/repos\/octo\/app\/check-runs\/\d+$/, 403, 1);
+      await sync();
+      expect(fake.checkRunsFor("octo", "app")[0]!.annotations).toHaveLength(50);
+      expect(await store.getRun(id)).toMatchObject({ annotationsSent: 50, syncedVersion: 0 });
+      await eventually("the retry to be due", async () => (await store.claimUnsynced("probe", Date.now(), 10, 0)).length === 1);
+      const before = fake.requests.length;
+      await sync();
+      const resumed = fake.requests.slice(before).filter((r) => r.path.includes("/check-runs/"));
+      expect(resumed.map((r) => [r.method, r.status, (r.body as { status?: string; output: { annotations: Array<{ start_line: number }> } }).output.annotations.length])).toEqual([
+        ["PATCH", 200, 50],
+        ["PATCH", 200, 20],
+      ]);
+      // the retry sends the completed state again, with the next batch
+      expect(resumed[0]!.body).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(onCheckRun()).toEqual(expectedLines(120));
+      noneTwice();
+      expect(await store.getRun(id)).toMatchObject({ annotationsSent: 120, syncedVersion: 1 });
+    }, 30_000);
+
+    it("after a crash between a batch reaching GitHub and its record, sends that one batch again and no other", async () => {
+      const id = "77777777-7777-7777-7777-777777777777";
+      await store.addRuns([completed(id, annotationsOf(120))]);
+      // the process dies once GitHub has the second batch, before the store has its count
+      const crashing = new Proxy(store, {
+        get(target, name) {
+          if (name === "updateRun") {
+            return async (...args: Parameters<Store["updateRun"]>) => {
+              if (args[2].annotationsSent === 100) throw new Error("crashed");
+              return target.updateRun(...args);
+            };
+          }
+          const value = Reflect.get(target, name) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      await sync(memoryLog().log, crashing);
+      expect(fake.checkRunsFor("octo", "app")[0]!.annotations).toHaveLength(100);
+      expect((await store.getRun(id))?.annotationsSent).toBe(50);
+      await eventually("the retry to be due", async () => (await store.claimUnsynced("probe", Date.now(), 10, 0)).length === 1);
+      await sync();
+      const sent = fake.checkRunsFor("octo", "app")[0]!.annotations.map((a) => [a["start_line"], a["annotation_level"]]);
+      const expected = expectedLines(120);
+      expect(sent).toEqual([...expected.slice(0, 100), ...expected.slice(50)]);
+      expect((await store.getRun(id))?.annotationsSent).toBe(120);
+    }, 30_000);
+
+    it("sends a run's 1,000 annotations in 20 requests (Octokit spaces writes 1 s apart) and says in the summary how many more were left out", async () => {
+      const id = "88888888-8888-8888-8888-888888888888";
+      await store.addRuns([completed(id, annotationsOf(1000), 4321)]);
+      await sync();
+      const sizes = annotated().map((r) => (r.body as { output: { annotations: unknown[] } }).output.annotations.length);
+      expect(sizes).toEqual([...Array.from({ length: 19 }, () => 50), 48]);
+      const checkRun = fake.checkRunsFor("octo", "app")[0]!;
+      // 1,000 kept in all: the two GitHub cannot show are failures among them, so the last two notices fall over the cap
+      expect(checkRun.annotations).toHaveLength(998);
+      noneTwice();
+      expect(checkRun.output.summary).toContain("4,323 more annotations left out: a run keeps at most 1,000.");
+      expect(checkRun.output.summary).toContain("336 failures, 333 warnings, 331 notices: 998 shown on the files they name, 2 not on a file of this commit");
+    }, 30_000);
+  });
 });

@@ -26,6 +26,7 @@ const PATCH_FIELDS: Record<keyof RunPatch, true> = {
   progress: true,
   checkRunId: true,
   createRequestedAt: true,
+  annotationsSent: true,
 };
 
 // Redis forgets push claims and locks this long after their window, so abandoned ones do not pile up;

@@ -22,6 +22,7 @@ interface RunRow {
   create_requested_at: number | null;
   version: number;
   synced_version: number;
+  annotations_sent: number;
 }
 
 const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
@@ -36,6 +37,7 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   progress: "progress",
   checkRunId: "check_run_id",
   createRequestedAt: "create_requested_at",
+  annotationsSent: "annotations_sent",
 };
 const JSON_FIELDS = new Set<keyof RunPatch>(["result", "progress"]);
 
@@ -154,9 +156,9 @@ export class SqliteStore implements Store {
   async addRuns(runs: RunRecord[]): Promise<RunRecord[]> {
     const insert = this.#prepare(
       `INSERT OR IGNORE INTO runs (id, delivery_id, pipeline_name, pipeline, push, state, check_run_id, result, owner, repo, sha, ref,
-         created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, create_requested_at, version, synced_version)
+         created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, create_requested_at, version, synced_version, annotations_sent)
        VALUES (@id, @delivery_id, @pipeline_name, @pipeline, @push, @state, @check_run_id, @result, @owner, @repo, @sha, @ref,
-         @created_at, @started_at, @completed_at, @attempt, @node_id, @pid, @cancel_requested, @progress, @create_requested_at, @version, @synced_version)`,
+         @created_at, @started_at, @completed_at, @attempt, @node_id, @pid, @cancel_requested, @progress, @create_requested_at, @version, @synced_version, @annotations_sent)`,
     );
     const deliveryIds = new Set(runs.map((run) => run.deliveryId));
     return this.#db.transaction(() => {
@@ -300,6 +302,7 @@ function toRow(run: RunRecord) {
     create_requested_at: run.createRequestedAt,
     version: run.version,
     synced_version: run.syncedVersion,
+    annotations_sent: run.annotationsSent,
   };
 }
 
@@ -323,5 +326,6 @@ function fromRow(row: RunRow): RunRecord {
     createRequestedAt: row.create_requested_at,
     version: row.version,
     syncedVersion: row.synced_version,
+    annotationsSent: row.annotations_sent,
   };
 }

@@ -125,6 +125,14 @@ describe("RedisStore on Redis", () => {
     expect(await redis.keys(`${prefix}*`)).toEqual([]);
   });
 
+  it("reads a run stored before annotationsSent existed as having sent none", async () => {
+    const { store, redis, prefix } = await open();
+    await store.addRuns([run("r1", "d1", "build", { annotationsSent: 9 })]);
+    expect(await redis.hdel(`${prefix}run:r1`, "annotationsSent")).toBe(1);
+    expect((await store.getRun("r1"))?.annotationsSent).toBe(0);
+    expect((await store.updateRun("r1", [], { annotationsSent: 50 }, { report: false }))?.annotationsSent).toBe(50);
+  });
+
   it("reloads its scripts after Redis forgets them", async () => {
     const { store, redis } = await open();
     await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 1 });

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { afterAll } from "vitest";
+import Database from "better-sqlite3";
+import { afterAll, expect, it } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../../src/backend/open-database.js";
 import { SqliteStore } from "../../../src/backend/storage/sqlite-store.js";
-import { storeContract } from "./store-contract.js";
+import { run, storeContract } from "./store-contract.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -15,4 +16,23 @@ storeContract("SqliteStore", async () => {
   const dir = mkdtempSync(join(tmpdir(), "gantry-store-"));
   dirs.push(dir);
   return { store: new SqliteStore(openDatabase(dir)), reopen: async () => new SqliteStore(openDatabase(dir)) };
+});
+
+it("adds the annotations_sent column to a database of an older gantry, its runs having sent none", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-store-"));
+  dirs.push(dir);
+  const store = new SqliteStore(openDatabase(dir));
+  await store.addRuns([run("r1", "d1", "build", { annotationsSent: 9 })]);
+  await store.close();
+  const older = new Database(join(dir, "gantry.db"));
+  older.exec("ALTER TABLE runs DROP COLUMN annotations_sent");
+  older.close();
+  const reopened = new SqliteStore(openDatabase(dir));
+  expect((await reopened.getRun("r1"))?.annotationsSent).toBe(0);
+  expect((await reopened.updateRun("r1", [], { annotationsSent: 50 }, { report: false }))?.annotationsSent).toBe(50);
+  await reopened.close();
+  // opening it again changes nothing
+  const again = new SqliteStore(openDatabase(dir));
+  expect((await again.getRun("r1"))?.annotationsSent).toBe(50);
+  await again.close();
 });

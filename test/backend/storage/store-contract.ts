@@ -179,6 +179,30 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.close();
     });
 
+    it("records how many annotations a check run has without reporting a change, and keeps the count through syncs", async () => {
+      const { store } = await open();
+      const result = { conclusion: "failure" as const, steps: [], durationMs: 5, annotations: [{ path: "src/a.ts", line: 1, message: "x" }] };
+      await store.addRuns([run("r1", "d1", "build", { state: "completed", result, completedAt: 5 })]);
+      const [claimed] = await store.claimUnsynced("n1", 100, 10, 1_000);
+      expect(claimed).toMatchObject({ annotationsSent: 0, version: 1 });
+      // between two batches: the lease holder records progress, and the run stays due
+      expect(await store.updateRun("r1", [], { checkRunId: 7, annotationsSent: 50 }, { report: false })).toMatchObject({ checkRunId: 7, annotationsSent: 50, version: 1 });
+      await store.syncFailed("r1", 200);
+      const [again] = await store.claimUnsynced("n2", 200, 10, 1_000);
+      expect(again).toMatchObject({ checkRunId: 7, annotationsSent: 50, version: 1, syncedVersion: 0 });
+      await store.updateRun("r1", [], { annotationsSent: 120 }, { report: false });
+      await store.markSynced("r1", 1, { checkRunId: 7, notBefore: 0 });
+      // a later change of the run (a new version to report) keeps what GitHub has
+      const changed = await store.updateRun("r1", [], { cancelRequested: "late" });
+      expect(changed).toMatchObject({ annotationsSent: 120, version: 2, syncedVersion: 1 });
+      expect(await store.claimUnsynced("n3", 300, 10, 1_000)).toEqual([changed]);
+      expect(await store.getRun("r1")).toEqual(changed);
+      // a run is added with what it says
+      await store.addRuns([run("r2", "d2", "build", { annotationsSent: 3 })]);
+      expect((await store.getRun("r2"))?.annotationsSent).toBe(3);
+      await store.close();
+    });
+
     it("renews only the sync leases its owner still holds, so a live syncer keeps them and a dead one's lapse", async () => {
       const { store } = await open();
       await store.addRuns([run("r1", "d1", "build", { createdAt: 1 }), run("r2", "d1", "deploy", { createdAt: 2 }), run("r3", "d1", "test", { createdAt: 3 })]);

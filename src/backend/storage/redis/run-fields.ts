@@ -20,7 +20,11 @@ export const RUN_FIELDS = [
   "createRequestedAt",
   "version",
   "syncedVersion",
+  "annotationsSent",
 ] as const satisfies ReadonlyArray<keyof RunRecord>;
+
+/** Fields added to RunRecord after runs were first stored: a hash written before has none, and reads as this. */
+export const RUN_FIELD_DEFAULTS: Partial<Record<(typeof RUN_FIELDS)[number], unknown>> = { annotationsSent: 0 };
 
 // a field added to RunRecord but not here would silently not be stored
 type Forgotten = Exclude<keyof RunRecord, (typeof RUN_FIELDS)[number]>;
