@@ -28,10 +28,11 @@ export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): Ch
     ...(result.tests ? { tests: result.tests } : {}),
     durationMs: result.durationMs,
   });
-  const annotations = (result.annotations ?? []).slice(0, ANNOTATION_LIMIT).map((a) => ({
+  // GitHub refuses an annotation on a file the commit does not have; the summary lists those failures
+  const annotations = (result.annotations ?? []).filter((a) => a.inRepository !== false && a.path !== "").slice(0, ANNOTATION_LIMIT).map((a) => ({
     path: a.path,
-    start_line: a.line,
-    end_line: a.line,
+    start_line: Math.max(1, a.line),
+    end_line: Math.max(1, a.line),
     annotation_level: "failure" as const,
     message: a.message,
   }));
