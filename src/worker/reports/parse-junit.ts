@@ -39,9 +39,10 @@ export function createJunitParser(onCase: (testCase: ParsedCase) => void): Junit
   const parser = new SaxesParser({ position: true });
   const suites: string[] = [];
   let current: ParsedCase | null = null;
-  /** Depth of the element whose text is the failure's, while inside it. */
+  /** Inside the case's first `<failure>` or `<error>`, whose text is kept. */
   let capturing = false;
   let depth = 0;
+  /** Depth of the open `<testcase>`; -1 when none is. */
   let caseDepth = -1;
 
   parser.on("error", (error) => {

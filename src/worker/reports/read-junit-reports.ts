@@ -37,7 +37,7 @@ export interface JunitReports {
   omittedAnnotations: number;
 }
 
-const READ_CHUNK = 256 * 1024;
+const READ_CHUNK = 64 * 1024;
 
 /**
  * What a run's JUnit reports say: counts, the failed cases as annotations at their file and line, and the
@@ -82,7 +82,7 @@ export async function readJunitReports(options: ReadJunitReportsOptions): Promis
         if (fileCounts.timeMs !== null) counts.timeMs = (counts.timeMs ?? 0) + fileCounts.timeMs;
         failed.push(...cases.map((testCase) => ({ testCase, reportPath: path })));
       } catch (error) {
-        problems.push(`${path}: ${error instanceof JunitError ? error.message : `could not be read (${messageOf(error)})`}`);
+        problems.push(`${path}: ${error instanceof JunitError ? error.message : `could not be read (${errorText(error)})`}`);
       } finally {
         await opened.handle.close();
       }
@@ -94,7 +94,7 @@ export async function readJunitReports(options: ReadJunitReportsOptions): Promis
     for (const { testCase, reportPath } of failed) {
       const where = await locateFailure(testCase, { workspaces, reportPath, isFile });
       const title = mask(titleOf(testCase));
-      const message = mask(messageOf(testCase));
+      const message = mask(failureMessage(testCase));
       const path = mask(where.path);
       annotations.push({
         path,
@@ -124,7 +124,7 @@ export async function readJunitReports(options: ReadJunitReportsOptions): Promis
       omittedAnnotations: counts.failed - annotations.length,
     };
   } catch (error) {
-    problems.push(`gantry could not read the reports: ${messageOf(error)}`);
+    problems.push(`gantry could not read the reports: ${errorText(error)}`);
     return {
       tests: { ...counts, failures: [], omittedFailures: counts.failed, problems: boundProblems(problems, mask) },
       annotations: [],
@@ -163,20 +163,17 @@ function titleOf(testCase: ParsedCase): string {
 }
 
 /** The failure's message, then the first lines of its text (which often repeats the message first). */
-function messageOf(testCase: ParsedCase): string;
-function messageOf(error: unknown): string;
-function messageOf(subject: unknown): string {
-  if (!isCase(subject)) return subject instanceof Error ? subject.message : String(subject);
-  const failure = subject.failure;
+function failureMessage(testCase: ParsedCase): string {
+  const failure = testCase.failure;
   const head = toPlainText(failure?.message ?? "").trim();
   const body = toPlainText(failure?.text ?? "").trim().split("\n").slice(0, FAILURE_TEXT_LINES).join("\n").trimEnd();
-  let message = head === "" ? body : body === "" || body.includes(head) ? body || head : `${head}\n\n${body}`;
+  let message = head === "" || body.includes(head) ? body : body === "" ? head : `${head}\n\n${body}`;
   if (message === "") message = `${failure?.kind === "error" ? "The test ended with an error" : "The test failed"}${failure?.type ? ` (${plain(failure.type)})` : ""}.`;
   return truncateChars(message, MESSAGE_CHARS, "…");
 }
 
-function isCase(subject: unknown): subject is ParsedCase {
-  return typeof subject === "object" && subject !== null && "status" in subject && "classname" in subject;
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 // names go on one line: no controls, no escape sequences, no runs of white space
