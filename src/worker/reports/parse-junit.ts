@@ -28,6 +28,7 @@ export interface JunitParser {
 export class JunitError extends Error {}
 
 const ROOTS = new Set(["testsuites", "testsuite"]);
+const MAX_CASE_SECONDS = 365 * 24 * 3600;
 
 /**
  * A streaming reader of JUnit XML (`<testsuites>`/`<testsuite>`, nested suites too, `<testcase>` with `<failure>`,
@@ -124,5 +125,6 @@ function positiveInteger(text: string): number | null {
 function milliseconds(text: string): number | null {
   if (text.trim() === "") return null;
   const seconds = Number(text.replace(/,/g, ""));
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : null;
+  // past a year it is no test's time, and Infinity would not survive JSON
+  return Number.isFinite(seconds) && seconds >= 0 && seconds < MAX_CASE_SECONDS ? Math.round(seconds * 1000) : null;
 }

@@ -142,6 +142,17 @@ describe("readJunitReports on the formats tools write", () => {
     expect(both.tests).toMatchObject({ passed: 1, failed: 1, skipped: 1, timeMs: null });
   });
 
+  it("takes odd names and attributes as text: __proto__, constructor, times that are no times", async () => {
+    await put(
+      "r.xml",
+      `<testsuites><testsuite name="__proto__"><__proto__ polluted="yes"/><testcase name="constructor" classname="__proto__" __proto__="x" time="1e400"><failure message="toString"/></testcase><testcase name="n" time="-1"/><testcase name="m" time="soon"/></testsuite></testsuites>`,
+    );
+    const { tests, annotations } = await read(["r.xml"]);
+    expect(tests).toMatchObject({ passed: 2, failed: 1, timeMs: null });
+    expect(annotations[0]).toMatchObject({ title: "__proto__ › constructor", message: "toString" });
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+
   it("says when no file matched", async () => {
     const { tests } = await read(["reports/**/*.xml"]);
     expect(tests).toEqual({ passed: 0, failed: 0, skipped: 0, timeMs: null, failures: [], omittedFailures: 0, problems: ['no report file matched "reports/**/*.xml"'] });
