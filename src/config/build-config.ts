@@ -43,6 +43,7 @@ function buildPipeline(name: string, raw: RawPipeline, envNode: (key: string) =>
     concurrency: raw.concurrency ?? null,
     network: raw.network,
     secrets: raw.secrets ?? [],
+    ...(raw.reports ? { reports: { junit: [...raw.reports.junit] } } : {}),
     steps: raw.steps.map((step) => ({
       name: step.name ?? defaultStepName(step.run),
       run: step.run,

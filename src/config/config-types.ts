@@ -31,6 +31,8 @@ export interface PipelineConfig {
   network: "host" | "none";
   /** Names of operator-held secrets the steps receive; the server's secrets file decides whether this push may. */
   secrets: string[];
+  /** Globs of report files to read after the last step; absent: none. */
+  reports?: { junit: string[] };
   steps: StepConfig[];
 }
 

@@ -13,6 +13,8 @@ export const ENV_NAME_PATTERN = /^(?!GANTRY_)(?!__proto__$)[A-Za-z_][A-Za-z0-9_]
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,63}$/;
 export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_PIPELINE_TIMEOUT = "60m";
+/** Globs a pipeline may list under `reports.junit`: each one walks the workspace after the last step. */
+export const MAX_REPORT_GLOBS = 20;
 
 function notADuration(input: unknown): string {
   // YAML reads `timeout: 90` as a number; saying why helps more than "expected a string".
@@ -59,6 +61,33 @@ function patternListSchema(everything: string) {
       error: `has only negative patterns, so it matches nothing (put ${JSON.stringify(everything)} first to match everything else)`,
     });
 }
+
+/** Where a glob of report files leads out of the checkout, or null when it stays in it. */
+function escapesCheckout(pattern: string): string | null {
+  const glob = pattern.startsWith("!") ? pattern.slice(1) : pattern;
+  if (glob.startsWith("/")) return "is absolute; report paths are relative to the repository root";
+  if (glob.split("/").includes("..")) return 'has a ".." segment; report files must be inside the checkout';
+  return null;
+}
+
+const reportGlobSchema = patternSchema.refine((pattern) => escapesCheckout(pattern) === null, {
+  error: (issue) => `${describeValue(issue.input)} ${escapesCheckout(String(issue.input))}`,
+});
+
+export const reportsSchema = z
+  .strictObject({
+    junit: z
+      .array(reportGlobSchema, { error: (issue) => notAList(issue.input) })
+      .min(1, { error: 'is empty; list report files such as "reports/**/*.xml" (or remove "junit")' })
+      .max(MAX_REPORT_GLOBS, { error: (issue) => `lists ${describeValue((issue.input as unknown[]).length)} globs; at most ${MAX_REPORT_GLOBS} are allowed` })
+      .refine((patterns) => patterns.length === 0 || patterns.some((pattern) => !pattern.startsWith("!")), {
+        error: 'has only negative patterns, so it matches nothing (put "**/*.xml" first to match everything else)',
+      })
+      .describe(
+        'Globs of JUnit XML files relative to the repository root (same syntax as "paths"; a leading "!" excludes), read after the last step, whether it failed or not. Failed test cases become annotations at their file and line; the summary gets a table of the tests.',
+      ),
+  })
+  .describe("Test reports the steps write into the checkout.");
 
 // Each option is documented once, in its .describe(): that text reaches editors through the JSON Schema
 // (npm run schema), where a JSDoc comment would reach only readers of this file.
@@ -166,6 +195,7 @@ export const pipelineSchema = z
       .describe(
         "Names of operator-held secrets (from the server's secrets file) that this pipeline's steps receive as environment variables. Only the names listed here are given; a name this push may not have fails the pipeline before its first step.",
       ),
+    reports: reportsSchema.optional(),
     steps: z
       .array(stepSchema, { error: (issue) => `${describeValue(issue.input)} is not a list of steps` })
       .min(1, { error: "is empty; a pipeline needs at least one step" })

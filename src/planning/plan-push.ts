@@ -57,6 +57,7 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
     env: { ...pipeline.env },
     network: pipeline.network,
     secrets: [...pipeline.secrets],
+    ...(pipeline.reports ? { reports: { junit: [...pipeline.reports.junit] } } : {}),
     steps: pipeline.steps.map((step) => ({
       name: step.name,
       run: step.run,

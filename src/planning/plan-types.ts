@@ -37,6 +37,8 @@ export interface PlannedPipeline {
   network?: "host" | "none";
   /** Names of operator-held secrets the steps receive, if this push may have them. Absent: none. */
   secrets?: string[];
+  /** Globs (relative to the repository root) of the JUnit XML files read after the last step. Absent: none. */
+  reports?: { junit: string[] };
   steps: PlannedStep[];
 }
 

@@ -1,6 +1,6 @@
-import type { Annotation, CommitInfo, Conclusion, StepRecord } from "../runs/run-types.js";
+import type { Annotation, CommitInfo, Conclusion, StepRecord, TestReport } from "../runs/run-types.js";
 
-export type { CommitInfo, Conclusion };
+export type { CommitInfo, Conclusion, TestReport };
 export type StepResult = StepRecord;
 
 /** Everything the check-run output is written from; plain data, all strings from the push are untrusted. */
@@ -19,6 +19,8 @@ export interface RunReport {
   steps: StepResult[];
   /** Last lines of the failing step's output. */
   failingStep?: { name: string; tail: string };
+  /** What the pipeline's JUnit reports say; absent when it names none. */
+  tests?: TestReport;
   /** Tail of the whole log, already bounded by the caller. */
   logTail: string;
   durationMs: number | null;

@@ -1,6 +1,6 @@
 import { capSummary, OUTPUT_LIMIT, TITLE_LIMIT, type CheckRunOutput } from "./check-run-output.js";
 import { codeFence, escapeMarkdown, firstLine, headWithinBytes, tailWithinBytes, truncateChars, utf8Length } from "./markdown.js";
-import type { CommitInfo, Conclusion, RunReport, StepResult } from "./report-types.js";
+import type { CommitInfo, Conclusion, RunReport, StepResult, TestReport } from "./report-types.js";
 import { formatDuration } from "./format-duration.js";
 import { findFailedStep } from "../runs/find-failed-step.js";
 import { MAX_ANNOTATIONS } from "../runs/log-scan.js";
@@ -15,6 +15,10 @@ const MESSAGE_CHARS = 120;
 const REASON_CHARS = 4000;
 const COMMITS_SHOWN = 20;
 const STEPS_SHOWN = 50;
+/** The tests section's share of the summary at most: the failing output and the steps' summaries need room too. */
+const TESTS_BYTES = 16_000;
+const TEST_NAME_CHARS = 200;
+const TEST_MESSAGE_CHARS = 200;
 const SEPARATOR = "\n\n";
 /** The annotations section lists at most this many of those GitHub cannot show on a file, in at most this many bytes. */
 const ANNOTATIONS_LISTED = 30;
@@ -63,8 +67,10 @@ function culpritStep(report: RunReport): string | undefined {
 }
 
 function summaryOf(report: RunReport): string {
-  const lead = leadSections(report);
   const details = [refSection(report), commitsSection(report), stepsSection(report)].filter((s) => s !== "");
+  const first = leadSections(report);
+  // the tests come right after what failed, in what gantry's other sections leave
+  const lead = [...first, ...testsSection(report.tests, OUTPUT_LIMIT - utf8Length([...first, ...details].join(SEPARATOR)) - SEPARATOR.length)];
   const notes = annotationsSection(report, Math.min(ANNOTATIONS_SECTION_BYTES, OUTPUT_LIMIT - utf8Length([...lead, ...details].join(SEPARATOR)) - SEPARATOR.length));
   if (notes !== "") details.push(notes);
   // The failing output leads, but it is the part that gives way so the rest always fits.
@@ -120,6 +126,56 @@ function stepSummaries(steps: readonly StepResult[], room: number): string {
     left -= utf8Length(part) + SEPARATOR.length;
   }
   return parts.join(SEPARATOR);
+}
+
+/**
+ * What the JUnit reports say: a table of the counts, then the failed tests (name, first line of the message,
+ * location), then the report files that could not be read. All of it is the step's text, escaped; rows that do
+ * not fit in `room` (at most TESTS_BYTES) are counted instead. Nothing when there are no reports or no room.
+ */
+function testsSection(tests: TestReport | undefined, room: number): string[] {
+  if (tests === undefined) return [];
+  const budget = Math.min(room, TESTS_BYTES);
+  const time = tests.timeMs === null ? "—" : formatDuration(tests.timeMs);
+  const counts = ["#### Tests", "", "| Passed | Failed | Skipped | Time |", "| --- | --- | --- | --- |", `| ${tests.passed} | ${tests.failed > 0 ? `✖ ${tests.failed}` : "0"} | ${tests.skipped} | ${time} |`].join("\n");
+  if (tests.passed + tests.failed + tests.skipped === 0 && tests.problems.length === 0) return [];
+  let section = tests.passed + tests.failed + tests.skipped === 0 ? `${counts}${SEPARATOR}_The reports hold no test cases._` : counts;
+  if (utf8Length(section) > budget) return [];
+  const more = (count: number) => `| …and ${count} more failed ${count === 1 ? "test" : "tests"} | | |`;
+  // a row for what is left out always fits after the rows shown
+  const reserve = utf8Length(more(tests.failed)) + 1;
+  const rows: string[] = [];
+  let size = utf8Length(section) + SEPARATOR.length + utf8Length("| Failed test | Message | Location |\n| --- | --- | --- |");
+  for (const failure of tests.failures) {
+    const row = failureRow(failure);
+    if (size + 1 + utf8Length(row) + reserve > budget) break;
+    rows.push(row);
+    size += 1 + utf8Length(row);
+  }
+  const left = tests.failed - rows.length;
+  if (tests.failed > 0 && size + reserve <= budget) {
+    section += `${SEPARATOR}| Failed test | Message | Location |\n| --- | --- | --- |\n${[...rows, ...(left > 0 ? [more(left)] : [])].join("\n")}`;
+  }
+  if (tests.problems.length === 0) return [section];
+  const heading = `${SEPARATOR}**Report files not read:**\n`;
+  const items: string[] = [];
+  let used = utf8Length(section) + utf8Length(heading);
+  for (const problem of tests.problems) {
+    const item = `- ${escapeMarkdown(truncateChars(problem, REASON_CHARS, "…"))}`;
+    if (used + utf8Length(item) + 1 > budget) break;
+    items.push(item);
+    used += utf8Length(item) + 1;
+  }
+  return [items.length === 0 ? section : `${section}${heading}${items.join("\n")}`];
+}
+
+function failureRow(failure: TestReport["failures"][number]): string {
+  const label = failure.suite === "" ? failure.name : `${failure.suite} › ${failure.name}`;
+  const name = escapeMarkdown(truncateChars(label.trim() || "(unnamed test)", TEST_NAME_CHARS, "…"));
+  const message = escapeMarkdown(truncateChars(firstLine(failure.message), TEST_MESSAGE_CHARS, "…"));
+  const at = failure.path ? `${failure.path}${failure.line ? `:${failure.line}` : ""}` : "";
+  const location = at === "" ? "—" : escapeMarkdown(truncateChars(at, TEST_NAME_CHARS, "…"));
+  return `| ${name} | ${message || "—"} | ${location} |`;
 }
 
 function leadSections(report: RunReport): string[] {

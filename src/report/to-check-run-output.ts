@@ -26,6 +26,7 @@ export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): Ch
     // the failing step ran last, so its output is the end of the log, after its header
     ...(failed ? { failingStep: { name: failed.name, tail: lastStepLines(tails.logTail, failed.name) } } : {}),
     logTail: tails.logTail,
+    ...(result.tests ? { tests: result.tests } : {}),
     durationMs: result.durationMs,
     ...(result.annotations ? { annotations: result.annotations } : {}),
     ...(result.omittedAnnotations ? { omittedAnnotations: result.omittedAnnotations } : {}),

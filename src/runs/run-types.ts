@@ -72,6 +72,9 @@ export interface Annotation {
   logLine?: number;
 }
 
+/** Failed test cases a TestReport lists; the rest are counted in `omittedFailures`. */
+export const MAX_TEST_FAILURES = 50;
+
 /** Counts of a run's JUnit reports, and its failed test cases (at most MAX_TEST_FAILURES, the rest counted). */
 export interface TestReport {
   passed: number;

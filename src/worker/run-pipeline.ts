@@ -18,6 +18,7 @@ import { readRunSecrets } from "./secrets/read-run-secrets.js";
 import { readSecretFilePaths } from "./secrets/read-secret-file-paths.js";
 import { createMasker, type Masker } from "./execution/masking/create-masker.js";
 import { maskLog } from "./mask-log.js";
+import { readJunitReports, type JunitReports } from "./reports/read-junit-reports.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -81,8 +82,11 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   const logFile = new LogFile(logPath(deps.dataDir, run.id, taken.attempt));
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
+  let reports: JunitReports | null = null;
   try {
     outcome = await execute(deps, taken, { values: secrets.values, masker }, logFile, watch.signal, (dir) => (workspace = dir));
+    // read before the workspace is removed below
+    reports = await readReports(taken, outcome, workspace as string | null, masker);
   } catch (error) {
     const cause = describeGitHubError(error);
     log.error({ err: error }, `pipeline could not run: ${cause}`);
@@ -112,7 +116,16 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     durationMs: outcome.durationMs,
     logTail: tail.text,
     ...(reason ? { reason } : {}),
+    ...(reports ? { tests: reports.tests, annotations: reports.annotations, omittedAnnotations: reports.omittedAnnotations } : {}),
   });
+}
+
+/** The pipeline's JUnit reports, once a step ran in the checkout; null when it names none, the checkout failed or no step started. */
+async function readReports(run: RunRecord, outcome: PipelineOutcome, workspace: string | null, masker: Masker | null): Promise<JunitReports | null> {
+  const globs = run.pipeline.reports?.junit;
+  const stepRan = outcome.steps[0]?.conclusion === "success" && outcome.steps.slice(1).some((step) => step.durationMs !== null);
+  if (!globs || workspace === null || !stepRan) return null;
+  return readJunitReports({ workspace, globs, ...(masker ? { mask: (text: string) => masker.mask(text) } : {}) });
 }
 
 async function finish(deps: WorkerDeps, run: RunRecord, result: RunResult): Promise<void> {

@@ -76,4 +76,15 @@ describe("runPipeline, when the commit cannot be checked out", () => {
     ]);
     expect(done?.result?.logTail).toMatch(/^==> Checkout\na{40}\n[\s\S]*127\.0\.0\.1/);
   });
+
+  it("reads no test reports: no step ran, so there is nothing to report on", async () => {
+    const { deps } = workerDeps();
+    const withToken = { ...deps, github: { ...deps.github, checkoutToken: async () => "token" } } as WorkerDeps;
+    const base = run("a", "d1", "build");
+    await deps.store.addRuns([{ ...base, pipeline: { ...base.pipeline, reports: { junit: ["**/*.xml"] } } }]);
+    await runPipeline(withToken, "a", new AbortController().signal);
+    const done = await deps.store.getRun("a");
+    expect(done?.result?.conclusion).toBe("failure");
+    expect(done?.result).not.toHaveProperty("tests");
+  });
 });
