@@ -1,3 +1,5 @@
+import type { MatchersConfig } from "../config/config-types.js";
+
 /** What planning needs to know about a push: plain data, extracted from the webhook payload or from a local checkout. */
 export interface PushFacts {
   /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.0.0`. */
@@ -37,6 +39,8 @@ export interface PlannedPipeline {
   network?: "host" | "none";
   /** Names of operator-held secrets the steps receive, if this push may have them. Absent: none. */
   secrets?: string[];
+  /** Problem matchers for the steps' output, as configured. Absent (also in runs recorded before it existed): the built-ins, no custom. */
+  matchers?: MatchersConfig;
   steps: PlannedStep[];
 }
 
