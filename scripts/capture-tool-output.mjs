@@ -30,6 +30,7 @@ const sources = {
   "src/bad.c": ["#include <stdio.h>", "int main(void) {", "  int x = \"text\";", "  undeclared = 3;", "  return 0", "}", ""],
   "src/fatal.c": ["#include \"missing.h\"", "int main(void) { return 0; }", ""],
   "src/bad.py": ["def parse(data):", '    return data["count"] + 1', "", "def main():", '    parse({"count": "3"})', "", "main()", ""],
+  "src/warn.rs": ["fn main() {", "    let unused = 3;", "}", ""],
   "src/bad.rs": ["fn main() {", '    let n: i32 = "five";', "    let unused = 3;", "    println!(\"{}\", n);", "}", ""],
 };
 
@@ -63,3 +64,4 @@ run("python.txt", "python3", ["src/bad.py"], { stream: "stderr" });
 const rustc = spawnSync("rustc", ["--version"]).error ? join(homedir(), ".cargo/bin/rustc") : "rustc";
 run("rustc.txt", rustc, ["--color", "never", "--edition", "2021", "-o", "/dev/null", "src/bad.rs"], { stream: "stderr" });
 run("rustc-color.txt", rustc, ["--color", "always", "--edition", "2021", "-o", "/dev/null", "src/bad.rs"], { stream: "stderr" });
+run("rustc-warning.txt", rustc, ["--color", "never", "--edition", "2021", "-o", "/dev/null", "src/warn.rs"], { stream: "stderr" });

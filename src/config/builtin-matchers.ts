@@ -43,7 +43,7 @@ export const BUILTIN_MATCHERS: readonly BuiltinMatcher[] = [
         owner: "eslint-stylish",
         pattern: [
           { regexp: "^(\\S.*)$", file: 1 },
-          { regexp: "^\\s+(\\d+):(\\d+)\\s+(error|warning|info)\\s+(.*\\S)\\s\\s+(\\S+)\\s*$", line: 1, column: 2, severity: 3, message: 4, code: 5, loop: true },
+          { regexp: "^\\s+(\\d+):(\\d+)\\s+(error|warning)\\s+(.*\\S)\\s\\s+(\\S+)\\s*$", line: 1, column: 2, severity: 3, message: 4, code: 5, loop: true },
         ],
       },
     ],
