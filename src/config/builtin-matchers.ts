@@ -73,7 +73,7 @@ export const BUILTIN_MATCHERS: readonly BuiltinMatcher[] = [
   {
     name: "go",
     description: "Go (go build, go vet): `file.go:line:col: msg`",
-    triggers: [".go:"],
+    triggers: [".go:1", ".go:2", ".go:3", ".go:4", ".go:5", ".go:6", ".go:7", ".go:8", ".go:9"],
     matchers: [
       {
         owner: "go",
@@ -84,7 +84,8 @@ export const BUILTIN_MATCHERS: readonly BuiltinMatcher[] = [
   {
     name: "python",
     description: 'Python tracebacks: the last `File "x.py", line N` frame, with the exception line as the message',
-    triggers: ["Error", "Exception", "Warning", "Interrupt", "SystemExit", "StopIteration"],
+    // an exception raised without a message prints its bare name: only the usual bare ones are triggers
+    triggers: ["Error: ", "Exception: ", "Warning: ", "KeyboardInterrupt", "SystemExit", "StopIteration"],
     matchers: [
       // Python 3.11+ marks the failing expression with a line of carets under the source line; older ones do not,
       // and frames of code without source (`<string>`) have no source line at all.
@@ -117,7 +118,7 @@ export const BUILTIN_MATCHERS: readonly BuiltinMatcher[] = [
   {
     name: "rust",
     description: "rustc and cargo: `error[E0308]: msg` or `warning: msg`, then ` --> file:line:col`",
-    triggers: ["--> "],
+    triggers: [" --> ", "m--> "],
     matchers: [
       {
         owner: "rust",

@@ -128,7 +128,7 @@ describe("matchers in the config", () => {
 describe("BUILTIN_MATCHERS", () => {
   it("compile on the linear-time engine, name only their groups, and have triggers long enough for the prefilter", () => {
     for (const builtin of BUILTIN_MATCHERS) {
-      expect(builtin.triggers.every((trigger) => Buffer.byteLength(trigger) >= 4), builtin.name).toBe(true);
+      expect(builtin.triggers.every((trigger) => Buffer.byteLength(trigger) >= 5), builtin.name).toBe(true);
       for (const matcher of builtin.matchers) {
         expect(matcher.owner).toBe(builtin.name);
         for (const pattern of matcher.pattern) {

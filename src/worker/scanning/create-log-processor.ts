@@ -30,10 +30,14 @@ export function createLogProcessor(options: LogProcessorOptions): LogProcessor {
   return new Processor(createProblemMatcher(compileMatchers(options.matchers)), options.workspace);
 }
 
+/** A recent line: bytes [from, to) of `source`, and its plain text once a matcher asked for it. */
 interface HistoryLine {
-  raw: Buffer;
+  source: Buffer;
+  from: number;
+  to: number;
   plain: string | null;
 }
+const NO_SETS: readonly number[] = [];
 
 class Processor implements LogProcessor {
   lines = 0;
@@ -62,28 +66,49 @@ class Processor implements LogProcessor {
   ) {}
 
   push(bytes: Buffer): Findings {
+    const hits = this.problems.findTriggers(bytes);
+    let hit = 0;
     let position = 0;
     while (position < bytes.length) {
       const newline = bytes.indexOf(NEWLINE, position);
       const end = newline === -1 ? bytes.length : newline;
-      const segment = bytes.subarray(position, end);
-      this.searchMasks(segment, this.received + position, newline === -1);
+      if (this.maskMatcher !== null) this.searchMasks(bytes.subarray(position, end), this.received + position, newline === -1);
       if (newline === -1) {
-        this.keep(segment, true);
+        this.keep(bytes.subarray(position, end), true);
         break;
       }
-      this.keep(segment, false);
-      this.completeLine(this.received + newline + 1, true);
+      if (this.parts.length === 0) {
+        // the whole line is in this chunk: no copy, and its triggers are among the chunk's
+        let triggered = NO_SETS;
+        while (hit < hits.starts.length && hits.starts[hit]! < end) {
+          if (hits.starts[hit]! >= position) triggered = [...triggered, hits.sets[hit]!];
+          hit++;
+        }
+        this.completeLine(this.received + newline + 1, true, bytes, position, Math.min(end, position + MAX_KEPT_LINE_BYTES), triggered);
+      } else {
+        while (hit < hits.starts.length && hits.starts[hit]! < end) hit++;
+        this.keep(bytes.subarray(position, end), false);
+        const raw = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+        this.completeLine(this.received + newline + 1, true, raw, 0, raw.length, null);
+      }
       position = newline + 1;
     }
     this.received += bytes.length;
     // history lines may still point into the caller's buffer
-    for (const line of this.history) if (line.raw.buffer === bytes.buffer) line.raw = Buffer.from(line.raw);
+    for (const line of this.history) {
+      if (line.source !== bytes) continue;
+      line.source = Buffer.from(bytes.subarray(line.from, line.to));
+      line.to -= line.from;
+      line.from = 0;
+    }
     return this.take();
   }
 
   end(): Findings {
-    if (this.received > this.completedBytes) this.completeLine(this.received, false);
+    if (this.received > this.completedBytes) {
+      const raw = Buffer.concat(this.parts);
+      this.completeLine(this.received, false, raw, 0, raw.length, null);
+    }
     return this.take();
   }
 
@@ -109,27 +134,31 @@ class Processor implements LogProcessor {
   }
 
   /** The line from completedBytes to `next` (after its newline, or at the log's end without one) is complete. */
-  private completeLine(next: number, newline: boolean): void {
+  private completeLine(next: number, newline: boolean, source: Buffer, from: number, to: number, triggered: readonly number[] | null): void {
     const start = this.completedBytes;
-    const raw = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     this.parts = [];
     this.kept = 0;
     this.maskTail = EMPTY;
     this.lines++;
     if ((this.lines - 1) % LINE_INDEX_EVERY === 0) this.findings.lineStarts.push(start);
     this.completedBytes = next;
-    this.history.push({ raw, plain: null });
-    if (this.history.length > HISTORY) this.history.shift();
-    if (this.command(raw, start, newline ? next - 1 : next)) return;
-    for (const annotation of this.problems.match(this.lines, raw, (back) => this.plain(back))) {
+    // the oldest entry is reused: no allocation per line
+    const line = this.history.length < HISTORY ? { source, from, to, plain: null } : this.history.shift()!;
+    Object.assign(line, { source, from, to, plain: null });
+    this.history.push(line);
+    if ((source[from] === 0x3a || source[from] === 0x20 || source[from] === 0x09) && this.command(source.subarray(from, to), start, newline ? next - 1 : next)) return;
+    if (!this.problems.everyLine && triggered !== null && triggered.length === 0) return;
+    for (const annotation of this.problems.match(this.lines, source.subarray(from, to), this.previous, triggered)) {
       this.findings.annotations.push({ ...annotation, path: relativeToWorkspace(annotation.path, this.workspace) });
     }
   }
 
+  private readonly previous = (back: number): string | null => this.plain(back);
+
   private plain(back: number): string | null {
     const line = this.history[this.history.length - 1 - back];
     if (line === undefined) return null;
-    line.plain ??= lastRedraw(stripAnsi(line.raw.toString("utf8"))).slice(0, MAX_MATCHED_LINE_CHARS);
+    line.plain ??= lastRedraw(stripAnsi(line.source.toString("utf8", line.from, line.to))).slice(0, MAX_MATCHED_LINE_CHARS);
     return line.plain;
   }
 

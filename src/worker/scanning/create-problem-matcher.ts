@@ -11,9 +11,22 @@ import { MAX_CODE_CHARS, MAX_MESSAGE_CHARS, MAX_PATH_CHARS } from "./scanning-li
  */
 export type PreviousLine = (back: number) => string | null;
 
+/** Where triggers occur in some bytes: `starts[i]` is where one of matcher set `sets[i]` begins; in order. */
+export interface TriggerHits {
+  starts: number[];
+  sets: number[];
+}
+
 export interface ProblemMatcher {
-  /** Problems found on line `logLine`, whose raw bytes are `raw`: `path` as printed, `source` and `logLine` set. */
-  match(logLine: number, raw: Buffer, plain: PreviousLine): Annotation[];
+  /** Some matcher looks at every line (a custom one): a line without triggers is still a candidate. */
+  readonly everyLine: boolean;
+  /** The triggers in `data` (one pass over a whole chunk is much faster than one per line). */
+  findTriggers(data: Buffer): TriggerHits;
+  /**
+   * Problems found on line `logLine`, whose raw bytes are `raw`: `path` as printed, `source` and `logLine` set.
+   * `triggered`: the matcher sets whose triggers the line holds (from findTriggers), in order; null: look in `raw`.
+   */
+  match(logLine: number, raw: Buffer, plain: PreviousLine, triggered: readonly number[] | null): Annotation[];
   /** A new step starts: no problem spans steps. */
   reset(): void;
 }
@@ -27,22 +40,33 @@ type Captures = Partial<Record<GroupField, string>>;
  * the lines before must match the earlier patterns, in order, which is GitHub's forward reading of consecutive
  * patterns. A looping last pattern continues from the line before when that line was this matcher's loop line.
  */
-export function createProblemMatcher(sets: readonly MatcherSet[]): ProblemMatcher {
+export function createProblemMatcher(matcherSets: readonly MatcherSet[]): ProblemMatcher {
+  // by the trigger's bytes as latin1, which maps each byte to one character
   const triggerSets = new Map<string, number[]>();
-  sets.forEach((set, index) => {
-    for (const trigger of set.triggers ?? []) triggerSets.set(Buffer.from(trigger).toString("latin1"), [...(triggerSets.get(Buffer.from(trigger).toString("latin1")) ?? []), index]);
+  matcherSets.forEach((set, index) => {
+    for (const trigger of set.triggers ?? []) {
+      const key = Buffer.from(trigger).toString("latin1");
+      triggerSets.set(key, [...(triggerSets.get(key) ?? []), index]);
+    }
   });
   const triggerMatcher = createMatcher([...triggerSets.keys()].map((key) => Buffer.from(key, "latin1")));
-  const always = sets.flatMap((set, index) => (set.triggers === null ? [index] : []));
+  const always = matcherSets.flatMap((set, index) => (set.triggers === null ? [index] : []));
   const loops = new Map<CompiledMatcher, { line: number; head: Captures }>();
 
-  const candidates = (raw: Buffer): number[] => {
-    if (triggerSets.size === 0) return always;
-    const found = new Set<number>(always);
-    triggerMatcher(raw, raw.length, (start, end) => {
-      for (const index of triggerSets.get(raw.toString("latin1", start, end)) ?? []) found.add(index);
+  const findTriggers = (data: Buffer): TriggerHits => {
+    const hits: TriggerHits = { starts: [], sets: [] };
+    triggerMatcher(data, data.length, (start, end) => {
+      for (const index of triggerSets.get(data.toString("latin1", start, end)) ?? []) {
+        hits.starts.push(start);
+        hits.sets.push(index);
+      }
     });
-    return found.size === always.length ? always : [...found].sort((a, b) => a - b);
+    return hits;
+  };
+  const candidates = (triggered: readonly number[]): readonly number[] => {
+    if (triggered.length === 0) return always;
+    const found = new Set<number>([...always, ...triggered]);
+    return [...found].sort((a, b) => a - b);
   };
 
   const matchOne = (matcher: CompiledMatcher, logLine: number, plain: PreviousLine): Captures | null => {
@@ -70,10 +94,14 @@ export function createProblemMatcher(sets: readonly MatcherSet[]): ProblemMatche
   };
 
   return {
-    match(logLine, raw, plain) {
+    everyLine: always.length > 0,
+    findTriggers,
+    match(logLine, raw, plain, triggered) {
+      const sets = candidates(triggered ?? findTriggers(raw).sets);
+      if (sets.length === 0) return [];
       const found: Annotation[] = [];
-      for (const index of candidates(raw)) {
-        for (const matcher of sets[index]!.matchers) {
+      for (const index of sets) {
+        for (const matcher of matcherSets[index]!.matchers) {
           const captures = matchOne(matcher, logLine, plain);
           if (captures === null) continue;
           const annotation = toAnnotation(captures, matcher, logLine);
