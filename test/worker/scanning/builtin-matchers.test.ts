@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config/parse-config.js";
+import { planPush } from "../../../src/planning/plan-push.js";
 import { createLogProcessor } from "../../../src/worker/scanning/create-log-processor.js";
 import { CAPTURE_WORKSPACE, scanLog, toolOutput } from "./scan-log.js";
 
@@ -214,5 +216,45 @@ describe("problem matchers on tricky input", () => {
     processor.startStep(1);
     expect(processor.push(Buffer.from(" --> src/a.rs:1:1\n")).annotations).toEqual([]);
     expect(processor.push(Buffer.from("error[E0308]: mismatched types\n --> src/a.rs:2:1\n")).annotations).toMatchObject([{ path: "src/a.rs", line: 2, logLine: 4 }]);
+  });
+});
+
+describe("matchers from .github/gantry.yml", () => {
+  it("runs a custom looping matcher as parsed and planned, beside the built-ins left on", () => {
+    const text = [
+      "pipelines:",
+      "  build:",
+      "    steps: [{ run: make }]",
+      "    matchers:",
+      "      builtin: [tsc]",
+      "      custom:",
+      "        - owner: shellcheck",
+      "          pattern:",
+      '            - regexp: "^In (\\\\S+) line (\\\\d+):$"',
+      "              file: 1",
+      "              line: 2",
+      '            - regexp: "^\\\\s+\\\\^-- (SC\\\\d+) \\\\((error|warning|info)\\\\): (.*)$"',
+      "              code: 1",
+      "              severity: 2",
+      "              message: 3",
+      "              loop: true",
+      "",
+    ].join("\n");
+    const parsed = parseConfig(text);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const [pipeline] = planPush({ ref: "refs/heads/main", deleted: false, headCommitMessage: "", changedFiles: null }, parsed.config).pipelines;
+    const log = [
+      "In /ws/run.sh line 3:",
+      "  ^-- SC2086 (info): Double quote to prevent globbing.",
+      "  ^-- SC2154 (warning): x is referenced but not assigned.",
+      "src/a.ts(1,1): error TS1005: ';' expected.",
+      "src/a.c:1:1: error: gcc is off",
+      "",
+    ].join("\n");
+    expect(scanLog(log, { matchers: pipeline!.matchers, workspace: "/ws" }).annotations).toEqual([
+      { path: "run.sh", line: 3, level: "notice", title: "SC2086", message: "Double quote to prevent globbing.", source: "shellcheck", logLine: 2 },
+      { path: "run.sh", line: 3, level: "warning", title: "SC2154", message: "x is referenced but not assigned.", source: "shellcheck", logLine: 3 },
+      { path: "src/a.ts", line: 1, column: 1, level: "failure", title: "TS1005", message: "';' expected.", source: "tsc", logLine: 4 },
+    ]);
   });
 });

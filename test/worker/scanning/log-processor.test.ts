@@ -85,6 +85,11 @@ describe("createLogProcessor: ::add-mask::", () => {
     expect(processor.masks).toEqual([]);
   });
 
+  it("hides the value of an add-mask line the log ends with, without a newline", () => {
+    const log = `x\n::add-mask::${secret}`;
+    expect(redacted(log, scanLog(log, { chunk: 4 }).redactions)).toBe(`x\n::add-mask::${"*".repeat(secret.length)}`);
+  });
+
   it("keeps masks across steps", () => {
     const processor = createLogProcessor({ matchers: undefined, workspace: null });
     processor.push(Buffer.from(`::add-mask::${secret}\n`));
