@@ -144,9 +144,14 @@ class Processor implements LogProcessor {
     this.completedBytes = next;
     // the oldest entry is reused: no allocation per line
     const line = this.history.length < HISTORY ? { source, from, to, plain: null } : this.history.shift()!;
-    Object.assign(line, { source, from, to, plain: null });
+    line.source = source;
+    line.from = from;
+    line.to = to;
+    line.plain = null;
     this.history.push(line);
-    if ((source[from] === 0x3a || source[from] === 0x20 || source[from] === 0x09) && this.command(source.subarray(from, to), start, newline ? next - 1 : next)) return;
+    let at = from;
+    while (at < to && (source[at] === 0x20 || source[at] === 0x09)) at++;
+    if (source[at] === 0x3a && source[at + 1] === 0x3a && this.command(source.subarray(from, to), start, newline ? next - 1 : next)) return;
     if (!this.problems.everyLine && triggered !== null && triggered.length === 0) return;
     for (const annotation of this.problems.match(this.lines, source.subarray(from, to), this.previous, triggered)) {
       this.findings.annotations.push({ ...annotation, path: relativeToWorkspace(annotation.path, this.workspace) });
