@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, type Document } from "yaml";
-import type { GantryConfig, PipelineConfig } from "./config-types.js";
+import type { GantryConfig, MatcherPatternConfig, MatchersConfig, PipelineConfig } from "./config-types.js";
 import { defaultStepName } from "./default-step-name.js";
 import { findNode } from "./find-node.js";
 import { parseDuration } from "./parse-duration.js";
@@ -48,6 +48,19 @@ function buildPipeline(name: string, raw: RawPipeline, envNode: (key: string) =>
       name: step.name ?? defaultStepName(step.run),
       run: step.run,
       timeoutMs: step.timeout === undefined ? null : durationMs(step.timeout),
+    })),
+    ...(raw.matchers === undefined ? {} : { matchers: buildMatchers(raw.matchers) }),
+  };
+}
+
+// Plain data without `undefined` values: it travels in run records as JSON.
+function buildMatchers(raw: NonNullable<RawPipeline["matchers"]>): MatchersConfig {
+  return {
+    builtin: raw.builtin,
+    custom: raw.custom.map((matcher) => ({
+      owner: matcher.owner,
+      ...(matcher.severity === undefined ? {} : { severity: matcher.severity }),
+      pattern: matcher.pattern.map((pattern) => Object.fromEntries(Object.entries(pattern).filter(([, value]) => value !== undefined)) as unknown as MatcherPatternConfig),
     })),
   };
 }

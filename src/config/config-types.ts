@@ -34,6 +34,35 @@ export interface PipelineConfig {
   /** Globs of report files to read after the last step; absent: none. */
   reports?: { junit: string[] };
   steps: StepConfig[];
+  /** Which problem matchers read the steps' output; absent when the file says nothing (built-ins on, no custom). */
+  matchers?: MatchersConfig;
+}
+
+/** One line's pattern of a problem matcher: GitHub Actions' fields; numbers are capture groups of `regexp`. */
+export interface MatcherPatternConfig {
+  regexp: string;
+  file?: number;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+  severity?: number;
+  message?: number;
+  code?: number;
+  loop?: boolean;
+}
+
+/** A problem matcher as GitHub Actions writes one (an entry of `problemMatcher[]`), without `fromPath`. */
+export interface ProblemMatcherConfig {
+  owner: string;
+  severity?: "error" | "warning" | "notice";
+  pattern: MatcherPatternConfig[];
+}
+
+export interface MatchersConfig {
+  /** true: every built-in matcher; false: none; a list: those named. */
+  builtin: boolean | string[];
+  custom: ProblemMatcherConfig[];
 }
 
 export interface GantryConfig {

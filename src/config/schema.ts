@@ -2,6 +2,8 @@ import * as z from "zod";
 import { globError } from "./glob-error.js";
 import { describeValue } from "./describe-value.js";
 import { DURATION_PATTERN, parseDuration } from "./parse-duration.js";
+import { BUILTIN_MATCHER_NAMES } from "./builtin-matchers.js";
+import { compileLinearRegExp } from "./compile-linear-regexp.js";
 
 /** Pipeline names become check-run names and ids, so they stay short and free of spaces and slashes. */
 export const PIPELINE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -146,6 +148,123 @@ const envValueSchema = z.union([z.string(), z.number(), z.boolean()], {
   error: (issue) => `${describeValue(issue.input)} is not a string, number or boolean (write "" for an empty value)`,
 });
 
+export const MAX_CUSTOM_MATCHERS = 20;
+export const MAX_MATCHER_PATTERNS = 10;
+export const MAX_REGEXP_CHARS = 1_000;
+/** Owners name annotations' source: short, and never one of the built-ins' names. */
+const OWNER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const GROUP_FIELDS = ["file", "line", "column", "endLine", "endColumn", "severity", "message", "code"] as const;
+
+const groupSchema = (what: string) =>
+  z
+    .number({ error: (issue) => `${describeValue(issue.input)} is not a capture group number` })
+    .int({ error: (issue) => `${describeValue(issue.input)} is not a capture group number` })
+    .min(1, { error: (issue) => `${describeValue(issue.input)} is not a capture group number (groups count from 1)` })
+    .optional()
+    .describe(`Capture group of "regexp" holding the ${what}.`);
+
+const matcherPatternSchema = z
+  .strictObject({
+    regexp: z
+      .string({ error: (issue) => `${describeValue(issue.input)} is not a regular expression (quote it)` })
+      .max(MAX_REGEXP_CHARS, { error: `is longer than ${MAX_REGEXP_CHARS} characters` })
+      .superRefine((source, context) => {
+        const compiled = compileLinearRegExp(source);
+        if (!compiled.ok) context.addIssue({ code: "custom", message: `${describeValue(source)} ${compiled.reason}` });
+      })
+      .describe(
+        "JavaScript regular expression matched against one line of output (ANSI codes removed, case-sensitive). It runs on V8's linear-time engine: no backreferences, lookarounds or large counted repetitions.",
+      ),
+    file: groupSchema("file path (relative to the repository, or absolute under the workspace)"),
+    line: groupSchema("1-based line number"),
+    column: groupSchema("1-based column"),
+    endLine: groupSchema("last line"),
+    endColumn: groupSchema("last column"),
+    severity: groupSchema('severity ("error", "warning", "notice"; anything else: the matcher\'s)'),
+    message: groupSchema("message"),
+    code: groupSchema("error code, shown as the annotation's title"),
+    loop: z
+      .boolean({ error: (issue) => `${describeValue(issue.input)} is not true or false` })
+      .optional()
+      .describe("Only on the last of two or more patterns: it may match many consecutive lines, each one problem, sharing what the earlier patterns captured."),
+  })
+  .describe("A pattern for one line of a problem.");
+
+const problemMatcherSchema = z
+  .strictObject({
+    owner: z
+      .string({ error: (issue) => `${describeValue(issue.input)} is not a matcher name` })
+      .regex(OWNER_PATTERN, { error: (issue) => `${describeValue(issue.input)} is not a valid matcher name (up to 64 letters, digits, "_", "." or "-")` })
+      .refine((owner) => !BUILTIN_MATCHER_NAMES.includes(owner), {
+        error: (issue) => `${describeValue(issue.input)} is the name of a built-in matcher; choose another`,
+      })
+      .describe("The matcher's name; annotations it makes say they come from it."),
+    severity: z
+      .enum(["error", "warning", "notice"], { error: (issue) => `${describeValue(issue.input)} is not a severity (use "error", "warning" or "notice")` })
+      .optional()
+      .describe('Severity of its problems when the "severity" group captures none. Default "error".'),
+    pattern: z
+      .array(matcherPatternSchema, { error: (issue) => notAList(issue.input) })
+      .min(1, { error: "is empty; a matcher needs at least one pattern" })
+      .max(MAX_MATCHER_PATTERNS, { error: `has more than ${MAX_MATCHER_PATTERNS} patterns` })
+      .describe("Patterns for consecutive lines; together they describe one problem."),
+  })
+  .superRefine((matcher, context) => {
+    let message = false;
+    for (const [index, pattern] of matcher.pattern.entries()) {
+      const compiled = compileLinearRegExp(pattern.regexp);
+      for (const field of GROUP_FIELDS) {
+        const group = pattern[field];
+        if (group === undefined) continue;
+        if (field === "message") message = true;
+        if (compiled.ok && group > compiled.groups) {
+          const has = compiled.groups === 1 ? "1 group" : `${compiled.groups} groups`;
+          context.addIssue({ code: "custom", path: ["pattern", index, field], message: `${group} is not a group of the regexp, which has ${has}` });
+        }
+      }
+      if (pattern.loop === true && (index !== matcher.pattern.length - 1 || matcher.pattern.length < 2)) {
+        const why = matcher.pattern.length < 2 ? "a matcher of one pattern cannot loop" : "only the last pattern may loop";
+        context.addIssue({ code: "custom", path: ["pattern", index, "loop"], message: `true is not allowed here: ${why}` });
+      }
+    }
+    if (!message) context.addIssue({ code: "custom", path: ["pattern"], message: 'has no "message" group; one pattern must capture the message' });
+  })
+  .describe("A problem matcher, with the fields of GitHub Actions' problem matchers (without fromPath).");
+
+export const matchersSchema = z
+  .strictObject({
+    builtin: z
+      .union(
+        [
+          z.boolean(),
+          z.array(z.enum(BUILTIN_MATCHER_NAMES as [string, ...string[]])),
+        ],
+        {
+          error: (issue) => {
+            // A union reports only "no branch matched"; the name that is wrong helps more.
+            const unknown = Array.isArray(issue.input) ? issue.input.find((name) => !BUILTIN_MATCHER_NAMES.includes(name as string)) : undefined;
+            if (unknown !== undefined) return `${describeValue(unknown)} is not a built-in matcher (use ${BUILTIN_MATCHER_NAMES.join(", ")})`;
+            return `${describeValue(issue.input)} is not true, false or a list of built-in matchers`;
+          },
+        },
+      )
+      .default(true)
+      .describe(`Built-in problem matchers to use: true (default) for all, false for none, or a list of: ${BUILTIN_MATCHER_NAMES.join(", ")}.`),
+    custom: z
+      .array(problemMatcherSchema, { error: (issue) => notAList(issue.input) })
+      .max(MAX_CUSTOM_MATCHERS, { error: `has more than ${MAX_CUSTOM_MATCHERS} matchers` })
+      .superRefine((matchers, context) => {
+        const seen = new Set<string>();
+        for (const [index, matcher] of matchers.entries()) {
+          if (seen.has(matcher.owner)) context.addIssue({ code: "custom", path: [index, "owner"], message: `${describeValue(matcher.owner)} names two matchers` });
+          seen.add(matcher.owner);
+        }
+      })
+      .default([])
+      .describe("Problem matchers of your own. With any, every line of output is matched against their regexps (built-ins only look at lines holding their keywords)."),
+  })
+  .describe("Problem matchers: they read the steps' output and turn the problems it names into annotations on the files.");
+
 export const pipelineSchema = z
   .strictObject({
     on: triggerSchema.optional(),
@@ -196,6 +315,7 @@ export const pipelineSchema = z
         "Names of operator-held secrets (from the server's secrets file) that this pipeline's steps receive as environment variables. Only the names listed here are given; a name this push may not have fails the pipeline before its first step.",
       ),
     reports: reportsSchema.optional(),
+    matchers: matchersSchema.optional(),
     steps: z
       .array(stepSchema, { error: (issue) => `${describeValue(issue.input)} is not a list of steps` })
       .min(1, { error: "is empty; a pipeline needs at least one step" })

@@ -1,3 +1,4 @@
+import type { MatchersConfig } from "../config/config-types.js";
 import type { GantryConfig, PipelineConfig } from "../config/parse-config.js";
 import { matchPaths } from "./match-paths.js";
 import { matchRef } from "./match-ref.js";
@@ -63,6 +64,14 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
       run: step.run,
       timeoutMs: Math.min(step.timeoutMs ?? pipeline.timeoutMs, pipeline.timeoutMs),
     })),
+    ...(pipeline.matchers === undefined ? {} : { matchers: copyMatchers(pipeline.matchers) }),
   };
   return skipReason === null ? planned : { ...planned, reason: skipReason };
+}
+
+function copyMatchers(matchers: MatchersConfig): MatchersConfig {
+  return {
+    builtin: Array.isArray(matchers.builtin) ? [...matchers.builtin] : matchers.builtin,
+    custom: matchers.custom.map((matcher) => ({ ...matcher, pattern: matcher.pattern.map((pattern) => ({ ...pattern })) })),
+  };
 }

@@ -1,3 +1,5 @@
+import type { MatchersConfig } from "../config/config-types.js";
+
 /** What planning needs to know about a push: plain data, extracted from the webhook payload or from a local checkout. */
 export interface PushFacts {
   /** Full ref, e.g. `refs/heads/main` or `refs/tags/v1.0.0`. */
@@ -39,6 +41,8 @@ export interface PlannedPipeline {
   secrets?: string[];
   /** Globs (relative to the repository root) of the JUnit XML files read after the last step. Absent: none. */
   reports?: { junit: string[] };
+  /** Problem matchers for the steps' output, as configured. Absent (also in runs recorded before it existed): the built-ins, no custom. */
+  matchers?: MatchersConfig;
   steps: PlannedStep[];
 }
 

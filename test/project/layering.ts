@@ -26,8 +26,12 @@ export const LAYERS = [
 export const BACKEND_INTERFACES = ["backend/storage/store.ts", "backend/queue/job-queue.ts"];
 /** Implementation folders that only their own files and `backend/open-*.ts` may import (their interfaces aside). */
 export const BACKEND_INTERNALS = ["backend/storage/", "backend/queue/"];
-/** The only packages config/ and planning/ may import: parsers and matchers without I/O. */
-export const PURE_LIBRARIES = ["zod", "yaml", "picomatch"];
+/**
+ * The only packages config/ and planning/ may import: parsers and matchers without I/O. `node:v8` is there for
+ * one call, in config/compile-linear-regexp.ts: setting the flag that enables V8's linear-time regexp engine, so
+ * that validating a problem matcher's regexp and running it are the same compile (no I/O either).
+ */
+export const PURE_LIBRARIES = ["zod", "yaml", "picomatch", "node:v8"];
 /** Packages of types only: config/ and planning/ may import types from them, never values. */
 export const TYPE_ONLY_LIBRARIES = ["@octokit/webhooks"];
 

@@ -14,7 +14,9 @@ export interface Findings {
   groups: GroupEvent[];
   /**
    * Byte ranges of the log (offsets from its start) holding `::add-mask::` values: the scanner overwrites them
-   * before any reader may see those bytes. Includes the value in the `::add-mask::` line itself.
+   * before any reader may see those bytes. Includes the value in the `::add-mask::` line itself. Unlike the rest,
+   * ranges are reported as soon as their bytes arrive, also within the unfinished last line (a line of a GiB
+   * would otherwise have to keep every range it holds until it ends).
    */
   redactions: Array<{ offset: number; length: number }>;
   /** Byte offsets of line 1, 1 + LINE_INDEX_EVERY, … that started within these lines. */

@@ -43,9 +43,16 @@ export function createMatcher(needles: readonly Buffer[]): Matcher {
       const start = i - window + 1;
       for (const needle of candidates[key]!) {
         const end = start + needle.length;
-        if (end <= data.length && data.compare(needle, 0, needle.length, start, end) === 0) onMatch(start, end);
+        if (end <= data.length && startsWith(data, start, needle)) onMatch(start, end);
       }
       i++;
     }
   };
+}
+
+// A byte loop: Buffer#compare with offsets validates its arguments on every call, which made verifying short
+// needles (the problem matchers' triggers hit common bigrams) 25 times slower than this.
+function startsWith(data: Buffer, start: number, needle: Buffer): boolean {
+  for (let j = 0; j < needle.length; j++) if (data[start + j] !== needle[j]) return false;
+  return true;
 }
