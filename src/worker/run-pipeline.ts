@@ -12,7 +12,8 @@ import { killLeftovers } from "./kill-leftovers.js";
 import { acquireLocks, releaseLocks } from "./run-locks.js";
 import { watchRun } from "./watch-run.js";
 import type { WorkerDeps } from "./worker-deps.js";
-import { logPath } from "../runs/log-path.js";
+import { lineIndexPath, logPath, scanPath } from "../runs/log-path.js";
+import { startLogScan, type LogScanner, type LogScanResult } from "./scanning/start-log-scan.js";
 import type { SecretsRequest } from "../planning/judge-secrets.js";
 import { readRunSecrets } from "./secrets/read-run-secrets.js";
 import { readSecretFilePaths } from "./secrets/read-secret-file-paths.js";
@@ -78,11 +79,14 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
 
   // 5. Run the executed plan (the checkout is step 0), watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);
+  // this attempt's own log, started empty, and its scanner following it
   const logFile = new LogFile(logPath(deps.dataDir, run.id, taken.attempt));
+  const scanner = startScan(deps, taken);
+  let scan: LogScanResult | null = null;
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
   try {
-    outcome = await execute(deps, taken, { values: secrets.values, masker }, logFile, watch.signal, (dir) => (workspace = dir));
+    outcome = await execute(deps, taken, { values: secrets.values, masker }, logFile, scanner, watch.signal, (dir) => (workspace = dir));
   } catch (error) {
     const cause = describeGitHubError(error);
     log.error({ err: error }, `pipeline could not run: ${cause}`);
@@ -90,6 +94,11 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   } finally {
     watch.stop();
     logFile.close();
+    // read to the end before the tail is: `::add-mask::` values are overwritten in the file by then
+    scan = await scanner?.finish().catch((error: unknown) => {
+      log.warn({ err: error }, "log scan failed; the run is reported without its annotations");
+      return null;
+    }) ?? null;
     if (workspace) await removeWorkspace(workspace).catch((error: unknown) => log.warn({ err: error }, "workspace not removed"));
   }
 
@@ -112,6 +121,8 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     durationMs: outcome.durationMs,
     logTail: tail.text,
     ...(reason ? { reason } : {}),
+    ...(scan && scan.annotations.length > 0 ? { annotations: scan.annotations } : {}),
+    ...(scan && scan.omittedAnnotations > 0 ? { omittedAnnotations: scan.omittedAnnotations } : {}),
   });
 }
 
@@ -133,11 +144,28 @@ function secretsRequest(run: RunRecord): SecretsRequest {
   };
 }
 
+/** The workspaces of a worker's runs: `<root>/<run id>`. */
+const workspaceRoot = (deps: WorkerDeps) => join(deps.dataDir, "workspaces");
+
+function startScan(deps: WorkerDeps, run: RunRecord): LogScanner | null {
+  if (!deps.createLogProcessor) return null;
+  const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps), run.id) });
+  return startLogScan({
+    runId: run.id,
+    attempt: run.attempt,
+    logPath: logPath(deps.dataDir, run.id, run.attempt),
+    scanPath: scanPath(deps.dataDir, run.id, run.attempt),
+    lineIndexPath: lineIndexPath(deps.dataDir, run.id, run.attempt),
+    processor,
+  });
+}
+
 async function execute(
   deps: WorkerDeps,
   run: RunRecord,
   secrets: { values: Record<string, string>; masker: Masker | null },
   logFile: LogFile,
+  scanner: LogScanner | null,
   signal: AbortSignal,
   onWorkspace: (dir: string) => void,
 ): Promise<PipelineOutcome> {
@@ -150,7 +178,7 @@ async function execute(
   return executePipeline({
     pipeline: run.pipeline,
     checkout: {
-      root: join(deps.dataDir, "workspaces"),
+      root: workspaceRoot(deps),
       runId: run.id,
       cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
       sha: run.push.sha,
@@ -161,6 +189,7 @@ async function execute(
       ...secrets.values,
     }),
     log: logFile,
+    ...(scanner ? { scanner } : {}),
     sandbox: deps.sandbox,
     hide,
     ...(masker ? { masker } : {}),
