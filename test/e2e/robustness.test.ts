@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { eventually } from "../helpers/eventually.js";
 import { processesWithEnv } from "../helpers/processes-with-env.js";
 import { pushPayload } from "../helpers/push-payload.js";
 import { startStack, waitForLog, type Stack } from "./stack.js";
+import { logPath } from "../../src/runs/log-path.js";
 
 let stack: Stack;
 let scratch: string;
@@ -82,9 +83,7 @@ describe("duplicates, deletions, timeouts, big logs and GitHub failures", () => 
     expect(run.conclusion).toBe("success");
     expect(run.output.text!.length).toBeLessThanOrEqual(65_535);
     expect(run.output.text!.trimEnd().replace(/`+$/, "").trimEnd().endsWith("THE-LAST-LINE")).toBe(true);
-    const logs = await readdir(join(stack.app.dataDir, "logs"));
-    const log = logs.find((name) => name.startsWith(run.external_id!))!;
-    expect((await stat(join(stack.app.dataDir, "logs", log))).size).toBeGreaterThan(30_000_000);
+    expect((await stat(logPath(stack.app.dataDir, run.external_id!, 1))).size).toBeGreaterThan(30_000_000);
   });
 
   it("reports 100 KB of emoji and CJK output and steps with 4-byte names within GitHub's 65,535 bytes", async () => {

@@ -147,10 +147,14 @@ export async function waitForLog(app: RunningApp, pattern: RegExp, timeoutMs = 2
  * printed while it runs (the step cannot write anywhere the test could look, but its workspace).
  */
 export async function runLogMatching(dataDir: string, pattern: RegExp): Promise<string | null> {
+  // logs/<run>/<attempt>.log
   const dir = join(dataDir, "logs");
-  for (const name of await readdir(dir).catch(() => [])) {
-    const text = await readFile(join(dir, name), "utf8").catch(() => "");
-    if (pattern.test(text)) return text;
+  for (const run of await readdir(dir).catch(() => [])) {
+    for (const name of await readdir(join(dir, run)).catch(() => [])) {
+      if (!name.endsWith(".log")) continue;
+      const text = await readFile(join(dir, run, name), "utf8").catch(() => "");
+      if (pattern.test(text)) return text;
+    }
   }
   return null;
 }
