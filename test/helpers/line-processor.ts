@@ -2,39 +2,50 @@ import { LINE_INDEX_EVERY } from "../../src/runs/log-scan.js";
 import type { Annotation } from "../../src/runs/run-types.js";
 import type { Findings, LogProcessor } from "../../src/worker/scanning/log-processor.js";
 
-/** A line longer than this is matched on its first this-many bytes only. */
-const KEPT_LINE_BYTES = 64 * 1024;
 const GCC = /^([^\s:][^:]*):(\d+):(\d+): (error|warning): (.*)$/;
+const NEEDLES = [": error: ", ": warning: "].map((needle) => Buffer.from(needle));
 
 /**
  * A stand-in for the real processor (createLogProcessor), for the scanner's tests and benchmark until that lands:
  * counts lines, reads `::error file=F,line=L::msg` / `::warning …` / `::group::T` / `::endgroup::` /
- * `::add-mask::V` lines and gcc-style `f:l:c: error: msg` lines, and records each `startStep` call.
+ * `::add-mask::V` lines and gcc-style `f:l:c: error: msg` lines, and records each `startStep` call. Like the real
+ * one it looks at each line only where a chunk-wide search says there may be something.
  */
 export function lineProcessor(): LogProcessor & { readonly stepsStarted: Array<{ index: number; lines: number; completedBytes: number }> } {
   let lines = 0;
   let completedBytes = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // the unfinished last line (a test double: kept whole, however long)
+  let pending: Buffer = Buffer.alloc(0);
   const masks: string[] = [];
   const maskBuffers: Buffer[] = [];
   const stepsStarted: Array<{ index: number; lines: number; completedBytes: number }> = [];
 
-  const empty = (): Findings => ({ annotations: [], groups: [], redactions: [], lineStarts: [] });
-
-  const line = (bytes: Buffer, length: number, findings: Findings): void => {
-    const start = completedBytes;
-    lines++;
-    if ((lines - 1) % LINE_INDEX_EVERY === 0) findings.lineStarts.push(start);
-    for (const mask of maskBuffers) {
-      for (let at = bytes.indexOf(mask); at !== -1; at = bytes.indexOf(mask, at + mask.length)) findings.redactions.push({ offset: start + at, length: mask.length });
+  /** The complete lines of `data` (starting at log offset `base`) up to `end`, the byte after the last newline. */
+  const lines_ = (data: Buffer, base: number, end: number, findings: Findings): void => {
+    // places worth a look, found once for the whole chunk
+    const hits = NEEDLES.flatMap((needle) => all(data, needle, end)).sort((a, b) => a - b);
+    let hit = 0;
+    for (const mask of maskBuffers) for (const at of all(data, mask, end)) findings.redactions.push({ offset: base + at, length: mask.length });
+    let start = 0;
+    while (start < end) {
+      const newline = data.indexOf(0x0a, start);
+      lines++;
+      if ((lines - 1) % LINE_INDEX_EVERY === 0) findings.lineStarts.push(base + start);
+      if (data[start] === 0x3a && data[start + 1] === 0x3a) {
+        const known = maskBuffers.length;
+        command(data.toString("utf8", start, newline).replace(/\r$/, ""), base + start, findings);
+        // a value masked from the next line on, in the rest of this chunk too
+        for (const mask of maskBuffers.slice(known)) for (const at of all(data, mask, end, newline + 1)) findings.redactions.push({ offset: base + at, length: mask.length });
+      } else {
+        while (hit < hits.length && hits[hit]! < start) hit++;
+        if (hit < hits.length && hits[hit]! < newline) {
+          const match = GCC.exec(data.toString("utf8", start, newline).replace(/\r$/, ""));
+          if (match) findings.annotations.push({ path: match[1]!, line: Number(match[2]), column: Number(match[3]), level: match[4] === "error" ? "failure" : "warning", message: match[5]!, source: "gcc", logLine: lines });
+        }
+      }
+      start = newline + 1;
     }
-    completedBytes += length;
-    if (bytes[0] === 0x3a && bytes[1] === 0x3a) command(bytes.toString("utf8").replace(/\r?\n$/, ""), start, findings);
-    else if (bytes.includes(": error: ") || bytes.includes(": warning: ")) {
-      const match = GCC.exec(bytes.toString("utf8").replace(/\r?\n$/, ""));
-      if (match) findings.annotations.push({ path: match[1]!, line: Number(match[2]), column: Number(match[3]), level: match[4] === "error" ? "failure" : "warning", message: match[5]!, source: "gcc", logLine: lines });
-    }
+    completedBytes = base + end;
   };
 
   const command = (text: string, start: number, findings: Findings): void => {
@@ -58,34 +69,30 @@ export function lineProcessor(): LogProcessor & { readonly stepsStarted: Array<{
     }
   };
 
-  const take = (tail: Buffer, findings: Findings): void => {
-    const whole = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
-    line(whole, pendingBytes + tail.length, findings);
-    pending = [];
-    pendingBytes = 0;
-  };
+  const findings = (): Findings => ({ annotations: [], groups: [], redactions: [], lineStarts: [] });
 
   return {
     push(bytes) {
-      const findings = empty();
-      let from = 0;
-      for (let newline = bytes.indexOf(0x0a); newline !== -1; newline = bytes.indexOf(0x0a, from)) {
-        take(bytes.subarray(from, newline + 1), findings);
-        from = newline + 1;
+      const found = findings();
+      const last = bytes.lastIndexOf(0x0a);
+      if (last === -1) {
+        pending = Buffer.concat([pending, bytes]);
+        return found;
       }
-      if (from < bytes.length) {
-        const rest = bytes.subarray(from);
-        // beyond what is matched, an unfinished line is only counted
-        const kept = Math.max(0, Math.min(rest.length, KEPT_LINE_BYTES - pendingBytes));
-        if (kept > 0) pending.push(Buffer.from(rest.subarray(0, kept)));
-        pendingBytes += rest.length;
-      }
-      return findings;
+      const data = pending.length > 0 ? Buffer.concat([pending, bytes]) : bytes;
+      lines_(data, completedBytes, pending.length + last + 1, found);
+      pending = Buffer.from(bytes.subarray(last + 1));
+      return found;
     },
     end() {
-      const findings = empty();
-      if (pendingBytes > 0) take(Buffer.alloc(0), findings);
-      return findings;
+      const found = findings();
+      if (pending.length > 0) {
+        // the unfinished last line, as if a newline ended it; that newline is not the log's
+        lines_(Buffer.concat([pending, Buffer.from("\n")]), completedBytes, pending.length + 1, found);
+        completedBytes -= 1;
+        pending = Buffer.alloc(0);
+      }
+      return found;
     },
     get lines() {
       return lines;
@@ -99,4 +106,11 @@ export function lineProcessor(): LogProcessor & { readonly stepsStarted: Array<{
     },
     stepsStarted,
   };
+}
+
+/** Offsets of `needle` in `data` before `end`. */
+function all(data: Buffer, needle: Buffer, end: number, from = 0): number[] {
+  const found: number[] = [];
+  for (let at = data.indexOf(needle, from); at !== -1 && at < end; at = data.indexOf(needle, at + needle.length)) found.push(at);
+  return found;
 }
