@@ -4,6 +4,7 @@ import type { LogScan } from "../src/runs/log-scan.js";
 import { LogFile } from "../src/worker/execution/log-file.js";
 import { runProcess } from "../src/worker/execution/run-step.js";
 import { startLogScan } from "../src/worker/scanning/start-log-scan.js";
+import type { LogProcessor } from "../src/worker/scanning/log-processor.js";
 // the stand-in until createLogProcessor (src/worker/scanning/create-log-processor.ts) lands: then
 // `createLogProcessor({ matchers: <the built-ins>, workspace })` here, and "processor" below says so
 import { lineProcessor } from "../test/helpers/line-processor.js";
@@ -14,12 +15,12 @@ import { lineProcessor } from "../test/helpers/line-processor.js";
  * then the scanner reads it to its end. The command comes in the environment; the data dir is the argument.
  * Prints one JSON line.
  */
-const { command } = JSON.parse(process.env["MATCH_BENCH"] ?? "{}") as { command: string };
+const { command, floor } = JSON.parse(process.env["MATCH_BENCH"] ?? "{}") as { command: string; floor?: boolean };
 const dataDir = process.argv[2]!;
 const runId = "bench";
 const log = new LogFile(logPath(dataDir, runId, 1));
 const started = performance.now();
-const scanner = startLogScan({ runId, attempt: 1, logPath: log.path, scanPath: scanPath(dataDir, runId, 1), lineIndexPath: lineIndexPath(dataDir, runId, 1), processor: lineProcessor() });
+const scanner = startLogScan({ runId, attempt: 1, logPath: log.path, scanPath: scanPath(dataDir, runId, 1), lineIndexPath: lineIndexPath(dataDir, runId, 1), processor: floor ? lineEnds() : lineProcessor() });
 const header = "==> Print\n";
 log.write(header);
 scanner.stepStarted({ index: 0, name: "Print", headerByte: 0 });
@@ -34,7 +35,7 @@ const scan = JSON.parse(readFileSync(scanPath(dataDir, runId, 1), "utf8")) as Lo
 const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
 process.stdout.write(
   JSON.stringify({
-    processor: "test double (test/helpers/line-processor.ts)",
+    processor: floor ? "line ends only (the scanner's own cost)" : "test double (test/helpers/line-processor.ts)",
     ms,
     stepMs,
     exitCode: outcome.exitCode,
@@ -49,3 +50,28 @@ process.stdout.write(
     cpuMs: (cpu.user + cpu.system) / 1000,
   }) + "\n",
 );
+
+/** The least a processor does: where the last complete line ends (no line count, no matching): what the scanner's reading, writing and publishing cost alone. */
+function lineEnds(): LogProcessor {
+  let read = 0;
+  let completedBytes = 0;
+  const none = () => ({ annotations: [], groups: [], redactions: [], lineStarts: [] });
+  return {
+    push(bytes) {
+      const last = bytes.lastIndexOf(0x0a);
+      read += bytes.length;
+      if (last !== -1) completedBytes = read - bytes.length + last + 1;
+      return none();
+    },
+    end() {
+      completedBytes = read;
+      return none();
+    },
+    lines: 0,
+    get completedBytes() {
+      return completedBytes;
+    },
+    masks: [],
+    startStep() {},
+  };
+}

@@ -298,6 +298,8 @@ function tableRows(): string[][] {
   }
   if (matching) {
     rows.push([`1 GiB scanned: wall time (${matching.processor})`, `shell ${ms(matching.shell)}`, ms(matching.scanned), x(matching.ratio), "≤ 2x", yes(matching.ratio.median <= 2)]);
+    rows.push(["1 GiB scanned: processor finding line ends only", `shell ${ms(matching.shell)}`, ms(matching.floor), x(matching.floorRatio), "report", "-"]);
+    rows.push(["1 GiB scanned: peak RSS, line ends only", "-", `${fmt(matching.floorHwm.median / 1e6)} MB (max ${fmt(matching.floorHwm.max / 1e6)})`, "-", "report", "-"]);
     rows.push(["1 GiB scanned: after the step ended (catching up)", "-", ms(matching.catchUp), "-", "report", "-"]);
     rows.push(["1 GiB scanned: CPU of the node process", "-", ms(matching.cpu), "-", "report", "-"]);
     rows.push(["1 GiB scanned: peak RSS of the node process", "-", `${fmt(matching.hwm.median / 1e6)} MB (max ${fmt(matching.hwm.max / 1e6)})`, "-", "< 150 MB", yes(matching.hwm.max < 150e6)]);

@@ -17,7 +17,7 @@ const writeAsync = promisify(write) as (fd: number, buffer: Buffer, offset: numb
 /** How often the log is read while nothing else asks for it. */
 export const SCAN_INTERVAL_MS = 200;
 /** Bytes read and handed to the processor at a time: what the scanner holds of the log at once. */
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 256 * 1024;
 
 export interface LogScanOptions {
   runId: string;
@@ -78,6 +78,8 @@ export function startLogScan(options: LogScanOptions): LogScanner {
   let failure: unknown = null;
   let finished: Promise<LogScanResult> | null = null;
   let timer: NodeJS.Timeout | undefined;
+  let publishedAt = performance.now();
+  const interval = options.intervalMs ?? SCAN_INTERVAL_MS;
 
   const opened = [openAsync(options.logPath, "r+"), openAsync(options.lineIndexPath, "w")] as const;
   const handles = Promise.all(opened);
@@ -104,6 +106,8 @@ export function startLogScan(options: LogScanOptions): LogScanner {
       position += bytesRead;
       await apply(processor.push(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)));
       end = Math.min(end, fences[0] ?? Number.POSITIVE_INFINITY);
+      // far behind a fast step, readers still see it advance every interval
+      if (performance.now() - publishedAt >= interval) await publish(false);
     }
   };
 
@@ -136,6 +140,7 @@ export function startLogScan(options: LogScanOptions): LogScanner {
   const publish = async (complete: boolean): Promise<void> => {
     if (!complete && !dirty && processor.completedBytes === published) return;
     published = processor.completedBytes;
+    publishedAt = performance.now();
     dirty = false;
     const scan: LogScan = {
       runId: options.runId,
@@ -160,10 +165,10 @@ export function startLogScan(options: LogScanOptions): LogScanner {
       await drain();
       await publish(false);
     }).finally(() => {
-      if (finished === null) timer = setTimeout(tick, options.intervalMs ?? SCAN_INTERVAL_MS);
+      if (finished === null) timer = setTimeout(tick, interval);
     });
   };
-  timer = setTimeout(tick, options.intervalMs ?? SCAN_INTERVAL_MS);
+  timer = setTimeout(tick, interval);
 
   return {
     stepStarted({ index, name, headerByte }) {
