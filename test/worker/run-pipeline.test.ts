@@ -137,10 +137,12 @@ describe("runPipeline: a log per attempt, scanned", () => {
     const { deps } = await scannedRun({});
     await mkdir(logDir(deps.dataDir, "a"), { recursive: true });
     await writeFile(logPath(deps.dataDir, "a", 1), "from before the shutdown\n");
+    await writeFile(scanPath(deps.dataDir, "a", 1), JSON.stringify({ bytes: 999_999, complete: true }));
     await runPipeline(deps, "a", new AbortController().signal);
     expect((await deps.store.getRun("a"))!.attempt).toBe(1);
     const text = await readFile(logPath(deps.dataDir, "a", 1), "utf8");
     expect(text).toMatch(/^==> Checkout\n/);
     expect(text).not.toContain("from before the shutdown");
+    expect(JSON.parse(await readFile(scanPath(deps.dataDir, "a", 1), "utf8"))).toMatchObject({ bytes: Buffer.byteLength(text), complete: true });
   });
 });

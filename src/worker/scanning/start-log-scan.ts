@@ -1,10 +1,11 @@
-import { close, fstat, open, read, write, type Stats } from "node:fs";
+import { close, fstat, open, read, rmSync, write, type Stats } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { posix } from "node:path";
 import { promisify } from "node:util";
 import { MAX_GROUPS, type GroupSpan, type LogScan, type StepSpan } from "../../runs/log-scan.js";
 import type { Annotation, Conclusion } from "../../runs/run-types.js";
 import { collectAnnotations } from "./collect-annotations.js";
+import { createMasker, type Masker } from "../execution/masking/create-masker.js";
 import type { RepositoryFiles } from "./list-repository-files.js";
 import type { Findings, LogProcessor } from "./log-processor.js";
 
@@ -81,6 +82,8 @@ export function startLogScan(options: LogScanOptions): LogScanner {
   let publishedAt = performance.now();
   const interval = options.intervalMs ?? SCAN_INTERVAL_MS;
 
+  // a scan left by this attempt number before (a run put back by a shutdown starts its log again) is not this one's
+  rmSync(options.scanPath, { force: true });
   const opened = [openAsync(options.logPath, "r+"), openAsync(options.lineIndexPath, "w")] as const;
   const handles = Promise.all(opened);
   let chain: Promise<unknown> = handles.catch((error: unknown) => void (failure ??= error));
@@ -121,11 +124,13 @@ export function startLogScan(options: LogScanOptions): LogScanner {
       findings.lineStarts.forEach((start, i) => entries.writeBigUInt64LE(BigInt(start), 8 * i));
       await writeAsync(index, entries, 0, entries.length, null);
     }
-    for (const annotation of findings.annotations) collector.add(annotation);
+    // texts read out of lines whose `::add-mask::` values are only now overwritten in the file
+    const mask = maskText();
+    for (const annotation of findings.annotations) collector.add(mask ? maskAnnotation(annotation, mask) : annotation);
     for (const event of findings.groups) {
       if (event.kind === "start") {
         if (groups.length < MAX_GROUPS) {
-          groups.push({ title: event.title, startLine: event.line, endLine: null });
+          groups.push({ title: mask ? mask(event.title) : event.title, startLine: event.line, endLine: null });
           openGroups.push(groups.length - 1);
         } else openGroups.push(-1);
       } else {
@@ -133,6 +138,13 @@ export function startLogScan(options: LogScanOptions): LogScanner {
         if (open !== undefined && open >= 0) groups[open]!.endLine = event.line;
       }
     }
+  };
+
+  let masker: { count: number; masker: Masker | null } = { count: 0, masker: null };
+  const maskText = (): ((text: string) => string) | null => {
+    if (processor.masks.length !== masker.count) masker = { count: processor.masks.length, masker: createMasker(processor.masks) };
+    const current = masker.masker;
+    return current ? (text) => current.mask(text) : null;
   };
 
   const annotations = (): Annotation[] => collector.kept.map((annotation) => withPlace(annotation, files));
@@ -220,6 +232,10 @@ export function startLogScan(options: LogScanOptions): LogScanner {
       return finished;
     },
   };
+}
+
+function maskAnnotation(annotation: Annotation, mask: (text: string) => string): Annotation {
+  return { ...annotation, path: mask(annotation.path), message: mask(annotation.message), ...(annotation.title === undefined ? {} : { title: mask(annotation.title) }) };
 }
 
 /** `inRepository: false` when the commit's file list is known and does not hold the path (or there is no path). */

@@ -75,9 +75,10 @@ describe("startLogScan", () => {
     expect(readScan()).toMatchObject({ bytes: 18, lines: 4, complete: true });
   });
 
-  it("never publishes a half-written scan, and never past the file's bytes, while a step prints fast", async () => {
+  it("never publishes a half-written scan, past the file's bytes or past what it masked, while a step prints fast", async () => {
     start();
-    const lines = Array.from({ length: 200 }, (_, i) => `::error file=f${i}.ts,line=${i + 1}::message ${"x".repeat(i)}\n`).join("");
+    log.write("::add-mask::tops3cret\n");
+    const lines = Array.from({ length: 200 }, (_, i) => `::error file=f${i}.ts,line=${i + 1}::message tops3cret ${"x".repeat(i)}\n`).join("");
     const seen: number[] = [];
     for (let round = 0; round < 40; round++) {
       log.write(lines);
@@ -85,7 +86,11 @@ describe("startLogScan", () => {
       if (text !== null) {
         const scan = JSON.parse(text) as LogScan; // throws on half a file
         expect(scan.bytes).toBeLessThanOrEqual(log.size());
-        if (scan.bytes > 0) expect(readFileSync(log.path).subarray(scan.bytes - 1, scan.bytes).toString()).toBe("\n");
+        const published = readFileSync(log.path).subarray(0, scan.bytes).toString();
+        if (scan.bytes > 0) expect(published.at(-1)).toBe("\n");
+        expect(published).not.toContain("tops3cret");
+        // nor in what it read out of those lines
+        expect(text).not.toContain("tops3cret");
         seen.push(scan.bytes);
       }
       await new Promise((r) => setTimeout(r, 5));
