@@ -81,7 +81,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   const watch = watchRun(deps.store, taken, shutdown);
   // this attempt's own log, started empty, and its scanner following it
   const logFile = new LogFile(logPath(deps.dataDir, run.id, taken.attempt));
-  const scanner = startScan(deps, taken);
+  const scanner = startScan(deps, taken, log);
   let scan: LogScanResult | null = null;
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
@@ -147,17 +147,23 @@ function secretsRequest(run: RunRecord): SecretsRequest {
 /** The workspaces of a worker's runs: `<root>/<run id>`. */
 const workspaceRoot = (deps: WorkerDeps) => join(deps.dataDir, "workspaces");
 
-function startScan(deps: WorkerDeps, run: RunRecord): LogScanner | null {
+/** The scanner of this attempt's log; none without a processor, or when it cannot start (the run goes on). */
+function startScan(deps: WorkerDeps, run: RunRecord, log: WorkerDeps["log"]): LogScanner | null {
   if (!deps.createLogProcessor) return null;
-  const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps), run.id) });
-  return startLogScan({
-    runId: run.id,
-    attempt: run.attempt,
-    logPath: logPath(deps.dataDir, run.id, run.attempt),
-    scanPath: scanPath(deps.dataDir, run.id, run.attempt),
-    lineIndexPath: lineIndexPath(deps.dataDir, run.id, run.attempt),
-    processor,
-  });
+  try {
+    const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps), run.id) });
+    return startLogScan({
+      runId: run.id,
+      attempt: run.attempt,
+      logPath: logPath(deps.dataDir, run.id, run.attempt),
+      scanPath: scanPath(deps.dataDir, run.id, run.attempt),
+      lineIndexPath: lineIndexPath(deps.dataDir, run.id, run.attempt),
+      processor,
+    });
+  } catch (error) {
+    log.warn({ err: error }, "log scan not started; the run is reported without its annotations");
+    return null;
+  }
 }
 
 async function execute(

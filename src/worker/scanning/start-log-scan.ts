@@ -49,10 +49,10 @@ export interface LogScanner {
   stepEnded(step: { index: number; conclusion: Conclusion; durationMs: number | null }): void;
   /** The commit's files, from the fresh checkout: annotations on other paths get `inRepository: false`. */
   repositoryFiles(files: RepositoryFiles | null): void;
-  /** Resolves once everything written so far is read (e.g. so that `masks` covers a step that just ended). */
+  /** Resolves once everything written so far is read (e.g. so that `masks` covers a step that just ended); never rejects. */
   caughtUp(): Promise<void>;
   readonly masks: readonly string[];
-  /** The log is finished: reads it to its end, publishes the scan as complete and stops. */
+  /** The log is finished: reads it to its end, publishes the scan as complete and stops. Rejects when the scan failed (I/O, the processor). */
   finish(): Promise<LogScanResult>;
 }
 
@@ -173,12 +173,14 @@ export function startLogScan(options: LogScanOptions): LogScanner {
   };
 
   const tick = () => {
-    void enqueue(async () => {
+    const next = () => {
+      if (finished === null) timer = setTimeout(tick, interval);
+    };
+    // a failure is kept in `failure` (finish throws it); the ticks after it do nothing
+    enqueue(async () => {
       await drain();
       await publish(false);
-    }).finally(() => {
-      if (finished === null) timer = setTimeout(tick, interval);
-    });
+    }).then(next, next);
   };
   timer = setTimeout(tick, interval);
 
@@ -210,7 +212,8 @@ export function startLogScan(options: LogScanOptions): LogScanner {
     repositoryFiles(list) {
       files = list;
     },
-    caughtUp: () => enqueue(() => drain()),
+    // a scan that failed holds no step up: finish() says why
+    caughtUp: () => enqueue(() => drain()).catch(() => {}),
     get masks() {
       return processor.masks;
     },

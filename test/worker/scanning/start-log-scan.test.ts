@@ -196,3 +196,20 @@ describe("startLogScan", () => {
     expect(readScan()).toMatchObject({ bytes: 5, lines: 3, complete: true });
   });
 });
+
+describe("startLogScan, when its processor throws", () => {
+  it("stops scanning, holds no step up, and says why when finished", async () => {
+    const broken = lineProcessor();
+    broken.push = () => {
+      throw new Error("processor broke");
+    };
+    const { scanner } = start(broken);
+    header(scanner, 0, "Checkout");
+    log.write("output\n");
+    await scanner.caughtUp();
+    await new Promise((r) => setTimeout(r, 60)); // ticks run after the failure, and do nothing
+    await expect(scanner.finish()).rejects.toThrow("processor broke");
+    // what was published before stays, and nothing past it: readers show no byte it did not mask
+    expect(readScan()).toMatchObject({ bytes: 0, complete: false });
+  });
+});
