@@ -9,6 +9,7 @@ import { benchFirstStep, type FirstStepResult } from "./first-step.js";
 import { benchIngest, type IngestResult } from "./ingest.js";
 import { benchLogs, type LogsResult } from "./logs.js";
 import { benchMasking, type MaskingResult } from "./masking.js";
+import { benchMatching, type MatchingResult } from "./matching.js";
 import { GANTRY_MAIN, killAllTrackedSync, ROOT, stopAllTracked } from "./processes.js";
 import { topSelfTime } from "./profile.js";
 import { benchSandbox, type SandboxResult } from "./sandbox.js";
@@ -17,12 +18,12 @@ import { fmt, fmtSpread, table, type Summary } from "./stats.js";
 
 const USAGE = `npm run bench [-- options]
 
-  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox,masking (default: all)
+  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox,masking,matching (default: all)
                     and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
   --rounds N        ingestion and scale-out measurements per figure (default 3)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
-  --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100), masking runs (default 3)
+  --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100), masking and matching runs (default 3)
   --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
   --workers LIST    worker counts for scale-out (default 1,2,4)
 `;
@@ -44,7 +45,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox", "masking"];
+const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox", "masking", "matching"];
 const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
 for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
 const full = values.full;
@@ -80,6 +81,7 @@ const results: {
   scaleOut?: ScaleOutResult | { skipped: string };
   sandbox?: SandboxResult;
   masking?: MaskingResult;
+  matching?: MatchingResult;
   profile?: unknown;
 } = {};
 let failed: unknown = null;
@@ -131,6 +133,10 @@ try {
   if (only.includes("masking")) {
     log(`\n▶ 7. Masking: a step printing 1 GiB of log text with 3 secrets in it, masked by runProcess vs the shell redirecting to a file`);
     results.masking = await benchMasking({ scratch, iterations: iterations ?? 3, bytes: 2 ** 30 }, log);
+  }
+  if (only.includes("matching")) {
+    log(`\n▶ 8. Matching: a step printing 1 GiB of build-log text, written to the log and scanned as it grows, vs the shell redirecting to a file`);
+    results.matching = await benchMatching({ scratch, iterations: iterations ?? 3, bytes: 2 ** 30 }, log);
   }
   if (only.includes("profile")) {
     log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
@@ -193,7 +199,7 @@ function tableRows(): string[][] {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
   const ms = (s: Summary) => fmtSpread(s, " ms");
   const x = (s: Summary) => fmtSpread(s, "x");
-  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking } = results;
+  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking, matching } = results;
   if (ingest) {
     for (const size of Object.keys(ingest.summary)) {
       const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
@@ -289,6 +295,15 @@ function tableRows(): string[][] {
     rows.push(["1 GiB masked: peak RSS of the masking node", "-", `${fmt(masking.hwm.median / 1e6)} MB (max ${fmt(masking.hwm.max / 1e6)})`, "-", "< 150 MB", yes(masking.hwm.max < 150e6)]);
     rows.push(["1 GiB masked: log as expected", "-", masking.allLogsRight ? "yes" : "no", "-", "yes", yes(masking.allLogsRight)]);
     for (const [name, gibPerS] of Object.entries(masking.matchers)) rows.push([`masker search: ${name}`, "-", `${fmt(gibPerS)} GiB/s`, "-", "report", "-"]);
+  }
+  if (matching) {
+    rows.push([`1 GiB scanned: wall time (${matching.processor})`, `shell ${ms(matching.shell)}`, ms(matching.scanned), x(matching.ratio), "≤ 2x", yes(matching.ratio.median <= 2)]);
+    rows.push(["1 GiB scanned: processor finding line ends only", `shell ${ms(matching.shell)}`, ms(matching.floor), x(matching.floorRatio), "report", "-"]);
+    rows.push(["1 GiB scanned: peak RSS, line ends only", "-", `${fmt(matching.floorHwm.median / 1e6)} MB (max ${fmt(matching.floorHwm.max / 1e6)})`, "-", "report", "-"]);
+    rows.push(["1 GiB scanned: after the step ended (catching up)", "-", ms(matching.catchUp), "-", "report", "-"]);
+    rows.push(["1 GiB scanned: CPU of the node process", "-", ms(matching.cpu), "-", "report", "-"]);
+    rows.push(["1 GiB scanned: peak RSS of the node process", "-", `${fmt(matching.hwm.median / 1e6)} MB (max ${fmt(matching.hwm.max / 1e6)})`, "-", "< 150 MB", yes(matching.hwm.max < 150e6)]);
+    rows.push(["1 GiB scanned: whole log, lines and index right", "-", matching.allScansRight ? "yes" : "no", "-", "yes", yes(matching.allScansRight)]);
   }
   return rows;
 }

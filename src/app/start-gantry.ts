@@ -15,6 +15,7 @@ import type { Settings } from "./settings/read-settings.js";
 import { openSandbox } from "./open-sandbox.js";
 import { createCheckRunSyncer } from "../report/check-run-syncer.js";
 import { Worker } from "../worker/worker.js";
+import { logProcessorFor } from "../worker/scanning/log-processor-for.js";
 import type { WorkerDeps } from "../worker/worker-deps.js";
 
 /**
@@ -64,6 +65,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     serverEnv: options.env,
     secretsFile: settings.secretsFile,
     sandbox,
+    createLogProcessor: logProcessorFor,
     nodeId: options.nodeId,
   };
   const pump = createDeliveryPump(deps);

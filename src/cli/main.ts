@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { logProcessorFor } from "../worker/scanning/log-processor-for.js";
 import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
 import { startNode } from "../app/start-node.js";
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       sandbox: values["no-sandbox"] !== true,
       out: process.stdout,
       env: process.env,
+      createLogProcessor: logProcessorFor,
     });
   }
   if (command === "send") {

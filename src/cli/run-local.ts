@@ -18,7 +18,11 @@ import { describeUncommitted } from "./describe-uncommitted.js";
 import { followFile } from "./follow-file.js";
 import { formatDuration } from "../report/format-duration.js";
 import { MARKS, printTable, type Row } from "./print-table.js";
-import { logPath } from "../runs/log-path.js";
+import { lineIndexPath, logPath, scanPath } from "../runs/log-path.js";
+import type { CreateLogProcessor } from "../worker/worker-deps.js";
+import { startLogScan, type LogScanResult } from "../worker/scanning/start-log-scan.js";
+import type { Annotation } from "../runs/run-types.js";
+import { toPlainText } from "../runs/plain-text.js";
 import { readSandboxSettings } from "../app/settings/read-sandbox-settings.js";
 import { createSandbox } from "../worker/execution/sandbox/create-sandbox.js";
 import { plainSandbox } from "../worker/execution/sandbox/plain-sandbox.js";
@@ -33,7 +37,12 @@ export interface RunLocalOptions {
   env: NodeJS.ProcessEnv;
   /** false (--no-sandbox): steps run as plain child processes; else in the server's sandbox when bwrap works here. */
   sandbox?: boolean;
+  /** Given: each pipeline's log is scanned as on the server, and the annotations found are printed after it. */
+  createLogProcessor?: CreateLogProcessor;
 }
+
+/** A local run prints this many annotations of a pipeline at most; the rest are counted. */
+const PRINTED_ANNOTATIONS = 50;
 
 /**
  * `gantry run`: the working tree's config, planned for HEAD and run in a fresh checkout of HEAD with the same
@@ -150,14 +159,27 @@ async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: str
   const runId = `local-${pipeline.name}`;
   const log = new LogFile(logPath(scratch, runId, 1));
   const live = followFile(log.path, (chunk) => options.out.write(chunk));
+  const workspaces = join(scratch, "workspaces");
+  const scanner = options.createLogProcessor
+    ? startLogScan({
+        runId,
+        attempt: 1,
+        logPath: log.path,
+        scanPath: scanPath(scratch, runId, 1),
+        lineIndexPath: lineIndexPath(scratch, runId, 1),
+        processor: options.createLogProcessor({ pipeline, workspace: join(workspaces, runId) }),
+      })
+    : null;
   options.out.write(`\n▶ ${pipeline.name}\n`);
   let workspace: string | null = null;
+  let scan: LogScanResult | null = null;
   try {
     return await executePipeline({
       pipeline,
-      checkout: { root: join(scratch, "workspaces"), runId, cloneUrl: resolve(options.dir), sha: push.sha },
+      checkout: { root: workspaces, runId, cloneUrl: resolve(options.dir), sha: push.sha },
       env: (dir) => buildStepEnv({ serverEnv: options.env, passEnv: readPassEnv(options.env), push, pipeline, runId, workspace: dir }),
       log,
+      ...(scanner ? { scanner } : {}),
       sandbox,
       signal,
       onWorkspace: (dir) => (workspace = dir),
@@ -169,9 +191,29 @@ async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: str
     });
   } finally {
     log.close();
+    // the run's result does not hang on its scan: a scan that failed only prints nothing
+    scan = (await scanner?.finish().catch(() => null)) ?? null;
     await live.stop();
+    if (scan) printAnnotations(scan, (line) => options.out.write(`${line}\n`));
     if (workspace) await removeWorkspace(workspace);
   }
+}
+
+/** `path:line:column: level: message`, as compilers print them; all of it is step output, so made plain text. */
+function printAnnotations(scan: LogScanResult, say: (line: string) => void): void {
+  const { annotations } = scan;
+  if (annotations.length === 0) return;
+  say(`annotations (${annotations.length + scan.omittedAnnotations}):`);
+  for (const annotation of annotations.slice(0, PRINTED_ANNOTATIONS)) say(`  ${formatAnnotation(annotation)}`);
+  const more = annotations.length - PRINTED_ANNOTATIONS + scan.omittedAnnotations;
+  if (more > 0) say(`  … and ${more} more`);
+}
+
+function formatAnnotation(annotation: Annotation): string {
+  const place = annotation.path === "" ? "" : `${annotation.path}${annotation.line > 0 ? `:${annotation.line}${annotation.column ? `:${annotation.column}` : ""}` : ""}: `;
+  const title = annotation.title ? `${annotation.title}: ` : "";
+  const text = `${place}${(annotation.level ?? "failure") === "failure" ? "error" : annotation.level}: ${title}${annotation.message}`.replace(/\n/g, " ");
+  return toPlainText(text) + (annotation.inRepository === false ? " (not a file of the commit)" : "");
 }
 
 /** HEAD as a push to the current (or given) branch, made into a run's push the way the server makes it. */

@@ -12,13 +12,15 @@ import { killLeftovers } from "./kill-leftovers.js";
 import { acquireLocks, releaseLocks } from "./run-locks.js";
 import { watchRun } from "./watch-run.js";
 import type { WorkerDeps } from "./worker-deps.js";
-import { logPath } from "../runs/log-path.js";
+import { lineIndexPath, logPath, scanPath } from "../runs/log-path.js";
+import { startLogScan, type LogScanner, type LogScanResult } from "./scanning/start-log-scan.js";
 import type { SecretsRequest } from "../planning/judge-secrets.js";
 import { readRunSecrets } from "./secrets/read-run-secrets.js";
 import { readSecretFilePaths } from "./secrets/read-secret-file-paths.js";
 import { createMasker, type Masker } from "./execution/masking/create-masker.js";
 import { maskLog } from "./mask-log.js";
 import { readJunitReports, type JunitReports } from "./reports/read-junit-reports.js";
+import { collectAnnotations } from "./scanning/collect-annotations.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -79,14 +81,17 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
 
   // 5. Run the executed plan (the checkout is step 0), watching for a cancel request and keeping the locks.
   const watch = watchRun(deps.store, taken, shutdown);
+  // this attempt's own log, started empty, and its scanner following it
   const logFile = new LogFile(logPath(deps.dataDir, run.id, taken.attempt));
+  const scanner = startScan(deps, taken, log);
+  let scan: LogScanResult | null = null;
   let workspace: string | null = null;
   let outcome: PipelineOutcome;
   let reports: JunitReports | null = null;
   try {
-    outcome = await execute(deps, taken, { values: secrets.values, masker }, logFile, watch.signal, (dir) => (workspace = dir));
-    // read before the workspace is removed below
-    reports = await readReports(taken, outcome, workspace as string | null, masker);
+    outcome = await execute(deps, taken, { values: secrets.values, masker }, logFile, scanner, watch.signal, (dir) => (workspace = dir));
+    // read before the workspace is removed below, masked like the log: secrets and `::add-mask::` values
+    reports = await readReports(taken, outcome, workspace as string | null, createMasker([...Object.values(secrets.values), ...(scanner?.masks ?? [])]));
   } catch (error) {
     const cause = describeGitHubError(error);
     log.error({ err: error }, `pipeline could not run: ${cause}`);
@@ -94,6 +99,11 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   } finally {
     watch.stop();
     logFile.close();
+    // read to the end before the tail is: `::add-mask::` values are overwritten in the file by then
+    scan = await scanner?.finish().catch((error: unknown) => {
+      log.warn({ err: error }, "log scan failed; the run is reported without its annotations");
+      return null;
+    }) ?? null;
     if (workspace) await removeWorkspace(workspace).catch((error: unknown) => log.warn({ err: error }, "workspace not removed"));
   }
 
@@ -116,7 +126,8 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     durationMs: outcome.durationMs,
     logTail: tail.text,
     ...(reason ? { reason } : {}),
-    ...(reports ? { tests: reports.tests, annotations: reports.annotations, omittedAnnotations: reports.omittedAnnotations } : {}),
+    ...(reports ? { tests: reports.tests } : {}),
+    ...annotationsOf(scan, reports),
   });
 }
 
@@ -126,6 +137,14 @@ async function readReports(run: RunRecord, outcome: PipelineOutcome, workspace: 
   const stepRan = outcome.steps[0]?.conclusion === "success" && outcome.steps.slice(1).some((step) => step.durationMs !== null);
   if (!globs || workspace === null || !stepRan) return null;
   return readJunitReports({ workspace, globs, ...(masker ? { mask: (text: string) => masker.mask(text) } : {}) });
+}
+
+/** What the log and the JUnit reports point at, as one deduplicated list within MAX_ANNOTATIONS. */
+function annotationsOf(scan: LogScanResult | null, reports: JunitReports | null): Pick<RunResult, "annotations" | "omittedAnnotations"> {
+  const collector = collectAnnotations();
+  for (const annotation of [...(scan?.annotations ?? []), ...(reports?.annotations ?? [])]) collector.add(annotation);
+  const omitted = collector.omitted + (scan?.omittedAnnotations ?? 0) + (reports?.omittedAnnotations ?? 0);
+  return { ...(collector.kept.length > 0 ? { annotations: [...collector.kept] } : {}), ...(omitted > 0 ? { omittedAnnotations: omitted } : {}) };
 }
 
 async function finish(deps: WorkerDeps, run: RunRecord, result: RunResult): Promise<void> {
@@ -146,11 +165,34 @@ function secretsRequest(run: RunRecord): SecretsRequest {
   };
 }
 
+/** The workspaces of a worker's runs: `<root>/<run id>`. */
+const workspaceRoot = (deps: WorkerDeps) => join(deps.dataDir, "workspaces");
+
+/** The scanner of this attempt's log; none without a processor, or when it cannot start (the run goes on). */
+function startScan(deps: WorkerDeps, run: RunRecord, log: WorkerDeps["log"]): LogScanner | null {
+  if (!deps.createLogProcessor) return null;
+  try {
+    const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps), run.id) });
+    return startLogScan({
+      runId: run.id,
+      attempt: run.attempt,
+      logPath: logPath(deps.dataDir, run.id, run.attempt),
+      scanPath: scanPath(deps.dataDir, run.id, run.attempt),
+      lineIndexPath: lineIndexPath(deps.dataDir, run.id, run.attempt),
+      processor,
+    });
+  } catch (error) {
+    log.warn({ err: error }, "log scan not started; the run is reported without its annotations");
+    return null;
+  }
+}
+
 async function execute(
   deps: WorkerDeps,
   run: RunRecord,
   secrets: { values: Record<string, string>; masker: Masker | null },
   logFile: LogFile,
+  scanner: LogScanner | null,
   signal: AbortSignal,
   onWorkspace: (dir: string) => void,
 ): Promise<PipelineOutcome> {
@@ -163,7 +205,7 @@ async function execute(
   return executePipeline({
     pipeline: run.pipeline,
     checkout: {
-      root: join(deps.dataDir, "workspaces"),
+      root: workspaceRoot(deps),
       runId: run.id,
       cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
       sha: run.push.sha,
@@ -174,6 +216,7 @@ async function execute(
       ...secrets.values,
     }),
     log: logFile,
+    ...(scanner ? { scanner } : {}),
     sandbox: deps.sandbox,
     hide,
     ...(masker ? { masker } : {}),

@@ -1,5 +1,10 @@
 import type { RunDeps } from "../runs/run-deps.js";
 import type { Sandbox } from "./execution/sandbox/sandbox.js";
+import type { PlannedPipeline } from "../planning/plan-types.js";
+import type { LogProcessor } from "./scanning/log-processor.js";
+
+/** A fresh processor for one attempt's log: the pipeline's matchers, paths under `workspace` made relative. */
+export type CreateLogProcessor = (options: { pipeline: PlannedPipeline; workspace: string | null }) => LogProcessor;
 
 export interface WorkerDeps extends RunDeps {
   dataDir: string;
@@ -10,4 +15,6 @@ export interface WorkerDeps extends RunDeps {
   secretsFile: string;
   /** Where steps run (Settings.sandbox, probed at start-up). */
   sandbox: Sandbox;
+  /** Reads each attempt's log as it grows (annotations, groups, `::add-mask::`, the line index); absent: no scan. */
+  createLogProcessor?: CreateLogProcessor;
 }

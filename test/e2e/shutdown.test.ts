@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../helpers/eventually.js";
 import { processesWithEnv } from "../helpers/processes-with-env.js";
-import { runLogMatching, startStack, type Stack } from "./stack.js";
+import { runLogMatching, runLogsMatching, startStack, type Stack } from "./stack.js";
 
 let stack: Stack;
 let scratch: string;
@@ -57,11 +57,11 @@ describe("stopping and dying", () => {
   it("fails a run whose worker died twice, with the reason, instead of retrying it forever", async () => {
     const repo = await stack.repo("doomed", { ".github/gantry.yml": `pipelines:\n  build:\n    steps:\n      - run: echo "doomed RUNID $GANTRY_RUN_ID"; sleep 120\n` });
     const { sha } = await stack.push(repo, {});
-    // the run's log is appended to by each attempt
+    // each attempt writes a log of its own, and the one before it stays
     const started = (n: number) =>
       eventually(`start ${n}`, async () => {
-        const log = await runLogMatching(stack.app.dataDir, /^doomed RUNID /m);
-        return log !== null && (log.match(/^doomed RUNID /gm) ?? []).length >= n ? log : null;
+        const logs = await runLogsMatching(stack.app.dataDir, /^doomed RUNID /m);
+        return logs.length >= n ? logs[0]! : null;
       });
     const runId = /^doomed RUNID (\S+)$/m.exec(await started(1))![1]!;
     await stack.restart("SIGKILL");

@@ -155,14 +155,19 @@ export async function waitForLog(app: RunningApp, pattern: RegExp, timeoutMs = 2
  * printed while it runs (the step cannot write anywhere the test could look, but its workspace).
  */
 export async function runLogMatching(dataDir: string, pattern: RegExp): Promise<string | null> {
-  // logs/<run id>/<attempt>.log
+  return (await runLogsMatching(dataDir, pattern))[0] ?? null;
+}
+
+/** The texts of every attempt's log in the data directory (logs/<run>/<attempt>.log) that matches `pattern`. */
+export async function runLogsMatching(dataDir: string, pattern: RegExp): Promise<string[]> {
   const dir = join(dataDir, "logs");
+  const found: string[] = [];
   for (const run of await readdir(dir).catch(() => [])) {
     for (const name of await readdir(join(dir, run)).catch(() => [])) {
       if (!name.endsWith(".log")) continue;
       const text = await readFile(join(dir, run, name), "utf8").catch(() => "");
-      if (pattern.test(text)) return text;
+      if (pattern.test(text)) found.push(text);
     }
   }
-  return null;
+  return found;
 }

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +13,10 @@ import type { WorkerDeps } from "../../src/worker/worker-deps.js";
 import { memoryLog } from "../helpers/memory-log.js";
 import { run } from "../backend/storage/store-contract.js";
 import { findFailedStep } from "../../src/runs/find-failed-step.js";
+import { logDir, logPath, scanPath } from "../../src/runs/log-path.js";
+import type { LogScan } from "../../src/runs/log-scan.js";
+import { initRepo } from "../helpers/git-repo.js";
+import { lineProcessor } from "../helpers/line-processor.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -86,5 +91,69 @@ describe("runPipeline, when the commit cannot be checked out", () => {
     const done = await deps.store.getRun("a");
     expect(done?.result?.conclusion).toBe("failure");
     expect(done?.result).not.toHaveProperty("tests");
+  });
+});
+
+describe("runPipeline: a log per attempt, scanned", () => {
+  /** A real commit to check out, a step that prints an error command, and the test processor. */
+  async function scannedRun(overrides: Partial<RunRecord>) {
+    const { deps } = workerDeps();
+    const repo = await initRepo({ bareDir: join(deps.dataDir, "git", "octo", "app.git") });
+    const sha = await repo.commit({ "a.txt": "x" }, "one");
+    await repo.push("refs/heads/main", sha);
+    await repo.cleanup();
+    const base = run("a", "d1", "build", overrides);
+    const record = {
+      ...base,
+      push: { ...base.push, sha },
+      pipeline: { ...base.pipeline, steps: [{ name: "Print", run: "echo '::error file=a.txt,line=1::bad'; echo '::error file=gone.txt,line=2::worse'; exit 1", timeoutMs: 30_000 }] },
+    };
+    const scanned = {
+      ...deps,
+      gitBaseUrl: join(deps.dataDir, "git"),
+      github: { ...deps.github, checkoutToken: async () => "token" },
+      createLogProcessor: () => lineProcessor(),
+    } as WorkerDeps;
+    await deps.store.addRuns([record]);
+    return { deps: scanned, sha };
+  }
+
+  it("gives a re-run attempt its own log, leaves the one before it, and records the annotations its scan found", async () => {
+    // attempt 1's worker died (on another host): this worker takes it as attempt 2
+    const { deps } = await scannedRun({ state: "running", attempt: 1, nodeId: "other-host:1", startedAt: 1 });
+    await mkdir(logDir(deps.dataDir, "a"), { recursive: true });
+    await writeFile(logPath(deps.dataDir, "a", 1), "what attempt 1 printed\n");
+    expect(await runPipeline(deps, "a", new AbortController().signal)).toBeUndefined();
+    const done = (await deps.store.getRun("a"))!;
+    expect(done.attempt).toBe(2);
+    expect(await readFile(logPath(deps.dataDir, "a", 1), "utf8")).toBe("what attempt 1 printed\n");
+    const second = await readFile(logPath(deps.dataDir, "a", 2), "utf8");
+    expect(second).toMatch(/^==> Checkout\n/);
+    expect(done.result?.logTail).toBe(second);
+    expect(done.result).toMatchObject({
+      conclusion: "failure",
+      annotations: [
+        { path: "a.txt", line: 1, message: "bad", source: "command" },
+        { path: "gone.txt", line: 2, message: "worse", inRepository: false },
+      ],
+    });
+    expect(done.result).not.toHaveProperty("omittedAnnotations");
+    expect(done.result!.annotations![0]).not.toHaveProperty("inRepository");
+    const scan = JSON.parse(await readFile(scanPath(deps.dataDir, "a", 2), "utf8")) as LogScan;
+    expect(scan).toMatchObject({ runId: "a", attempt: 2, complete: true, bytes: Buffer.byteLength(second) });
+    expect(scan.steps.map((step) => [step.name, step.conclusion])).toEqual([["Checkout", "success"], ["Print", "failure"]]);
+  });
+
+  it("starts the log of an attempt that was run before (put back by a shutdown) empty", async () => {
+    const { deps } = await scannedRun({});
+    await mkdir(logDir(deps.dataDir, "a"), { recursive: true });
+    await writeFile(logPath(deps.dataDir, "a", 1), "from before the shutdown\n");
+    await writeFile(scanPath(deps.dataDir, "a", 1), JSON.stringify({ bytes: 999_999, complete: true }));
+    await runPipeline(deps, "a", new AbortController().signal);
+    expect((await deps.store.getRun("a"))!.attempt).toBe(1);
+    const text = await readFile(logPath(deps.dataDir, "a", 1), "utf8");
+    expect(text).toMatch(/^==> Checkout\n/);
+    expect(text).not.toContain("from before the shutdown");
+    expect(JSON.parse(await readFile(scanPath(deps.dataDir, "a", 1), "utf8"))).toMatchObject({ bytes: Buffer.byteLength(text), complete: true });
   });
 });

@@ -8,7 +8,9 @@ import { createStepSummaryFile, type StepSummaryFile } from "./step-summary-file
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Sandbox } from "./sandbox/sandbox.js";
-import type { Masker } from "./masking/create-masker.js";
+import { createMasker, type Masker } from "./masking/create-masker.js";
+import type { LogScanner } from "../scanning/start-log-scan.js";
+import { listRepositoryFiles, type RepositoryFiles } from "../scanning/list-repository-files.js";
 
 export interface PipelineOutcome {
   conclusion: Conclusion;
@@ -30,6 +32,11 @@ export interface ExecutePipelineOptions {
   masker?: Masker;
   /** Host paths no step of this pipeline may see, besides the sandbox's own hide list (e.g. files holding secrets). */
   hide?: readonly string[];
+  /**
+   * Follows `log` (the caller started it, and finishes it): told where each step's header is and how each step
+   * ended, and given the commit's file list right after the checkout. Its `::add-mask::` values mask step summaries.
+   */
+  scanner?: LogScanner;
   signal?: AbortSignal;
   /** Told the workspace as soon as it exists (even when the checkout then fails): the caller removes it. */
   onWorkspace?: (dir: string) => void;
@@ -66,7 +73,10 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
     const left = deadline - Date.now();
     const pipelineLimited = left <= step.timeoutMs;
     const timeoutMs = Math.max(0, Math.min(step.timeoutMs, left));
-    log.write(`${index === 0 ? "" : "\n"}==> ${step.name}\n`);
+    const header = `==> ${step.name}\n`;
+    // the newline first ends a last line the step before printed without one: the header starts a line
+    log.write(`${index === 0 ? "" : "\n"}${header}`);
+    options.scanner?.stepStarted({ index, name: step.name, headerByte: log.size() - Buffer.byteLength(header) });
     let outcome: StepOutcome;
     if (step.kind === "checkout") {
       log.write(`${options.checkout.sha}\n`);
@@ -74,6 +84,8 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
       options.onWorkspace?.(done.dir);
       outcome = done.outcome;
       if (outcome.exitCode === 0) workspace = { dir: done.dir, env: options.env(done.dir) };
+      // now, before any step could plant options in .git/config that make git run code
+      if (outcome.exitCode === 0 && options.scanner) options.scanner.repositoryFiles(await commitFiles(done.dir, log));
     } else {
       const summary = createStepSummaryFile(summaries, index);
       try {
@@ -92,13 +104,14 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
         });
-        written = summaryOf(summary, options.masker);
+        written = await summaryOf(summary, options.masker, options.scanner);
       } finally {
         summary.close();
       }
     }
     const record = { ...steps[index]!, ...stepRecord(outcome), ...written };
     steps[index] = record;
+    options.scanner?.stepEnded({ index, conclusion: record.conclusion, durationMs: record.durationMs });
     options.onStepEnd?.(steps.slice(0, index + 1));
     if (record.conclusion !== "success") {
       const reason = explain(outcome, step.timeoutMs, pipelineLimited ? pipeline.timeoutMs : null);
@@ -109,11 +122,27 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
   return { conclusion: "success", steps, durationMs: Date.now() - started };
 }
 
-/** What the step wrote to its summary file, masked like its output; nothing when it wrote nothing. */
-function summaryOf(file: StepSummaryFile, masker: Masker | undefined): Pick<StepRecord, "summary" | "summaryCutBytes"> {
+/**
+ * What the step wrote to its summary file, masked like its output (the run's secrets, and the values its steps
+ * added with `::add-mask::` up to the step's last output); nothing when it wrote nothing.
+ */
+async function summaryOf(file: StepSummaryFile, masker: Masker | undefined, scanner: LogScanner | undefined): Promise<Pick<StepRecord, "summary" | "summaryCutBytes">> {
   const { text, cutBytes } = file.read();
   if (text.trim() === "") return {};
-  return { summary: masker ? masker.mask(text) : text, ...(cutBytes > 0 ? { summaryCutBytes: cutBytes } : {}) };
+  let summary = masker ? masker.mask(text) : text;
+  if (scanner) {
+    await scanner.caughtUp();
+    summary = createMasker(scanner.masks)?.mask(summary) ?? summary;
+  }
+  return { summary, ...(cutBytes > 0 ? { summaryCutBytes: cutBytes } : {}) };
+}
+
+/** The checked-out commit's files for the scanner; a commit too big to list whole is said so in the log. */
+async function commitFiles(dir: string, log: LogFile): Promise<RepositoryFiles | null> {
+  const files = await listRepositoryFiles(dir);
+  if (files === null) log.write("gantry: could not list the commit's files; annotations are not checked against them\n");
+  else if (!files.complete) log.write(`gantry: the commit has more than ${files.paths.size} files; annotations on files past those are sent as they are\n`);
+  return files;
 }
 
 function stepRecord(outcome: StepOutcome): Omit<StepRecord, "name"> {

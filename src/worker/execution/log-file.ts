@@ -1,7 +1,10 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** The log of one run: children write to its descriptor directly; gantry only adds step headers between them. */
+/**
+ * The log of one attempt of a run: children write to its descriptor directly; gantry only adds step headers
+ * between them. It starts empty: a run put back by a shutdown keeps its attempt number, and starts its log again.
+ */
 export class LogFile {
   readonly path: string;
   readonly fd: number;
@@ -10,11 +13,16 @@ export class LogFile {
     mkdirSync(dirname(path), { recursive: true });
     this.path = path;
     // append mode: stdout and stderr of a child share it without overwriting each other
-    this.fd = openSync(this.path, "a");
+    this.fd = openSync(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o644);
   }
 
   write(text: string): void {
     writeSync(this.fd, text);
+  }
+
+  /** Bytes written so far, by gantry and the children. */
+  size(): number {
+    return fstatSync(this.fd).size;
   }
 
   close(): void {

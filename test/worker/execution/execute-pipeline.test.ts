@@ -9,6 +9,9 @@ import { findFailedStep } from "../../../src/runs/find-failed-step.js";
 import { bwrapSandbox } from "../../../src/worker/execution/sandbox/bwrap-sandbox.js";
 import { plainSandbox } from "../../../src/worker/execution/sandbox/plain-sandbox.js";
 import { createMasker } from "../../../src/worker/execution/masking/create-masker.js";
+import { startLogScan } from "../../../src/worker/scanning/start-log-scan.js";
+import type { LogScan, StepSpan } from "../../../src/runs/log-scan.js";
+import { lineProcessor } from "../../helpers/line-processor.js";
 
 const scratch = useScratchRepo("gantry-execute-");
 
@@ -171,5 +174,68 @@ describe("executePipeline: step summaries", () => {
     const step = summaryOf(outcome, "Big")!;
     expect(step.summary).toHaveLength(65_535);
     expect(step.summaryCutBytes).toBe(100_000 - 65_535);
+  });
+});
+
+describe("executePipeline with a log scanner", () => {
+  const startScanner = () =>
+    startLogScan({
+      runId: "run-1",
+      attempt: 1,
+      logPath: scratch.log.path,
+      scanPath: join(scratch.root, "logs", "run.scan.json"),
+      lineIndexPath: join(scratch.root, "logs", "run.lines"),
+      processor: lineProcessor(),
+      intervalMs: 20,
+    });
+
+  it("tells it where each step's header is and how it ended: each step's lines are exact", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const scanner = startScanner();
+    const outcome = await executePipeline(
+      options(sha, [{ name: "Partial", run: "printf 'one\\ntwo, no newline'", timeoutMs: 30_000 }, { name: "Fails", run: "echo out; exit 2", timeoutMs: 30_000 }], { scanner }),
+    );
+    await scanner.finish();
+    expect(outcome.conclusion).toBe("failure");
+    const scan = JSON.parse(await readFile(join(scratch.root, "logs", "run.scan.json"), "utf8")) as LogScan;
+    const lines = (await readFile(scratch.log.path, "utf8")).split("\n");
+    const text = (step: StepSpan) => lines.slice(step.startLine - 1, step.endLine!);
+    expect(scan.steps.map((step) => [step.name, step.conclusion])).toEqual([["Checkout", "success"], ["Partial", "success"], ["Fails", "failure"]]);
+    expect(text(scan.steps[0]!)).toEqual(["==> Checkout", sha, ""]);
+    expect(text(scan.steps[1]!)).toEqual(["==> Partial", "one", "two, no newline"]);
+    expect(text(scan.steps[2]!)).toEqual(["==> Fails", "out", "", "==> Fails: exited with code 2"]);
+    expect(scan.steps[2]!.endByte).toBe(scratch.log.size());
+    expect(scan).toMatchObject({ complete: true, lines: scan.steps[2]!.endLine });
+  });
+
+  it("gives it the commit's files as checked out, before a step could change what git says", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x", "src/b.ts": "y" }, "one");
+    const scanner = startScanner();
+    const commit = "echo new > planted.ts && git add planted.ts && git -c user.name=S -c user.email=s@example.invalid commit -qm planted";
+    const outcome = await executePipeline(
+      options(sha, [{ name: "Annotate", run: `${commit} && echo '::error file=planted.ts,line=1::x' && echo '::error file=src/b.ts,line=1::y'`, timeoutMs: 30_000 }], {
+        sandbox: plainSandbox(),
+        scanner,
+      }),
+    );
+    expect(outcome.conclusion, await readFile(scratch.log.path, "utf8")).toBe("success");
+    const { annotations } = await scanner.finish();
+    expect(annotations.map((a) => [a.path, a.inRepository])).toEqual([
+      ["planted.ts", false],
+      ["src/b.ts", undefined],
+    ]);
+  });
+
+  it("masks what a step added with ::add-mask:: in the log and in its summary", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const scanner = startScanner();
+    const outcome = await executePipeline(
+      options(sha, [{ name: "Mask", run: 'echo "::add-mask::hidden-word"; echo "printed hidden-word"; echo "summary of hidden-word" > "$GANTRY_STEP_SUMMARY"', timeoutMs: 30_000 }], { scanner }),
+    );
+    expect(outcome.steps[1]).toMatchObject({ summary: "summary of ***\n" });
+    await scanner.finish();
+    const text = await readFile(scratch.log.path, "utf8");
+    expect(text).not.toContain("hidden-word");
+    expect(text).toContain("::add-mask::***********\nprinted ***********\n");
   });
 });
