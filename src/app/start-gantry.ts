@@ -5,6 +5,7 @@ import type { GitHubApp } from "../github/github-app.js";
 import { createWebhookHandler } from "../ingest/create-webhook-handler.js";
 import { startSweeps } from "../ingest/redelivery/start-sweeps.js";
 import { createRunPageHandler } from "../report/create-run-page-handler.js";
+import { allowEveryone } from "../report/run-page/run-access.js";
 import { prepareSourceCheck } from "./allowlist/prepare-source-check.js";
 import { loadTlsPair } from "./server/load-tls-pair.js";
 import { pingHandler, startHttpServer, type WebServer } from "./server/start-http-server.js";
@@ -85,7 +86,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     ({ server, url } = await startHttpServer({
       port: settings.port,
       host: settings.host,
-      handlers: [webhooks, pingHandler, createRunPageHandler({ store, dataDir: settings.dataDir })],
+      handlers: [webhooks, pingHandler, createRunPageHandler({ store, dataDir: settings.dataDir, access: allowEveryone })],
       log,
       tls,
     }));

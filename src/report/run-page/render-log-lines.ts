@@ -1,0 +1,76 @@
+import { AnsiUp } from "ansi_up";
+import { escapeHtml } from "./escape-html.js";
+import { paletteIndex } from "./palette-colour.js";
+
+/** One line of a log as read from the file (without its newline), `cut` when it was longer than the page shows. */
+export interface LogLine {
+  n: number;
+  text: string;
+  cut: boolean;
+}
+
+export interface RenderedLine {
+  n: number;
+  /** The whole `div.line` element. */
+  html: string;
+}
+
+// Colour and style escapes: kept from the part of a line a `\r` redraw overwrote, since they still apply.
+const SGR = /\u001b\[[0-9;:]*m/g;
+// Controls other than ESC (which ansi_up reads), tab and `\r` (collapsed first) mean nothing on a page.
+const CONTROLS = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f]/g;
+// What ansi_up writes for bold, faint, italic, underline and 256/true colours: inline styles, which the page's
+// CSP forbids, so they become classes (true colours rounded to the 256-colour palette the CSS defines).
+const STYLED_SPAN = /<span style="([^"]*)"(?: class="([^"]*)")?>/g;
+const STYLE_CLASSES: Record<string, string> = {
+  "font-weight:bold": "ansi-bold",
+  "opacity:0.7": "ansi-faint",
+  "font-style:italic": "ansi-italic",
+  "text-decoration:underline": "ansi-underline",
+};
+
+/**
+ * Log lines as HTML: ANSI colours as classes, `\r` redraws collapsed to what the terminal showed last, every
+ * character of the text escaped (ansi_up escapes by default; OSC 8 hyperlinks become links for http(s) only).
+ * Each line is a `div.line` with its number, a link to itself and links to the annotations read from it.
+ * Colours carry over from line to line within one call, as in a terminal.
+ */
+export function renderLogLines(lines: LogLine[], annotationsByLine: ReadonlyMap<number, number[]>): RenderedLine[] {
+  const ansi = new AnsiUp();
+  ansi.escape_html = true;
+  ansi.use_classes = true;
+  ansi.url_allowlist = { http: 1, https: 1 };
+  return lines.map(({ n, text, cut }) => {
+    const body = toClasses(ansi.ansi_to_html(collapseRedraws(text).replace(CONTROLS, "")));
+    const marks = (annotationsByLine.get(n) ?? [])
+      .map((index) => `<a class="annotation-marker" href="#annotation-${index}" data-annotation="${index}" title="annotation">&#9650;</a>`)
+      .join("");
+    const cutMark = cut ? `<span class="line-cut">[line cut]</span>` : "";
+    return {
+      n,
+      html: `<div class="line" id="L${n}" data-line="${n}"><a class="line-number" href="#L${n}">${n}</a><span class="line-text">${body}${cutMark}</span>${marks}</div>`,
+    };
+  });
+}
+
+function collapseRedraws(line: string): string {
+  const trimmed = line.replace(/\r+$/, "");
+  const last = trimmed.lastIndexOf("\r");
+  if (last < 0) return trimmed;
+  return (trimmed.slice(0, last).match(SGR) ?? []).join("") + trimmed.slice(last + 1);
+}
+
+function toClasses(html: string): string {
+  return html
+    .replace(STYLED_SPAN, (_, style: string, classes: string | undefined) => {
+      const names = classes ? classes.split(" ") : [];
+      for (const rule of style.split(";")) {
+        const known = STYLE_CLASSES[rule];
+        if (known) names.push(known);
+        const colour = /^(color|background-color):rgb\((\d+),(\d+),(\d+)\)$/.exec(rule);
+        if (colour) names.push(`ansi-c${paletteIndex(Number(colour[2]), Number(colour[3]), Number(colour[4]))}-${colour[1] === "color" ? "fg" : "bg"}`);
+      }
+      return `<span class="${escapeHtml(names.join(" "))}">`;
+    })
+    .replace(/<a href="/g, '<a rel="nofollow noopener noreferrer" href="');
+}
