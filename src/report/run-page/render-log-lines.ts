@@ -17,8 +17,9 @@ export interface RenderedLine {
 
 // Colour and style escapes: kept from the part of a line a `\r` redraw overwrote, since they still apply.
 const SGR = /\u001b\[[0-9;:]*m/g;
-// Controls other than ESC (which ansi_up reads), tab and `\r` (collapsed first) mean nothing on a page.
-const CONTROLS = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f]/g;
+// Controls other than tab mean nothing on a page: dropped from what ansi_up makes of a line (ESC and BEL
+// end escape sequences it reads, `\r` redraws are collapsed before).
+const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
 // What ansi_up writes for bold, faint, italic, underline and 256/true colours: inline styles, which the page's
 // CSP forbids, so they become classes (true colours rounded to the 256-colour palette the CSS defines).
 const STYLED_SPAN = /<span style="([^"]*)"(?: class="([^"]*)")?>/g;
@@ -33,15 +34,17 @@ const STYLE_CLASSES: Record<string, string> = {
  * Log lines as HTML: ANSI colours as classes, `\r` redraws collapsed to what the terminal showed last, every
  * character of the text escaped (ansi_up escapes by default; OSC 8 hyperlinks become links for http(s) only).
  * Each line is a `div.line` with its number, a link to itself and links to the annotations read from it.
- * Colours carry over from line to line within one call, as in a terminal.
+ * Each line is rendered on its own: a colour does not carry over to the next line.
  */
 export function renderLogLines(lines: LogLine[], annotationsByLine: ReadonlyMap<number, number[]>): RenderedLine[] {
-  const ansi = new AnsiUp();
-  ansi.escape_html = true;
-  ansi.use_classes = true;
-  ansi.url_allowlist = { http: 1, https: 1 };
   return lines.map(({ n, text, cut }) => {
-    const body = toClasses(ansi.ansi_to_html(collapseRedraws(text).replace(CONTROLS, "")));
+    // one converter per line: a sequence a line leaves open (an OSC without its end) cannot swallow the next
+    // lines, and a line renders the same on the page, from /lines and in events
+    const ansi = new AnsiUp();
+    ansi.escape_html = true;
+    ansi.use_classes = true;
+    ansi.url_allowlist = { http: 1, https: 1 };
+    const body = toClasses(ansi.ansi_to_html(collapseRedraws(text))).replace(CONTROLS, "");
     const marks = (annotationsByLine.get(n) ?? [])
       .map((index) => `<a class="annotation-marker" href="#annotation-${index}" data-annotation="${index}" title="annotation">&#9650;</a>`)
       .join("");
