@@ -102,7 +102,7 @@ export function createRunPageHandler(options: RunPageOptions): Handler {
       }
       openStreams += 1;
       try {
-        await streamRunEvents(request, response, { store: options.store, dataDir: options.dataDir, run, attempt, from, timing, headers: RUN_DATA_HEADERS });
+        await streamRunEvents(response, { store: options.store, dataDir: options.dataDir, run, attempt, from, timing, headers: RUN_DATA_HEADERS });
       } finally {
         openStreams -= 1;
       }

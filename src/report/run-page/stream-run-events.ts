@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { Store } from "../../backend/storage/store.js";
 import { scanPath } from "../../runs/log-path.js";
 import type { RunRecord } from "../../runs/run-types.js";
@@ -41,7 +41,7 @@ export interface EventStreamOptions {
  * comment through idle proxies, and `end` once the run completed and every scanned line was sent. Follows
  * the scan file by its size and mtime (a stat per poll), reading lines only when the scan grew.
  */
-export async function streamRunEvents(request: IncomingMessage, response: ServerResponse, options: EventStreamOptions): Promise<void> {
+export async function streamRunEvents(response: ServerResponse, options: EventStreamOptions): Promise<void> {
   const { timing, attempt } = options;
   const files = runLogFiles(options.dataDir, options.run.id, attempt);
   let scan = await readScan(options.dataDir, options.run.id, attempt);
@@ -64,8 +64,9 @@ export async function streamRunEvents(request: IncomingMessage, response: Server
   response.flushHeaders();
 
   let closed = false;
+  // the response's close: the connection went (or the stream ended), whatever the request's body did
   const done = new Promise<void>((resolve) => {
-    request.on("close", () => {
+    response.on("close", () => {
       closed = true;
       resolve();
     });

@@ -41,6 +41,18 @@ describe("renderLogLines", () => {
     expect(textOf(render("\u001b[33m 10%\r 99%\u001b[0m"))).toBe('<span class="ansi-yellow-fg"> 99%</span>');
   });
 
+  it("renders each line on its own: an escape a line leaves open cannot hide the next", () => {
+    const [first, second] = renderLogLines(
+      [
+        { n: 1, text: "\u001b]8;;https://x.example\u0007never closed", cut: false },
+        { n: 2, text: "the error that must show", cut: false },
+      ],
+      new Map(),
+    );
+    expect(first!.html).toContain('id="L1"');
+    expect(textOf(second!.html)).toBe("the error that must show");
+  });
+
   it("drops other control characters", () => {
     expect(textOf(render("a\u0000b\u0007c\u007fd\te"))).toBe("abcd\te");
   });
