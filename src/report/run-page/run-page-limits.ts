@@ -2,6 +2,8 @@
 
 /** Lines the page shows at first (the end of the log); earlier ones load on demand. */
 export const PAGE_TAIL_LINES = 1_000;
+/** An event stream further behind than this skips to the log's last PAGE_TAIL_LINES (the page loads the gap on demand). */
+export const MAX_CATCH_UP_LINES = 5_000;
 /** Lines one /lines answer (or one SSE event) holds at most. */
 export const MAX_LINES_PER_READ = 2_000;
 /** Bytes one read of lines may go through at most (a few enormous lines cannot make an answer huge). */

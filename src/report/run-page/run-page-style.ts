@@ -43,7 +43,7 @@ details.group > .group-lines { padding-left: 12px; }
 .line-text { flex: 1; min-width: 0; }
 .line-cut { color: var(--muted); margin-left: 1ch; }
 .annotation-marker { flex: none; margin-left: 1ch; color: #f85149; text-decoration: none; }
-#load-earlier { margin: 4px 0; }
+#load-earlier, .load-gap { margin: 4px 0; }
 #log-status { color: var(--muted); }
 .ansi-bold { font-weight: bold; }
 .ansi-faint { opacity: 0.7; }

@@ -5,10 +5,10 @@ import { scanPath } from "../../runs/log-path.js";
 import type { RunRecord } from "../../runs/run-types.js";
 import { describeRunView, type RunView } from "./describe-run-view.js";
 import { findLineAtByte } from "./find-line-at-byte.js";
-import type { LinePlace } from "./find-index-entry.js";
+import { findIndexEntry, type LinePlace } from "./find-index-entry.js";
 import { readScan } from "./read-scan.js";
 import { readRenderedLines, runLogFiles } from "./run-log-files.js";
-import { PING_MS, SCAN_POLL_MS, STATE_POLL_MS } from "./run-page-limits.js";
+import { MAX_CATCH_UP_LINES, PAGE_TAIL_LINES, PING_MS, SCAN_POLL_MS, STATE_POLL_MS } from "./run-page-limits.js";
 
 /** How often a stream looks and pings; shorter in tests. */
 export interface EventTiming {
@@ -37,7 +37,8 @@ export interface EventStreamOptions {
 
 /**
  * Server-sent events of one attempt: `state` (the RunView, when it changed), `lines` (rendered lines, each
- * event's id the byte position after them, so a reconnect's Last-Event-ID resumes exactly there), a ping
+ * event's id the byte position after them, so a reconnect's Last-Event-ID resumes exactly there), `skipped`
+ * (more than MAX_CATCH_UP_LINES behind: the lines left out, for the page to load on demand), a ping
  * comment through idle proxies, and `end` once the run completed and every scanned line was sent. Follows
  * the scan file by its size and mtime (a stat per poll), reading lines only when the scan grew.
  */
@@ -92,10 +93,21 @@ export async function streamRunEvents(response: ServerResponse, options: EventSt
     lastSendAt = Date.now();
   };
   const sendLines = async () => {
+    let first = place.line;
+    let start: LinePlace = place;
+    if (scan && scan.lines - place.line + 1 > MAX_CATCH_UP_LINES) {
+      // far behind (a reconnect after long, a burst of output): the page gets the log's last part and a gap
+      // it can fill from /lines, never the whole log
+      first = scan.lines - PAGE_TAIL_LINES + 1;
+      start = await findIndexEntry(files.index, { line: first, byte: scan.bytes });
+      await sendEvent("skipped", place.byte, { fromLine: place.line, toLine: first - 1 });
+    }
     while (scan && place.byte < scan.bytes && !closed) {
-      const read = await readRenderedLines(files, scan, place.line, LINES_PER_EVENT, place);
+      const read = await readRenderedLines(files, scan, first, LINES_PER_EVENT, start);
       if (read.endByte <= place.byte) break; // the file is shorter than the scan says: wait for it
       place = { byte: read.endByte, line: read.endLine };
+      first = place.line;
+      start = place;
       await sendEvent("lines", place.byte, { lines: read.lines });
       lastSendAt = Date.now();
     }

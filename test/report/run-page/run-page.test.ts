@@ -387,6 +387,22 @@ describe("the run's events", () => {
     expect(second.events.at(-1)!.id).toBe(String(Buffer.byteLength(text)));
   });
 
+  it("never sends a whole long log: far behind, it skips to the last part and says what it left out", async () => {
+    await serve();
+    const run = await addRun();
+    const total = 20_000;
+    const scan = await writeScannedLog(dir, run.id, 1, numbered(total));
+    const events = readEvents(`${base}/runs/${run.id}/events?from=0`);
+    await events.opened;
+    await eventually("the last line", async () => linesOf(events.events).includes(total));
+    events.close();
+    const skipped = events.events.filter((event) => event.event === "skipped");
+    expect(skipped.map((event) => JSON.parse(event.data))).toEqual([{ fromLine: 1, toLine: total - PAGE_TAIL_LINES }]);
+    expect(skipped[0]!.id).toBe("0");
+    expect(linesOf(events.events)).toEqual(Array.from({ length: PAGE_TAIL_LINES }, (_, i) => total - PAGE_TAIL_LINES + 1 + i));
+    expect(events.events.filter((event) => event.event === "lines").at(-1)!.id).toBe(String(scan.bytes));
+  });
+
   it("pings an idle stream", async () => {
     await serve({ eventTiming: { scanPollMs: 20, statePollMs: 50, pingMs: 100 } });
     const run = await addRun();

@@ -149,6 +149,27 @@ function start(log: HTMLElement): void {
     addLines(answer.lines);
   }
 
+  // Lines the stream left out (it was far behind): a button in their place loads them, a part at a time.
+  function addGap(from: number, to: number): void {
+    if (to < from) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "load-gap";
+    button.dataset["line"] = String(from);
+    button.dataset["from"] = String(from);
+    button.dataset["to"] = String(to);
+    button.textContent = `Lines ${from}–${to} not shown: load`;
+    button.addEventListener("click", () => {
+      const start = Number(button.dataset["from"]);
+      const end = Math.min(to, start + EARLIER_LINES - 1);
+      button.remove();
+      fetchLines(start, end)
+        .then(() => addGap(end + 1, to))
+        .catch((error: unknown) => setStatus(String(error)));
+    });
+    insertSorted(containerFor(from), button, from);
+  }
+
   function summaryOf(step: ViewStep): HTMLElement {
     const summary = document.createElement("summary");
     const conclusion = document.createElement("span");
@@ -294,6 +315,10 @@ function start(log: HTMLElement): void {
       addLines((JSON.parse(message.data) as { lines: RenderedLine[] }).lines);
       log.dataset["position"] = message.lastEventId;
       setStatus("");
+    });
+    events.addEventListener("skipped", (event) => {
+      const gap = JSON.parse((event as MessageEvent<string>).data) as { fromLine: number; toLine: number };
+      addGap(gap.fromLine, gap.toLine);
     });
     events.addEventListener("end", () => {
       events.close();
