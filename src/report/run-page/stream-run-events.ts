@@ -113,38 +113,44 @@ export async function streamRunEvents(response: ServerResponse, options: EventSt
     }
   };
 
-  await send(`retry: 2000\n\n`);
-  await sendState();
-  await sendLines();
-  while (!closed) {
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, timing.scanPollMs)), done]);
-    if (closed) break;
-    const stamp = await stampOf(scanPath(options.dataDir, run.id, attempt));
-    if (stamp !== scanStamp) {
-      scanStamp = stamp;
-      scan = (await readScan(options.dataDir, run.id, attempt)) ?? scan;
-      await sendState();
-      await sendLines();
-    }
-    if (Date.now() - lastStateAt >= timing.statePollMs) {
-      lastStateAt = Date.now();
-      run = (await options.store.getRun(run.id)) ?? run;
-      await sendState();
-    }
-    const view = describeRunView(run, attempt, scan, Date.now());
-    if (view.state === "completed") {
-      completedAt ??= Date.now();
-      const caughtUp = !scan || place.byte >= scan.bytes;
-      const finished = !scan || scan.complete || attempt < view.attempts || Date.now() - completedAt >= timing.unfinishedScanGraceMs;
-      if (caughtUp && finished) {
-        await sendEvent("end", place.byte, { state: view.state, conclusion: view.conclusion });
-        break;
+  try {
+    await send(`retry: 2000\n\n`);
+    await sendState();
+    await sendLines();
+    while (!closed) {
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, timing.scanPollMs)), done]);
+      if (closed) break;
+      const stamp = await stampOf(scanPath(options.dataDir, run.id, attempt));
+      const fresh = stamp !== scanStamp ? await readScan(options.dataDir, run.id, attempt) : null;
+      // a scan caught mid-write reads as none: its stamp is kept, so the next poll reads it again
+      if (fresh) {
+        scanStamp = stamp;
+        scan = fresh;
+        await sendState();
+        await sendLines();
+      }
+      if (Date.now() - lastStateAt >= timing.statePollMs) {
+        lastStateAt = Date.now();
+        run = (await options.store.getRun(run.id)) ?? run;
+        await sendState();
+      }
+      const view = describeRunView(run, attempt, scan, Date.now());
+      if (view.state === "completed") {
+        completedAt ??= Date.now();
+        const caughtUp = !scan || place.byte >= scan.bytes;
+        const finished = !scan || scan.complete || attempt < view.attempts || Date.now() - completedAt >= timing.unfinishedScanGraceMs;
+        if (caughtUp && finished) {
+          await sendEvent("end", place.byte, { state: view.state, conclusion: view.conclusion });
+          break;
+        }
+      }
+      if (Date.now() - lastSendAt >= timing.pingMs) {
+        await send(`: ping\n\n`);
+        lastSendAt = Date.now();
       }
     }
-    if (Date.now() - lastSendAt >= timing.pingMs) {
-      await send(`: ping\n\n`);
-      lastSendAt = Date.now();
-    }
+  } catch {
+    // a store or file that failed mid-stream ends it: the browser reconnects from the last id it got
   }
   response.end();
 }

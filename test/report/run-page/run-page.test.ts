@@ -45,7 +45,8 @@ async function serve(options: Partial<RunPageOptions> = {}): Promise<void> {
         if (!handled) response.writeHead(404).end("not mine");
       },
       (error: unknown) => {
-        response.writeHead(500).end(String(error));
+        if (!response.headersSent) response.writeHead(500);
+        response.end(String(error));
       },
     );
   });
