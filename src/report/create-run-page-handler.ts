@@ -8,7 +8,7 @@ import { renderRunPage, type RunPageContent } from "./run-page/render-run-page.j
 import type { RunAccess } from "./run-page/run-access.js";
 import { readRenderedLines, runLogFiles } from "./run-page/run-log-files.js";
 import { loadRunPageAssets } from "./run-page/run-page-assets.js";
-import { MAX_EVENT_STREAMS, MAX_LINES_PER_READ, MAX_QUERY_CHARS, PAGE_TAIL_LINES } from "./run-page/run-page-limits.js";
+import { MAX_EVENT_STREAMS, MAX_LINES_PER_READ, MAX_QUERY_CHARS, MAX_SEARCHES, PAGE_TAIL_LINES } from "./run-page/run-page-limits.js";
 import { searchLog } from "./run-page/search-log.js";
 import { DEFAULT_EVENT_TIMING, streamRunEvents, type EventTiming } from "./run-page/stream-run-events.js";
 
@@ -50,6 +50,7 @@ export function createRunPageHandler(options: RunPageOptions): Handler {
   const timing = { ...DEFAULT_EVENT_TIMING, ...options.eventTiming };
   const maxStreams = options.maxEventStreams ?? MAX_EVENT_STREAMS;
   let openStreams = 0;
+  let searches = 0;
 
   return async (request, response) => {
     if (request.method !== "GET") return false;
@@ -121,7 +122,16 @@ export function createRunPageHandler(options: RunPageOptions): Handler {
       const query = url.searchParams.get("q") ?? "";
       if (query.length > MAX_QUERY_CHARS) return plain(400, `?q= is longer than ${MAX_QUERY_CHARS} characters.`);
       if (!scan) return json(200, { attempt, query, hits: [], truncated: false, timedOut: false, searchedLines: 0 });
-      return json(200, { attempt, query, ...(await searchLog(files.log, scan.bytes, query)) });
+      if (searches >= MAX_SEARCHES) {
+        response.writeHead(503, { ...RUN_DATA_HEADERS, "content-type": "text/plain; charset=utf-8", "retry-after": "5" }).end("Too many searches running; try again soon.\n");
+        return true;
+      }
+      searches += 1;
+      try {
+        return json(200, { attempt, query, ...(await searchLog(files.log, scan.bytes, query)) });
+      } finally {
+        searches -= 1;
+      }
     }
     // the raw log, as far as it is scanned (masked): also while the run goes on
     if (!scan) return plain(404, "The log of this attempt is not on this node (or not written yet).");

@@ -37,14 +37,15 @@ const STYLE_CLASSES: Record<string, string> = {
  * Each line is rendered on its own: a colour does not carry over to the next line.
  */
 export function renderLogLines(lines: LogLine[], annotationsByLine: ReadonlyMap<number, number[]>): RenderedLine[] {
+  const ansi = new AnsiUp();
+  ansi.escape_html = true;
+  ansi.use_classes = true;
+  ansi.url_allowlist = { http: 1, https: 1 };
   return lines.map(({ n, text, cut }) => {
-    // one converter per line: a sequence a line leaves open (an OSC without its end) cannot swallow the next
-    // lines, and a line renders the same on the page, from /lines and in events
-    const ansi = new AnsiUp();
-    ansi.escape_html = true;
-    ansi.use_classes = true;
-    ansi.url_allowlist = { http: 1, https: 1 };
-    const body = toClasses(ansi.ansi_to_html(collapseRedraws(text))).replace(CONTROLS, "");
+    // only whole sequences reach ansi_up, and every line ends with a reset: a sequence a line leaves open
+    // cannot swallow the next lines, a colour does not leak into them, and a line renders the same on the
+    // page, from /lines and in events (one converter for many lines: building one costs more than a line)
+    const body = toClasses(ansi.ansi_to_html(`${wholeSequences(collapseRedraws(text))}\u001b[0m`)).replace(CONTROLS, "");
     const marks = (annotationsByLine.get(n) ?? [])
       .map((index) => `<a class="annotation-marker" href="#annotation-${index}" data-annotation="${index}" title="annotation">&#9650;</a>`)
       .join("");
@@ -54,6 +55,18 @@ export function renderLogLines(lines: LogLine[], annotationsByLine: ReadonlyMap<
       html: `<div class="line" id="L${n}" data-line="${n}"><a class="line-number" href="#L${n}">${n}</a><span class="line-text">${body}${cutMark}</span>${marks}</div>`,
     };
   });
+}
+
+// CSI sequences and OSC 8 hyperlinks (opened, text, closed) as ansi_up reads them; any other escape (titles,
+// charsets, a sequence cut off by the line end, a lone ESC) is dropped.
+const SEQUENCES =
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\]8;[^;\u0007\u001b]*;[^\u0007\u001b]*(?:\u0007|\u001b\\)[^\u001b]*\u001b\]8;;(?:\u0007|\u001b\\)|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[ -/]*[0-~]?|\u009b/g;
+
+const WHOLE_CSI = /^\u001b\[[0-?]*[ -/]*[@-~]$/;
+const WHOLE_LINK = /^\u001b\]8;.*\u001b\]8;;(?:\u0007|\u001b\\)$/s;
+
+function wholeSequences(line: string): string {
+  return line.replace(SEQUENCES, (sequence) => (WHOLE_CSI.test(sequence) || WHOLE_LINK.test(sequence) ? sequence : ""));
 }
 
 function collapseRedraws(line: string): string {

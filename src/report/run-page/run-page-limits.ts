@@ -13,7 +13,9 @@ export const MAX_LINE_BYTES = 16 * 1024;
 /** Search: hits returned at most, the longest query, and how long one search may take. */
 export const MAX_SEARCH_HITS = 200;
 export const MAX_QUERY_CHARS = 200;
-export const SEARCH_TIME_MS = 3_000;
+export const SEARCH_TIME_MS = 10_000;
+/** Searches running at once per server (each takes a core while it runs); more are answered 503. */
+export const MAX_SEARCHES = 4;
 /** Characters of context shown on each side of a search hit. */
 export const SNIPPET_CONTEXT_CHARS = 60;
 /** Server-sent event streams open at once per server; more are refused with 503. */

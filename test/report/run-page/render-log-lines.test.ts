@@ -49,8 +49,16 @@ describe("renderLogLines", () => {
       ],
       new Map(),
     );
-    expect(first!.html).toContain('id="L1"');
+    expect(textOf(first!.html)).toBe("never closed");
     expect(textOf(second!.html)).toBe("the error that must show");
+    const [red, plain, cutOff, after] = renderLogLines(
+      ["\u001b[31mred, never reset", "plain", "\u001b]0;a title\u0007shown\u001b(B \u001b[3", "after"].map((text, i) => ({ n: i + 1, text, cut: false })),
+      new Map(),
+    );
+    expect(textOf(red!.html)).toBe('<span class="ansi-red-fg">red, never reset</span>');
+    expect(textOf(plain!.html)).toBe("plain");
+    expect(textOf(cutOff!.html)).toBe("shown 3");
+    expect(textOf(after!.html)).toBe("after");
   });
 
   it("drops other control characters", () => {
