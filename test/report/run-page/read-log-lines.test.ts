@@ -68,6 +68,18 @@ describe("reading a log's lines", () => {
 });
 
 describe("searching a log", () => {
+  it("finds matches across chunk boundaries and counts lines after a very long one", async () => {
+    const filler = "y".repeat(1024 * 1024 - 8) + "\n"; // line 1 ends just before the first chunk's end
+    const text = `${filler}a boundary NEEDLE here\n${"x".repeat(2_500_000)}needle in a long line\nthe needle after\n`;
+    const scan = await writeScannedLog(dir, "r", 1, text);
+    const result = await searchLog(logPath(dir, "r", 1), scan.bytes, "needle");
+    expect(result.hits.map((hit) => [hit.line, hit.snippet])).toEqual([
+      [2, "a boundary NEEDLE here"],
+      [4, "the needle after"],
+    ]);
+    expect(result.searchedLines).toBe(4);
+  });
+
   it("stops when its time is up and says so", async () => {
     const scan = await writeScannedLog(dir, "r", 1, "needle\n".repeat(10) + "x".repeat(3 * 1024 * 1024) + "\nneedle\n");
     let clock = 0;
