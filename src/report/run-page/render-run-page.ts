@@ -42,6 +42,7 @@ export function renderRunPage(run: RunRecord, view: RunView, content: RunPageCon
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${e(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${RUN_PAGE_ASSETS.css}">
 ${denied ? "" : `<script type="module" src="${RUN_PAGE_ASSETS.js}"></script>`}
 </head>
