@@ -45,6 +45,8 @@ interface SearchAnswer {
 }
 
 const EARLIER_LINES = 1000;
+// A page following a long log live keeps this many lines; older ones go (and load again on demand).
+const MAX_PAGE_LINES = 50_000;
 const MAX_HIGHLIGHT = 5000;
 
 const logElement = document.getElementById("log");
@@ -57,6 +59,7 @@ function start(log: HTMLElement): void {
   let firstLine = Number(log.dataset["firstLine"] ?? "0");
   let rangeAnchor: number | null = null;
   let knownAnnotations = -1;
+  let pageLines = log.querySelectorAll(".line").length;
 
   const setStatus = (text: string) => {
     if (status) status.textContent = text;
@@ -132,9 +135,11 @@ function start(log: HTMLElement): void {
       const element = template.content.firstElementChild;
       if (!element) continue;
       insertSorted(containerFor(line.n), element, line.n);
+      pageLines += 1;
       if (firstLine === 0 || line.n < firstLine) firstLine = line.n;
       if (line.n > Number(log.dataset["lastLine"] ?? "0")) log.dataset["lastLine"] = String(line.n);
     }
+    if (pageLines > MAX_PAGE_LINES * 1.1) dropOldest(pageLines - MAX_PAGE_LINES);
     log.dataset["firstLine"] = String(firstLine);
     const earlier = document.getElementById("load-earlier");
     if (earlier) earlier.hidden = firstLine <= 1;
@@ -148,6 +153,33 @@ function start(log: HTMLElement): void {
     const answer = (await response.json()) as { lines: RenderedLine[] };
     addLines(answer.lines);
   }
+
+  function dropOldest(count: number): void {
+    const lines = log.querySelectorAll<HTMLElement>(".line");
+    for (let i = 0; i < count && i < lines.length; i++) lines[i]!.remove();
+    pageLines -= Math.min(count, lines.length);
+    const next = log.querySelector<HTMLElement>(".line");
+    if (next) firstLine = Number(next.dataset["line"]);
+  }
+
+  // A step folded away whose lines are not on the page loads them (its first part) when opened.
+  log.addEventListener(
+    "toggle",
+    (event) => {
+      const step = event.target;
+      if (!(step instanceof HTMLDetailsElement) || !step.classList.contains("step") || !step.open || step.querySelector(".line")) return;
+      const start = Number(step.dataset["start"] ?? "0");
+      if (start < 1 || (firstLine > 0 && start >= firstLine)) return;
+      const end = Math.min(step.dataset["end"] ? Number(step.dataset["end"]) : Number.POSITIVE_INFINITY, firstLine > 0 ? firstLine - 1 : Number.POSITIVE_INFINITY);
+      const to = Math.min(end, start + EARLIER_LINES - 1);
+      fetchLines(start, to)
+        .then(() => {
+          if (to < end && Number.isFinite(end)) addGap(to + 1, end);
+        })
+        .catch((error: unknown) => setStatus(String(error)));
+    },
+    true,
+  );
 
   // Lines the stream left out (it was far behind): a button in their place loads them, a part at a time.
   function addGap(from: number, to: number): void {
