@@ -38,14 +38,17 @@ describe("a signed push becomes check runs on the commit", () => {
     expect(run.output.text).toContain("hello from build on main");
     expect(run.output.text).toContain("second step");
 
-    // the details link leads to gantry's own page for the run, as plain text
+    // the details link leads to gantry's own page for the run: HTML under a strict CSP
     const page = await fetch(`${stack.app.url}/runs/${run.external_id}`);
-    expect(page.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    const text = await page.text();
-    expect(text).toContain("state: completed · conclusion: success");
-    expect(text).toContain("hello from build on main");
-    const log = await (await fetch(`${stack.app.url}/runs/${run.external_id}/log`)).text();
-    expect(log).toContain("==> Greet\nhello from build on main\n");
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('data-state="completed"');
+    expect(html).toContain('data-conclusion="success"');
+    expect(html).toContain("hello from build on main");
+    const log = await fetch(`${stack.app.url}/runs/${run.external_id}/log`);
+    expect(log.headers.get("content-disposition")).toContain("attachment");
+    expect(await log.text()).toContain("==> Greet\nhello from build on main\n");
     expect((await fetch(`${stack.app.url}/runs/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
   });
 

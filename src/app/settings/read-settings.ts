@@ -4,7 +4,7 @@ import { parseCidr } from "../allowlist/parse-cidr.js";
 import { readPassEnv } from "./read-pass-env.js";
 import { readSandboxSettings, type SandboxSettings } from "./read-sandbox-settings.js";
 import { SettingsError } from "./settings-error.js";
-import type { OAuthClient } from "../../report/access/run-access.js";
+import type { OAuthClient } from "../../report/access/oauth-client.js";
 
 /** gantry's own settings, read once at start-up from the environment. */
 export interface Settings {

@@ -1,7 +1,8 @@
 import { deriveCookieKeys } from "./derive-cookie-keys.js";
 import { LOGIN_PATH } from "./cookie-names.js";
 import { readAccessCookie } from "./read-access-cookie.js";
-import type { OAuthClient, RunAccess } from "./run-access.js";
+import type { OAuthClient } from "./oauth-client.js";
+import type { RunAccess } from "../run-page/run-access.js";
 
 /**
  * Who may see a run's log. A public repository's: anyone, as on GitHub. A private one's: a viewer whose signed

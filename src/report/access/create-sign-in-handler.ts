@@ -22,7 +22,7 @@ import { openToken } from "./open-token.js";
 import { readCookies } from "./read-cookies.js";
 import { PAGE_HEADERS, renderMessagePage } from "./render-message-page.js";
 import type { AccessClaim } from "./read-access-cookie.js";
-import type { OAuthClient } from "./run-access.js";
+import type { OAuthClient } from "./oauth-client.js";
 import { serializeCookie } from "./serialize-cookie.js";
 import { signToken } from "./sign-token.js";
 
