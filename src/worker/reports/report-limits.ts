@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_CHARS } from "../../runs/annotation-limits.js";
 /** Bounds on what the JUnit reader takes from a workspace that hostile code wrote: one place for each. */
 
 /** Report files read per run; the rest of the matches are named as left out. */
@@ -20,6 +21,6 @@ export const FAILURE_TEXT_CHARS = 8_000;
 export const FAILURE_TEXT_LINES = 20;
 /** An annotation's title (suite › case) and message. */
 export const TITLE_CHARS = 200;
-export const MESSAGE_CHARS = 4_000;
+export const MESSAGE_CHARS = MAX_MESSAGE_CHARS;
 /** A failure's message as the run's record keeps it for the summary (its annotation keeps MESSAGE_CHARS). */
 export const FAILURE_SUMMARY_CHARS = 1_000;

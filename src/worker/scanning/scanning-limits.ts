@@ -4,9 +4,7 @@
 export const MAX_KEPT_LINE_BYTES = 64 * 1024;
 /** Problem matchers' regexps see at most this many characters of a line (after ANSI codes and redraws). */
 export const MAX_MATCHED_LINE_CHARS = 4 * 1024;
-export const MAX_MESSAGE_CHARS = 4_000;
-export const MAX_TITLE_CHARS = 255;
-export const MAX_PATH_CHARS = 1_000;
+export { MAX_MESSAGE_CHARS, MAX_PATH_CHARS, MAX_TITLE_CHARS } from "../../runs/annotation-limits.js";
 export const MAX_CODE_CHARS = 100;
 /** `::add-mask::` values kept per attempt; a step adding more is only hiding its own output from itself. */
 export const MAX_MASKS = 1_000;
