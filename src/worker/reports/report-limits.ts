@@ -1,5 +1,5 @@
-import { MAX_MESSAGE_CHARS } from "../../runs/annotation-limits.js";
 /** Bounds on what the JUnit reader takes from a workspace that hostile code wrote: one place for each. */
+import { MAX_MESSAGE_CHARS } from "../../runs/annotation-limits.js";
 
 /** Report files read per run; the rest of the matches are named as left out. */
 export const MAX_REPORT_FILES = 100;
