@@ -1,3 +1,6 @@
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "./launch-browser.js";
@@ -36,18 +39,41 @@ const ERROR = PIPELINE(`      - name: Filler
           exit 1
 `);
 
+// The README's screenshot: a failing build with colours, a group and a type error (fixed content; only the
+// commit, the times and the durations change from one run to the next).
+const SCREENSHOT = PIPELINE(`      - name: Show the toolchain
+        run: echo "node v20.18.1, npm 10.8.2"
+      - name: Build and type-check
+        run: |
+          echo "::group::Install dependencies"
+          echo "npm ci --no-audit"
+          printf '\\033[33mnpm warn\\033[0m deprecated inflight@1.0.6: This module is not supported\\n'
+          printf '\\033[32madded 312 packages\\033[0m in 4s\\n'
+          echo "::endgroup::"
+          printf '\\033[1;36mvite\\033[0m v5.4.10 \\033[32mbuilding for production...\\033[0m\\n'
+          printf '\\033[32m✓\\033[0m 48 modules transformed.\\n'
+          printf '\\033[2mdist/\\033[0m\\033[36massets/index-4f2c1a.js\\033[0m  \\033[1m142.31 kB\\033[0m \\033[2m│ gzip: 45.87 kB\\033[0m\\n'
+          printf '\\033[32m✓ built in 1.92s\\033[0m\\n'
+          echo "tsc --noEmit -p tsconfig.json"
+          echo "src/price.ts(3,5): error TS2322: Type 'string' is not assignable to type 'number'."
+          printf '\\033[31mFound 1 error in src/price.ts\\033[0m\\n'
+          exit 2
+`);
+const SCREENSHOT_PATH = fileURLToPath(new URL("../../docs/run-page.png", import.meta.url));
+
 let stack: Stack;
 let browser: Browser;
-const runs: Record<"render" | "long" | "error", string> = { render: "", long: "", error: "" };
+const runs: Record<"render" | "long" | "error" | "screenshot", string> = { render: "", long: "", error: "", screenshot: "" };
 
 beforeAll(async () => {
   stack = await startStack();
   browser = await launchBrowser();
-  const configs = { render: RENDER, long: LONG, error: ERROR };
+  const configs = { render: RENDER, long: LONG, error: ERROR, screenshot: SCREENSHOT };
+  const source = "export {};\n\nconst n: number = 'x';\n";
   await Promise.all(
     (Object.keys(configs) as Array<keyof typeof configs>).map(async (name) => {
-      const repo = await stack.repo(`display-${name}`, { ".github/gantry.yml": configs[name], "src/a.ts": "export {};\n\nconst n: number = 'x';\n" });
-      const { sha } = await stack.push(repo, {});
+      const repo = await stack.repo(name === "screenshot" ? "storefront" : `display-${name}`, { ".github/gantry.yml": configs[name], "src/a.ts": source, "src/price.ts": source });
+      const { sha } = await stack.push(repo, { message: "Show prices in the cart", files: { "src/cart.ts": "export const cart = [];\n" } });
       runs[name] = (await stack.completed(repo, sha, "build", 60_000)).external_id!;
     }),
   );
@@ -195,6 +221,19 @@ describe("a finished run's page in chromium", () => {
     await annotation.locator("a.annotation-link").click();
     await expect.poll(() => inViewport(page, `#L${n}`)).toBe(true);
     expect(page.url()).toMatch(new RegExp(`#L${n}$`));
+    await page.close();
+  });
+
+  it("takes the README's screenshot of a failing run", async () => {
+    const page = await open(`/runs/${runs.screenshot}`);
+    await expect.poll(() => page.locator("#annotations li.annotation").count()).toBe(1);
+    await page.locator("details.group summary.group-title").click();
+    await expect.poll(() => page.locator("details.group .line").first().isVisible()).toBe(true);
+    expect(await page.locator("#run-conclusion").getAttribute("data-conclusion")).toBe("failure");
+    expect(await page.locator("span.line-text span.ansi-green-fg").count()).toBeGreaterThan(0);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await mkdir(dirname(SCREENSHOT_PATH), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT_PATH });
     await page.close();
   });
 });
