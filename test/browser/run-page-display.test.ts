@@ -141,6 +141,9 @@ describe("a finished run's page in chromium", () => {
     expect(await group.locator("summary.group-title").textContent()).toBe("Inside the group");
     await group.locator("summary.group-title").click();
     await expect.poll(() => grouped.isVisible()).toBe(true);
+    // a grouped line's number stays in the column of the step's other numbers
+    const numberRight = (line: ReturnType<typeof lineWithText>) => line.locator("a.line-number").evaluate((a) => a.getBoundingClientRect().right);
+    expect(await numberRight(grouped)).toBe(await numberRight(lineWithText(page, "before-group")));
     await group.locator("summary.group-title").click();
     await expect.poll(() => grouped.isVisible()).toBe(false);
 
