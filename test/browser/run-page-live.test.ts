@@ -118,7 +118,7 @@ describe("a running run's page in chromium", () => {
   });
 
   it("resumes after its connection breaks, with every line once and in order", async () => {
-    const repo = await stack.repo("flaky", { ".github/gantry.yml": TICKING(40, "0.25") });
+    const repo = await stack.repo("flaky", { ".github/gantry.yml": TICKING(60, "0.25") });
     const { id, sha } = await runningRun(repo);
     const page = await browser.newPage();
     const eventStreams = () => relay.requests.filter((request) => request.startsWith(`GET /runs/${id}/events`));
@@ -137,7 +137,7 @@ describe("a running run's page in chromium", () => {
     await expect.poll(() => eventStreams().length, { timeout: 10_000 }).toBe(3);
 
     await expect.poll(() => page.locator("#run-state").getAttribute("data-state"), { timeout: 30_000 }).toBe("completed");
-    expect(await ticks(page)).toEqual(oneTo(40));
+    expect(await ticks(page)).toEqual(oneTo(60));
     expect(await page.locator("div.line").evaluateAll((lines) => new Set(lines.map((line) => line.id)).size === lines.length)).toBe(true);
     await stack.completed(repo, sha, "build");
     await page.close();
