@@ -34,8 +34,9 @@ a { color: #58a6ff; }
 details.step { border-top: 1px solid var(--border); }
 details.step > summary { cursor: pointer; padding: 4px 0; font-family: system-ui, sans-serif; font-size: 14px; }
 .step-duration { color: var(--muted); }
-details.group > summary { cursor: pointer; color: var(--muted); }
-details.group > .group-lines { padding-left: 12px; }
+details.group > summary { cursor: pointer; color: var(--muted); padding-left: 8ch; }
+/* a group's lines keep their numbers in the step's column: a group shows by its title and a rule, not by a shift */
+details.group[open] > .group-lines { box-shadow: inset 2px 0 0 var(--border); }
 .line { display: flex; white-space: pre-wrap; overflow-wrap: anywhere; }
 .line:hover { background: var(--line-hover); }
 .line.highlighted { background: var(--highlight); }
