@@ -65,6 +65,8 @@ export function createProblemMatcher(matcherSets: readonly MatcherSet[]): Proble
   };
   const candidates = (triggered: readonly number[]): readonly number[] => {
     if (triggered.length === 0) return always;
+    // the usual candidate: one trigger of one built-in, no custom matcher
+    if (triggered.length === 1 && always.length === 0) return triggered;
     const found = new Set<number>([...always, ...triggered]);
     return [...found].sort((a, b) => a - b);
   };
