@@ -18,7 +18,9 @@ setFlagsFromString(`--regexp-backtracks-before-fallback=${BACKTRACKS_BEFORE_LINE
 export type LinearRegExpResult = { ok: true; regexp: RegExp; groups: number } | { ok: false; reason: string };
 
 /**
- * Compiles `source` for V8's linear-time engine, with the number of its capturing groups; or says why it cannot be.
+ * Compiles `source` if V8's linear-time engine can run it (the regexp returned starts on the backtracking one, and
+ * V8 moves an exec that backtracks too much onto the linear one), with the number of its capturing groups; or says
+ * why it cannot be.
  * The engine supports no flags besides `l` that change matching here (no `i`, no `u`), no backreferences, no
  * lookarounds and no large counted repetitions (`a{1,1000}`).
  */
