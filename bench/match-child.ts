@@ -5,9 +5,8 @@ import { LogFile } from "../src/worker/execution/log-file.js";
 import { runProcess } from "../src/worker/execution/run-step.js";
 import { startLogScan } from "../src/worker/scanning/start-log-scan.js";
 import type { LogProcessor } from "../src/worker/scanning/log-processor.js";
-// the stand-in until createLogProcessor (src/worker/scanning/create-log-processor.ts) lands: then
-// `createLogProcessor({ matchers: <the built-ins>, workspace })` here, and "processor" below says so
-import { lineProcessor } from "../test/helpers/line-processor.js";
+import { logProcessorFor } from "../src/worker/scanning/log-processor-for.js";
+import type { PlannedPipeline } from "../src/planning/plan-types.js";
 
 /**
  * One scanned run in a process of its own, so that its peak RSS is gantry's path: the step's command writes to
@@ -19,8 +18,12 @@ const { command, floor } = JSON.parse(process.env["MATCH_BENCH"] ?? "{}") as { c
 const dataDir = process.argv[2]!;
 const runId = "bench";
 const log = new LogFile(logPath(dataDir, runId, 1));
+// what the worker hands the scanner (run-pipeline.ts): logProcessorFor with the run's pipeline and workspace; a
+// pipeline whose config says nothing about matchers gets every built-in and no custom one
+const pipeline: PlannedPipeline = { name: "bench", action: "run", needs: [], cancelSuperseded: false, environment: null, concurrency: null, timeoutMs: 600_000, env: {}, steps: [{ name: "Print", run: command, timeoutMs: 600_000 }] };
+const processor = floor ? lineEnds() : logProcessorFor({ pipeline, workspace: process.cwd() });
 const started = performance.now();
-const scanner = startLogScan({ runId, attempt: 1, logPath: log.path, scanPath: scanPath(dataDir, runId, 1), lineIndexPath: lineIndexPath(dataDir, runId, 1), processor: floor ? lineEnds() : lineProcessor() });
+const scanner = startLogScan({ runId, attempt: 1, logPath: log.path, scanPath: scanPath(dataDir, runId, 1), lineIndexPath: lineIndexPath(dataDir, runId, 1), processor });
 const header = "==> Print\n";
 log.write(header);
 scanner.stepStarted({ index: 0, name: "Print", headerByte: 0 });
@@ -35,7 +38,7 @@ const scan = JSON.parse(readFileSync(scanPath(dataDir, runId, 1), "utf8")) as Lo
 const hwmKb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
 process.stdout.write(
   JSON.stringify({
-    processor: floor ? "line ends only (the scanner's own cost)" : "test double (test/helpers/line-processor.ts)",
+    processor: floor ? "line ends only (the scanner's own cost)" : "logProcessorFor (src/worker/scanning/log-processor-for.ts), built-in matchers",
     ms,
     stepMs,
     exitCode: outcome.exitCode,

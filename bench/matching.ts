@@ -2,6 +2,8 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LINE_INDEX_EVERY } from "../src/runs/log-scan.js";
+import { compileMatchers } from "../src/worker/scanning/compile-matchers.js";
+import { createProblemMatcher } from "../src/worker/scanning/create-problem-matcher.js";
 import { baseEnv, runTracked, spawnTracked } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
 
@@ -37,6 +39,10 @@ export interface MatchingResult {
   blockLines: number;
   /** Lines per block that a matcher or a workflow command reports. */
   blockFindings: number;
+  /** Lines per block holding a built-in's trigger, whose regexps the processor runs. */
+  blockCandidates: number;
+  /** Lines per block holding "error" or "warning" (any case). */
+  blockWordLines: number;
   samples: MatchingSample[];
   shell: Summary;
   scanned: Summary;
@@ -67,7 +73,11 @@ export async function benchMatching(options: MatchingOptions, log: (line: string
   const { text: block, lines: blockLines, findings } = matchingText();
   const blockPath = join(options.scratch, "matching-block.txt");
   writeFileSync(blockPath, block);
-  log(`  matching: ${blockLines} lines per 16 MiB block, ${findings} of them matched or commands, ${blocks} block(s)`);
+  const { candidates, wordLines } = candidateLines(block);
+  log(
+    `  matching: ${blockLines} lines per 16 MiB block, ${findings} of them matched or commands, ${candidates} holding a built-in's trigger ` +
+      `(${candidates * 64} per GiB), ${wordLines} holding "error" or "warning"; ${blocks} block(s)`,
+  );
   const producer = `i=0; while [ $i -lt ${blocks} ]; do dd if=${blockPath} bs=64k status=none; i=$((i+1)); done`;
   const expectedLines = 1 + blocks * blockLines;
 
@@ -158,6 +168,8 @@ export async function benchMatching(options: MatchingOptions, log: (line: string
     processor,
     blockLines,
     blockFindings: findings,
+    blockCandidates: candidates,
+    blockWordLines: wordLines,
     samples,
     shell: summarize(samples.map((s) => s.shellMs)),
     scanned: summarize(samples.map((s) => s.scannedMs)),
@@ -211,4 +223,22 @@ export function matchingText(): { text: Buffer; lines: number; findings: number 
   const text = Buffer.from(parts.join("\n") + "\n");
   if (text.length !== BLOCK) throw new Error(`matching block is ${text.length} bytes`);
   return { text, lines: n + 1, findings };
+}
+
+/** Lines of `block` holding a trigger of a built-in matcher (the candidates), and lines holding "error" or "warning". */
+function candidateLines(block: Buffer): { candidates: number; wordLines: number } {
+  const { starts } = createProblemMatcher(compileMatchers(undefined)).findTriggers(block);
+  let candidates = 0;
+  let wordLines = 0;
+  let hit = 0;
+  let position = 0;
+  while (position < block.length) {
+    const end = block.indexOf(0x0a, position);
+    let found = false;
+    for (; hit < starts.length && starts[hit]! < end; hit++) if (starts[hit]! >= position) found = true;
+    if (found) candidates++;
+    if (/error|warning/i.test(block.toString("latin1", position, end))) wordLines++;
+    position = end + 1;
+  }
+  return { candidates, wordLines };
 }

@@ -19,11 +19,15 @@ export function toPlainText(text: string): string {
 // A terminal shows what was written after the last `\r`; a trailing `\r` (CRLF, or a redraw about to
 // happen) overwrites nothing yet.
 export function lastRedraw(line: string): string {
+  // most lines have no `\r`: the log scanner calls this on every line a matcher reads
+  if (!line.includes("\r")) return line;
   const trimmed = line.replace(/\r+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("\r") + 1);
 }
 
 /** `line` without ANSI escape sequences (a matched line keeps its `\r`s and other characters). */
 export function stripAnsi(line: string): string {
+  // every sequence starts with ESC or an 8-bit CSI; a line without either needs no regexp
+  if (!line.includes("\u001b") && !line.includes("\u009b")) return line;
   return line.replace(ANSI_ESCAPES, "");
 }

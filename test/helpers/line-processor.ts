@@ -6,7 +6,7 @@ const GCC = /^([^\s:][^:]*):(\d+):(\d+): (error|warning): (.*)$/;
 const NEEDLES = [": error: ", ": warning: "].map((needle) => Buffer.from(needle));
 
 /**
- * A stand-in for the real processor (createLogProcessor), for the scanner's tests and benchmark until that lands:
+ * A stand-in for the real processor (createLogProcessor), for the scanner's tests (benchmark 8 uses the real one):
  * counts lines, reads `::error file=F,line=L::msg` / `::warning …` / `::group::T` / `::endgroup::` /
  * `::add-mask::V` lines and gcc-style `f:l:c: error: msg` lines, and records each `startStep` call. Like the real
  * one it looks at each line only where a chunk-wide search says there may be something.

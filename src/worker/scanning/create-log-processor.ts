@@ -136,7 +136,8 @@ class Processor implements LogProcessor {
   /** The line from completedBytes to `next` (after its newline, or at the log's end without one) is complete. */
   private completeLine(next: number, newline: boolean, source: Buffer, from: number, to: number, triggered: readonly number[] | null): void {
     const start = this.completedBytes;
-    this.parts = [];
+    // not a fresh array per line: a GiB of log is some ten million lines
+    if (this.parts.length > 0) this.parts = [];
     this.kept = 0;
     this.maskTail = EMPTY;
     this.lines++;

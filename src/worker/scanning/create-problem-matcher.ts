@@ -50,13 +50,15 @@ export function createProblemMatcher(matcherSets: readonly MatcherSet[]): Proble
     }
   });
   const triggerMatcher = createMatcher([...triggerSets.keys()].map((key) => Buffer.from(key, "latin1")));
+  // by the matcher's needle index: no string made and looked up per hit
+  const setsOfNeedle = [...triggerSets.values()];
   const always = matcherSets.flatMap((set, index) => (set.triggers === null ? [index] : []));
   const loops = new Map<CompiledMatcher, { line: number; head: Captures }>();
 
   const findTriggers = (data: Buffer): TriggerHits => {
     const hits: TriggerHits = { starts: [], sets: [] };
-    triggerMatcher(data, data.length, (start, end) => {
-      for (const index of triggerSets.get(data.toString("latin1", start, end)) ?? []) {
+    triggerMatcher(data, data.length, (start, _end, needle) => {
+      for (const index of setsOfNeedle[needle]!) {
         hits.starts.push(start);
         hits.sets.push(index);
       }
@@ -65,6 +67,8 @@ export function createProblemMatcher(matcherSets: readonly MatcherSet[]): Proble
   };
   const candidates = (triggered: readonly number[]): readonly number[] => {
     if (triggered.length === 0) return always;
+    // the usual candidate: one trigger of one built-in, no custom matcher
+    if (triggered.length === 1 && always.length === 0) return triggered;
     const found = new Set<number>([...always, ...triggered]);
     return [...found].sort((a, b) => a - b);
   };
