@@ -47,11 +47,18 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   try {
     if (options.mirrors && Number.isSafeInteger(options.mirrors.repositoryId)) {
       const mirror = join(options.mirrors.root, String(options.mirrors.repositoryId));
-      await mkdir(options.mirrors.root, { recursive: true });
       for (const attempt of [1, 2]) {
-        await freshDir(dir);
-        const outcome = await lockMirror(mirror, () => fromMirror(options, mirror, dir, git, attempt === 2), options.signal ? { signal: options.signal } : {});
-        if (outcome.exitCode === 0 || outcome.isCanceled || outcome.timedOut) return { dir, outcome, mirror };
+        let outcome: StepOutcome | null = null;
+        try {
+          await freshDir(dir);
+          outcome = await lockMirror(mirror, () => fromMirror(options, mirror, dir, git, attempt === 2), options.signal ? { signal: options.signal } : {});
+        } catch (error) {
+          // a token that never came fails the run as it is; anything else about the mirror (its disk) is one more try
+          await options.token;
+          options.signal?.throwIfAborted();
+          say(options.logFd, `gantry: the repository's mirror failed: ${String(error).slice(0, 200)}\n`);
+        }
+        if (outcome && (outcome.exitCode === 0 || outcome.isCanceled || outcome.timedOut)) return { dir, outcome, mirror };
         say(options.logFd, attempt === 1 ? "gantry: the repository's mirror did not give the commit; rebuilding it\n" : "gantry: the rebuilt mirror did not give the commit either; fetching the commit alone\n");
       }
     }

@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** A lock older than this is a crashed holder's, whatever its pid says (pids are reused). */
@@ -36,6 +36,7 @@ export async function lockMirror<T>(dir: string, task: () => Promise<T>, options
 }
 
 async function acquire(path: string, signal: AbortSignal | undefined): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   for (;;) {
     signal?.throwIfAborted();
     try {
