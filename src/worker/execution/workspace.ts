@@ -101,7 +101,10 @@ async function fromMirror(options: CheckoutOptions, mirror: string, dir: string,
   await copyFile(join(mirror, "shallow"), join(dir, ".git", "shallow")).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "ENOENT") throw error;
   });
-  return git(["checkout", "--quiet", "--detach", options.sha], dir);
+  // not `git checkout`: from an unborn branch it exits 0 even when the tree cannot be read (a mirror missing objects)
+  outcome = await git(["update-ref", "--no-deref", "HEAD", options.sha], dir);
+  if (outcome.exitCode !== 0) return outcome;
+  return git(["reset", "--quiet", "--hard"], dir);
 }
 
 function gitRunner(options: CheckoutOptions, dir: string): Git {
