@@ -1,4 +1,4 @@
-import { writeSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runProcess, type StepOutcome } from "./run-step.js";
@@ -48,17 +48,25 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
     if (options.mirrors && Number.isSafeInteger(options.mirrors.repositoryId)) {
       const mirror = join(options.mirrors.root, String(options.mirrors.repositoryId));
       for (const attempt of [1, 2]) {
-        let outcome: StepOutcome | null = null;
+        let outcome: (StepOutcome & { mirrorSound?: true }) | null = null;
         try {
           await freshDir(dir);
           outcome = await lockMirror(mirror, () => fromMirror(options, mirror, dir, git, attempt === 2), options.signal ? { signal: options.signal } : {});
         } catch (error) {
           // a token that never came fails the run as it is; anything else about the mirror (its disk) is one more try
           await options.token;
-          options.signal?.throwIfAborted();
+          // cancelled while waiting for the lock: as a cancelled git process would have said
+          if (options.signal?.aborted) return { dir, outcome: { exitCode: null, signal: null, timedOut: false, isCanceled: true, durationMs: 0, startError: null } };
           say(options.logFd, `gantry: the repository's mirror failed: ${String(error).slice(0, 200)}\n`);
         }
-        if (outcome && (outcome.exitCode === 0 || outcome.isCanceled || outcome.timedOut)) return { dir, outcome, mirror };
+        if (outcome && (outcome.exitCode === 0 || outcome.isCanceled || outcome.timedOut)) {
+          const { mirrorSound: _, ...step } = outcome;
+          return { dir, outcome: step, mirror };
+        }
+        if (outcome?.mirrorSound) {
+          say(options.logFd, "gantry: the commit could not be fetched into the repository's mirror; fetching it alone\n");
+          break;
+        }
         say(options.logFd, attempt === 1 ? "gantry: the repository's mirror did not give the commit; rebuilding it\n" : "gantry: the rebuilt mirror did not give the commit either; fetching the commit alone\n");
       }
     }
@@ -80,19 +88,29 @@ async function alone(options: CheckoutOptions, dir: string, git: Git): Promise<S
 }
 
 /** Under the mirror's lock: fetch into it what it lacks, then a workspace borrowing its objects. */
-async function fromMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<StepOutcome> {
+async function fromMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<StepOutcome & { mirrorSound?: true }> {
   if (rebuild) await rm(mirror, { recursive: true, force: true, maxRetries: 3 });
-  let outcome = await git(["init", "--quiet", "--bare", mirror], dir);
-  if (outcome.exitCode !== 0) return outcome;
-  // gc would repack behind running workspaces' backs (and may drop what they borrow); the mirror is never repacked
-  outcome = await git(["-C", mirror, "config", "gc.auto", "0"], dir);
-  if (outcome.exitCode !== 0) return outcome;
+  let outcome: StepOutcome;
+  if (!existsSync(join(mirror, "config"))) {
+    outcome = await git(["init", "--quiet", "--bare", mirror], dir);
+    if (outcome.exitCode !== 0) return outcome;
+    // gc (also as maintenance after a fetch) would repack behind running workspaces' backs, and may drop what
+    // they borrow: the mirror is never repacked
+    for (const [key, value] of [["gc.auto", "0"], ["maintenance.auto", "false"]] as const) {
+      outcome = await git(["-C", mirror, "config", key, value], dir);
+      if (outcome.exitCode !== 0) return outcome;
+    }
+  }
   const has = await git(["-C", mirror, "cat-file", "-e", `${options.sha}^{commit}`], dir);
   if (has.exitCode !== 0) {
     // into a ref of its own: nothing reachable from a ref is ever pruned, and the ref is written atomically
     const refspec = `${options.sha}:refs/gantry/${options.sha}`;
     outcome = await git(["-C", mirror, "fetch", "--quiet", "--no-tags", `--depth=${options.depth ?? 1}`, options.cloneUrl, refspec], dir, true);
-    if (outcome.exitCode !== 0) return outcome;
+    if (outcome.exitCode !== 0) {
+      // the network or the remote (a commit gone), or the mirror? A sound mirror is kept, not fetched again whole
+      const sound = await git(["-C", mirror, "fsck", "--connectivity-only", "--no-dangling", "--no-progress"], dir);
+      return sound.exitCode === 0 ? { ...outcome, mirrorSound: true } : outcome;
+    }
   }
   outcome = await git(["init", "--quiet"], dir);
   if (outcome.exitCode !== 0) return outcome;

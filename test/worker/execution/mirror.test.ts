@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProbotOctokit } from "probot";
@@ -166,6 +166,29 @@ describe("checkout from the repository's mirror", () => {
       await git(["fsck"], { cwd: mirrorOf(), env: gitEnv(root) });
     });
   }
+
+  it("keeps a sound mirror when the remote cannot give the commit, and fails the checkout as before", async () => {
+    const sha = await pushed({ "a.txt": "a\n" }, "one");
+    expect((await run("run-1", sha)).outcome.exitCode).toBe(0);
+    const done = await run("run-2", "1".repeat(40));
+    expect(done.outcome.exitCode).not.toBe(0);
+    const text = await readFile(log.path, "utf8");
+    expect(text).toContain("fetching it alone");
+    expect(text).not.toContain("rebuilding it");
+    // the first run's commit is still there: the mirror was not thrown away
+    expect(await git(["cat-file", "-t", sha], { cwd: mirrorOf(), env: gitEnv(root) })).toBe("commit");
+  });
+
+  it("takes over a lock left by a process that is gone", async () => {
+    const sha = await pushed({ "a.txt": "a\n" }, "one");
+    await mkdir(`${mirrorOf()}.lock`, { recursive: true });
+    // a pid above the kernel's limit (4194304) names no process
+    await writeFile(join(`${mirrorOf()}.lock`, "owner"), `99999999 ${Date.now()}\n`);
+    const done = await run("run-1", sha);
+    expect(done.outcome.exitCode).toBe(0);
+    expect(done.mirror).toBe(mirrorOf());
+    expect(existsSync(`${mirrorOf()}.lock`)).toBe(false);
+  });
 
   it("fetches the commit alone when no mirror can be made", async () => {
     const sha = await pushed({ "a.txt": "a\n" }, "one");
