@@ -42,6 +42,7 @@ function buildPipeline(name: string, raw: RawPipeline, envNode: (key: string) =>
     environment: raw.environment ?? null,
     concurrency: raw.concurrency ?? null,
     network: raw.network,
+    ...(raw.checkout ? { checkout: { depth: raw.checkout.depth } } : {}),
     secrets: raw.secrets ?? [],
     ...(raw.reports ? { reports: { junit: [...raw.reports.junit] } } : {}),
     steps: raw.steps.map((step) => ({

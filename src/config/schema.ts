@@ -265,6 +265,21 @@ export const matchersSchema = z
   })
   .describe("Problem matchers: they read the steps' output and turn the problems it names into annotations on the files.");
 
+/** Deeper than this is a full clone in all but name: a mistake, not a checkout. */
+export const MAX_CHECKOUT_DEPTH = 10_000;
+
+export const checkoutSchema = z
+  .strictObject({
+    depth: z
+      .number({ error: (issue) => `${describeValue(issue.input)} is not a number of commits` })
+      .int({ error: (issue) => `${describeValue(issue.input)} is not a whole number of commits` })
+      .min(1, { error: (issue) => `${describeValue(issue.input)} is less than 1 commit` })
+      .max(MAX_CHECKOUT_DEPTH, { error: (issue) => `${describeValue(issue.input)} is more than ${MAX_CHECKOUT_DEPTH} commits` })
+      .default(1)
+      .describe("Commits of history fetched, the pushed one included (git fetch --depth). Default 1: the pushed commit only."),
+  })
+  .describe("How the pushed commit is checked out before the first step. Submodules and Git LFS files are not fetched.");
+
 export const pipelineSchema = z
   .strictObject({
     on: triggerSchema.optional(),
@@ -307,6 +322,7 @@ export const pipelineSchema = z
       .describe(
         'What the steps may reach. "host" (default): the network of the machine, to download dependencies. "none": no network at all, not even loopback, for steps that must not send anything anywhere (e.g. ones that handle secrets).',
       ),
+    checkout: checkoutSchema.optional(),
     secrets: z
       .array(secretNameSchema, { error: (issue) => notAList(issue.input) })
       .refine((names) => new Set(names).size === names.length, { error: "names a secret twice" })

@@ -57,6 +57,7 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
     timeoutMs: pipeline.timeoutMs,
     env: { ...pipeline.env },
     network: pipeline.network,
+    ...(pipeline.checkout && pipeline.checkout.depth !== 1 ? { checkout: { depth: pipeline.checkout.depth } } : {}),
     secrets: [...pipeline.secrets],
     ...(pipeline.reports ? { reports: { junit: [...pipeline.reports.junit] } } : {}),
     steps: pipeline.steps.map((step) => ({

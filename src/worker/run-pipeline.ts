@@ -167,6 +167,8 @@ function secretsRequest(run: RunRecord): SecretsRequest {
 
 /** The workspaces of a worker's runs: `<root>/<run id>`. */
 const workspaceRoot = (deps: WorkerDeps) => join(deps.dataDir, "workspaces");
+/** One bare mirror per repository, by id: `<root>/<repository id>`, kept between runs (each worker its own). */
+const mirrorRoot = (deps: WorkerDeps) => join(deps.dataDir, "mirrors");
 
 /** The scanner of this attempt's log; none without a processor, or when it cannot start (the run goes on). */
 function startScan(deps: WorkerDeps, run: RunRecord, log: WorkerDeps["log"]): LogScanner | null {
@@ -210,6 +212,9 @@ async function execute(
       cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
       sha: run.push.sha,
       token,
+      // records from before mirrors carry no repository id: their runs fetch the commit alone
+      ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps), repositoryId: run.push.repositoryId } } : {}),
+      ...(run.pipeline.checkout?.depth ? { depth: run.pipeline.checkout.depth } : {}),
     },
     env: (workspace) => ({
       ...buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),

@@ -353,6 +353,15 @@ describe("parseConfig errors: network and secrets", () => {
     ]);
   });
 
+  it("takes a checkout depth of whole commits from 1 and refuses anything else at the value", () => {
+    const parsed = parseConfig(yaml("pipelines:", "  a: { checkout: { depth: 50 }, steps: [{ run: x }] }"));
+    expect(parsed.ok && parsed.config.pipelines[0]?.checkout).toEqual({ depth: 50 });
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: 0 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: 0 is less than 1 commit`]);
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: 1.5 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: 1.5 is not a whole number of commits`]);
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: all }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: "all" is not a number of commits`]);
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { submodules: true }, steps: [{ run: x }] }"))).toHaveLength(1);
+  });
+
   it("points at a secret name that is not a variable name, is reserved, is listed twice or is also in env", () => {
     expect(errorsOf(yaml("pipelines:", "  a: { secrets: [GANTRY_X], steps: [{ run: x }] }"))).toEqual([
       `${F}:2:18: pipelines.a.secrets[0]: "GANTRY_X" is reserved: names starting with GANTRY_ are set by gantry`,

@@ -121,6 +121,13 @@ describe("planPush", () => {
       });
     });
 
+    it("carries a checkout depth other than the commit alone into the plan", () => {
+      const deep = config("pipelines:", "  a: { checkout: { depth: 20 }, steps: [{ run: x }] }", "  b: { checkout: { depth: 1 }, steps: [{ run: x }] }");
+      const [a, b] = planPush(push(), deep).pipelines;
+      expect(a?.checkout).toEqual({ depth: 20 });
+      expect(b && "checkout" in b).toBe(false);
+    });
+
     it("does not skip for a near miss", () => {
       expect(summary(push({ headCommitMessage: "Fix [skip  ci] parsing" }), EXAMPLE)).toEqual(["build: run", "deploy: run"]);
     });

@@ -22,7 +22,7 @@ export interface PipelineOutcome {
 export interface ExecutePipelineOptions {
   pipeline: PlannedPipeline;
   /** What step 0 checks out, and where: the workspace is `root/<runId>`. */
-  checkout: Pick<CheckoutOptions, "root" | "runId" | "cloneUrl" | "sha" | "token">;
+  checkout: Pick<CheckoutOptions, "root" | "runId" | "cloneUrl" | "sha" | "token" | "mirrors" | "depth">;
   /** The steps' environment, built once the workspace exists. */
   env: (workspace: string) => Record<string, string>;
   log: LogFile;
@@ -67,7 +67,7 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
   const { pipeline, log } = options;
   const plan = executedPlan(pipeline);
   const steps: StepRecord[] = plan.map((step) => ({ name: step.name, conclusion: "skipped", exitCode: null, durationMs: null }));
-  let workspace: { dir: string; env: Record<string, string> } | null = null;
+  let workspace: { dir: string; env: Record<string, string>; mirror?: string } | null = null;
   for (const [index, step] of plan.entries()) {
     let written: Pick<StepRecord, "summary" | "summaryCutBytes"> = {};
     const left = deadline - Date.now();
@@ -83,7 +83,7 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
       const done = await checkout({ ...options.checkout, logFd: log.fd, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
       options.onWorkspace?.(done.dir);
       outcome = done.outcome;
-      if (outcome.exitCode === 0) workspace = { dir: done.dir, env: options.env(done.dir) };
+      if (outcome.exitCode === 0) workspace = { dir: done.dir, env: options.env(done.dir), ...(done.mirror ? { mirror: done.mirror } : {}) };
       // now, before any step could plant options in .git/config that make git run code
       if (outcome.exitCode === 0 && options.scanner) options.scanner.repositoryFiles(await commitFiles(done.dir, log));
     } else {
@@ -95,6 +95,8 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
           workspace: workspace!.dir,
           env: { ...workspace!.env, GANTRY_STEP_SUMMARY: summary.path },
           writable: [summary.path],
+          // the workspace's objects are the mirror's: without it `git log` fails; read-only, so no run poisons the next
+          ...(workspace!.mirror ? { readOnly: [workspace!.mirror] } : {}),
           network: pipeline.network ?? "host",
           sandbox: options.sandbox,
           ...(options.hide ? { hide: options.hide } : {}),

@@ -1,6 +1,8 @@
-import { mkdir, rm } from "node:fs/promises";
+import { existsSync, writeSync } from "node:fs";
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runProcess, type StepOutcome } from "./run-step.js";
+import { lockMirror } from "./mirror/lock-mirror.js";
 
 export interface CheckoutOptions {
   /** Parent of all workspaces; each run gets `root/<runId>`, never a path built from a branch name. */
@@ -11,6 +13,13 @@ export interface CheckoutOptions {
   sha: string;
   /** Installation token for `cloneUrl` (it may still be on its way: `git init` does not need it); absent for a local path. */
   token?: string | Promise<string>;
+  /**
+   * Where the bare mirrors live (`mirrors/<repositoryId>`), with the repository's id (from GitHub, never its
+   * name); without both, the commit is fetched into the workspace alone, as before mirrors.
+   */
+  mirrors?: { root: string; repositoryId: number };
+  /** Commits of history to fetch (`git fetch --depth`); 1 (the commit only) unless the pipeline says. */
+  depth?: number;
   logFd: number;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -19,68 +28,134 @@ export interface CheckoutOptions {
 export interface Checkout {
   dir: string;
   outcome: StepOutcome;
+  /** The mirror the workspace borrows objects from (its `.git/objects/info/alternates`): steps must see it read-only. */
+  mirror?: string;
 }
 
+type Git = (args: string[], cwd: string, withToken?: boolean) => Promise<StepOutcome>;
+
 /**
- * Fetches exactly the pushed commit into a fresh directory. The token travels in each git process's
- * environment as an extra header: not in `.git/config`, not in argv (visible in `ps`), not in a step's env.
+ * Makes `root/<runId>` a checkout of the pushed commit. With a mirror: what the mirror lacks is fetched into it
+ * (under its lock), and the workspace borrows the mirror's objects (alternates, like `git clone --shared`; never
+ * hard links, which a step could rewrite under later runs). A mirror that does not give a checkout is rebuilt
+ * once, and when that fails too the commit is fetched into the workspace alone. The token travels in each git
+ * process's environment as an extra header: not in any config, not in argv (visible in `ps`), not in a step's env.
  */
 export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   const dir = join(options.root, options.runId);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  const git = gitRunner(options, dir);
+  try {
+    if (options.mirrors && Number.isSafeInteger(options.mirrors.repositoryId)) {
+      const mirror = join(options.mirrors.root, String(options.mirrors.repositoryId));
+      for (const attempt of [1, 2]) {
+        let outcome: (StepOutcome & { mirrorSound?: true }) | null = null;
+        try {
+          await freshDir(dir);
+          outcome = await lockMirror(mirror, () => fromMirror(options, mirror, dir, git, attempt === 2), options.signal ? { signal: options.signal } : {});
+        } catch (error) {
+          // a token that never came fails the run as it is; anything else about the mirror (its disk) is one more try
+          await options.token;
+          // cancelled while waiting for the lock: as a cancelled git process would have said
+          if (options.signal?.aborted) return { dir, outcome: { exitCode: null, signal: null, timedOut: false, isCanceled: true, durationMs: 0, startError: null } };
+          say(options.logFd, `gantry: the repository's mirror failed: ${String(error).slice(0, 200)}\n`);
+        }
+        if (outcome && (outcome.exitCode === 0 || outcome.isCanceled || outcome.timedOut)) {
+          const { mirrorSound: _, ...step } = outcome;
+          return { dir, outcome: step, mirror };
+        }
+        if (outcome?.mirrorSound) {
+          say(options.logFd, "gantry: the commit could not be fetched into the repository's mirror; fetching it alone\n");
+          break;
+        }
+        say(options.logFd, attempt === 1 ? "gantry: the repository's mirror did not give the commit; rebuilding it\n" : "gantry: the rebuilt mirror did not give the commit either; fetching the commit alone\n");
+      }
+    }
+    await freshDir(dir);
+    return { dir, outcome: await alone(options, dir, git) };
+  } catch (error) {
+    await removeWorkspace(dir);
+    throw error;
+  }
+}
+
+/** Today's way, and the fallback: `git init`, fetch the commit, check it out. */
+async function alone(options: CheckoutOptions, dir: string, git: Git): Promise<StepOutcome> {
+  const init = await git(["init", "--quiet"], dir);
+  if (init.exitCode !== 0) return init;
+  const fetch = await git(["fetch", "--quiet", "--no-tags", `--depth=${options.depth ?? 1}`, options.cloneUrl, options.sha], dir, true);
+  if (fetch.exitCode !== 0) return fetch;
+  return git(["checkout", "--quiet", "--detach", "FETCH_HEAD"], dir);
+}
+
+/** Under the mirror's lock: fetch into it what it lacks, then a workspace borrowing its objects. */
+async function fromMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<StepOutcome & { mirrorSound?: true }> {
+  if (rebuild) await rm(mirror, { recursive: true, force: true, maxRetries: 3 });
+  let outcome: StepOutcome;
+  if (!existsSync(join(mirror, "config"))) {
+    outcome = await git(["init", "--quiet", "--bare", mirror], dir);
+    if (outcome.exitCode !== 0) return outcome;
+    // gc (also as maintenance after a fetch) would repack behind running workspaces' backs, and may drop what
+    // they borrow: the mirror is never repacked
+    for (const [key, value] of [["gc.auto", "0"], ["maintenance.auto", "false"]] as const) {
+      outcome = await git(["-C", mirror, "config", key, value], dir);
+      if (outcome.exitCode !== 0) return outcome;
+    }
+  }
+  const has = await git(["-C", mirror, "cat-file", "-e", `${options.sha}^{commit}`], dir);
+  if (has.exitCode !== 0) {
+    // into a ref of its own: nothing reachable from a ref is ever pruned, and the ref is written atomically
+    const refspec = `${options.sha}:refs/gantry/${options.sha}`;
+    outcome = await git(["-C", mirror, "fetch", "--quiet", "--no-tags", `--depth=${options.depth ?? 1}`, options.cloneUrl, refspec], dir, true);
+    if (outcome.exitCode !== 0) {
+      // the network or the remote (a commit gone), or the mirror? A sound mirror is kept, not fetched again whole
+      const sound = await git(["-C", mirror, "fsck", "--connectivity-only", "--no-dangling", "--no-progress"], dir);
+      return sound.exitCode === 0 ? { ...outcome, mirrorSound: true } : outcome;
+    }
+  }
+  outcome = await git(["init", "--quiet"], dir);
+  if (outcome.exitCode !== 0) return outcome;
+  await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
+  // a shallow mirror's boundary: without it `git log` in the workspace walks into parents that were never fetched
+  await copyFile(join(mirror, "shallow"), join(dir, ".git", "shallow")).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+  // not `git checkout`: from an unborn branch it exits 0 even when the tree cannot be read (a mirror missing objects)
+  outcome = await git(["update-ref", "--no-deref", "HEAD", options.sha], dir);
+  if (outcome.exitCode !== 0) return outcome;
+  return git(["reset", "--quiet", "--hard"], dir);
+}
+
+function gitRunner(options: CheckoutOptions, dir: string): Git {
   const env: Record<string, string> = {
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
     HOME: process.env["HOME"] ?? dir,
     GIT_TERMINAL_PROMPT: "0",
   };
-
-  const git = (args: string[]) =>
-    runProcess({
+  let auth: Record<string, string> | null = null;
+  return async (args, cwd, withToken = false) => {
+    if (withToken && options.token !== undefined && auth === null) {
+      const basic = Buffer.from(`x-access-token:${await options.token}`).toString("base64");
+      auth = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
+    }
+    return runProcess({
       file: "git",
       args,
-      cwd: dir,
-      env,
+      cwd,
+      env: withToken && auth ? { ...env, ...auth } : env,
       logFd: options.logFd,
       timeoutMs: options.timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-  const commands = [
-    ["init", "--quiet"],
-    ["fetch", "--quiet", "--no-tags", "--depth=1", options.cloneUrl, options.sha],
-    ["checkout", "--quiet", "--detach", "FETCH_HEAD"],
-  ];
-  let outcome: StepOutcome;
-  try {
-    outcome = await runGit(commands, git, env, options.token);
-  } catch (error) {
-    await removeWorkspace(dir);
-    throw error;
-  }
-  return { dir, outcome };
+  };
 }
 
-/** The commands in order, stopping at the first failure; the token joins the environment for `fetch`. */
-async function runGit(
-  commands: string[][],
-  git: (args: string[]) => Promise<StepOutcome>,
-  env: Record<string, string>,
-  token: string | Promise<string> | undefined,
-): Promise<StepOutcome> {
-  let outcome: StepOutcome | null = null;
-  for (const args of commands) {
-    if (args[0] === "fetch" && token !== undefined) {
-      const basic = Buffer.from(`x-access-token:${await token}`).toString("base64");
-      Object.assign(env, {
-        GIT_CONFIG_COUNT: "1",
-        GIT_CONFIG_KEY_0: "http.extraHeader",
-        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
-      });
-    }
-    outcome = await git(args);
-    if (outcome.exitCode !== 0) break;
-  }
-  return outcome!;
+async function freshDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  await mkdir(dir, { recursive: true });
+}
+
+function say(fd: number, line: string): void {
+  writeSync(fd, line);
 }
 
 export async function removeWorkspace(dir: string): Promise<void> {

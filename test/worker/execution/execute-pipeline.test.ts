@@ -87,6 +87,28 @@ describe("executePipeline", () => {
     expect(outcome.steps).toEqual([{ name: "Checkout", conclusion: "cancelled", exitCode: outcome.steps[0]!.exitCode, durationMs: outcome.steps[0]!.durationMs }, skipped("Never")]);
   });
 
+  it("checks out from the repository's mirror, which a step sees read-only under the hidden data directory: `git log` works, writes fail", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "from the mirror" }, "one");
+    const data = join(scratch.root, "data");
+    const mirror = join(data, "mirrors", "7");
+    const steps = [
+      { name: "Log", run: "git log -1 --format=%H; git status --porcelain | wc -l", timeoutMs: 30_000 },
+      { name: "Poison", run: `for f in ${mirror}/objects/*/*; do (echo x > "$f") 2>/dev/null && echo "wrote $f"; done; touch ${mirror}/objects/new 2>/dev/null && echo created; ls ${data}/mirrors`, timeoutMs: 30_000 },
+    ];
+    const outcome = await executePipeline(
+      options(sha, steps, {
+        checkout: { root: join(data, "workspaces"), runId: "run-1", cloneUrl: scratch.repo.workDir, sha, mirrors: { root: join(data, "mirrors"), repositoryId: 7 } },
+        sandbox: bwrapSandbox({ mode: "bwrap", bind: [scratch.root], hide: [data] }),
+      }),
+    );
+    const log = await readFile(scratch.log.path, "utf8");
+    expect(outcome.conclusion, log).toBe("success");
+    expect(log).toContain(`==> Log\n${sha}\n0\n`);
+    expect(log).toMatch(/==> Poison\n7\n$/);
+    expect(existsSync(join(mirror, "objects", "new"))).toBe(false);
+    expect(existsSync(join(data, "workspaces", "run-1", ".git", "objects", "info", "alternates"))).toBe(true);
+  });
+
   it("runs the steps in its sandbox: the pipeline's network, and the paths it hides besides the sandbox's own", async () => {
     const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
     const shared = join(scratch.root, "shared");

@@ -44,10 +44,12 @@ export function bwrapSandbox(config: SandboxConfig, options: { file?: string } =
         ...binds.map((dir): Mount => ({ path: dir, rank: 0, args: ["--ro-bind", dir, dir] })),
         { path: "/tmp", rank: 0, args: ["--tmpfs", "/tmp"] },
         { path: SANDBOX_HOME, rank: 0, args: ["--tmpfs", SANDBOX_HOME] },
+        // below the workspace's rank: a mirror inside the data directory is seen, but stays read-only
+        ...(step.readOnly ?? []).map(resolveExisting).map((dir): Mount => ({ path: dir, rank: 1, args: ["--ro-bind", dir, dir] })),
         { path: step.workspace, rank: 1, args: ["--bind", step.workspace, step.workspace] },
         ...(step.writable ?? []).map((file): Mount => ({ path: file, rank: 1, args: ["--bind", file, file] })),
       ];
-      const visible = [...roots, step.workspace];
+      const visible = [...roots, step.workspace, ...(step.readOnly ?? []).map(resolveExisting)];
       for (const path of new Set([...config.hide, ...(step.hide ?? []), ...rootOnly()])) {
         const hidden = hideMount(path, visible);
         if (hidden) mounts.push(hidden);

@@ -8,6 +8,8 @@ export interface SandboxStep {
   hide?: readonly string[];
   /** Host files gantry made for this step to write (its summary file), seen at their own paths. */
   writable?: readonly string[];
+  /** Host directories this step sees read-only at their own paths (the mirror its workspace borrows objects from). */
+  readOnly?: readonly string[];
 }
 
 /** How to start the step: what the runner hands to execa, the environment complete (never on the command line). */

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readlink, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +91,27 @@ describe("bwrapSandbox", () => {
       { hide: [join(base, "extra.txt")] },
     );
     expect(output).toBe("workspaces\nrun-1\nmine\nkey hidden\nextra hidden");
+  });
+
+  it("binds the step's read-only directories (its mirror) at their own paths under a hidden data directory; the step cannot write there", async () => {
+    const mirror = join(base, "data", "mirrors", "42");
+    await mkdir(join(mirror, "objects"), { recursive: true });
+    await writeFile(join(mirror, "objects", "pack.txt"), "objects");
+    await mkdir(join(base, "data", "mirrors", "43"));
+    await writeFile(join(base, "data", "mirrors", "43", "other.txt"), "other repository");
+    const step = { readOnly: [mirror] };
+    const args = bwrapSandbox({ mode: "bwrap", bind: [base], hide: [join(base, "data")] }).wrap({ command: "true", workspace, env: {}, network: "host", ...step }).args;
+    const at = args.findIndex((arg, index) => arg === "--ro-bind" && args[index + 1] === mirror && args[index + 2] === mirror);
+    // after the data directory's tmpfs, or the hide would cover it
+    expect(at).toBeGreaterThan(args.findIndex((arg, index) => arg === "--tmpfs" && args[index + 1] === join(base, "data")));
+    expect(args.some((arg, index) => arg === "--bind" && args[index + 1] === mirror)).toBe(false);
+    const { output } = await inside(
+      { bind: [base], hide: [join(base, "data")] },
+      `cat ${mirror}/objects/pack.txt; echo; (echo poison > ${mirror}/objects/pack.txt) 2>/dev/null || echo "write refused"; touch ${mirror}/objects/new 2>/dev/null || echo "create refused"; ls -A ${base}/data/mirrors`,
+      step,
+    );
+    expect(output).toBe("objects\nwrite refused\ncreate refused\n42");
+    expect(await readFile(join(mirror, "objects", "pack.txt"), "utf8")).toBe("objects");
   });
 
   it("hides what other users cannot read under bound directories (the sandbox's uid is gantry's, as root root's, for files)", async () => {

@@ -1,0 +1,219 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ProbotOctokit } from "probot";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LogFile } from "../../../src/worker/execution/log-file.js";
+import { checkout, type CheckoutOptions } from "../../../src/worker/execution/workspace.js";
+import { listRepositoryFiles } from "../../../src/worker/scanning/list-repository-files.js";
+import { git, gitEnv } from "../../helpers/git-repo.js";
+import { createAppKey } from "../../fake-github/app-key.js";
+import { startFakeGitHub, type FakeGitHub, type HostedRepo } from "../../fake-github/fake-github.js";
+
+const APP_ID = 4243;
+const key = createAppKey();
+const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+let fake: FakeGitHub;
+let token: string;
+beforeAll(async () => {
+  fake = await startFakeGitHub({ appId: APP_ID, publicKey: key.publicKey });
+  const octokit = new ProbotOctokit({ auth: { appId: APP_ID, privateKey: key.privateKey }, baseUrl: fake.apiUrl, throttle: { enabled: false }, log: silent });
+  token = ((await octokit.auth({ type: "installation", installationId: 1 })) as { token: string }).token;
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+let root: string;
+let log: LogFile;
+let repo: HostedRepo;
+let count = 0;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "gantry-mirror-"));
+  log = new LogFile(join(root, "logs", "run.log"));
+  repo = await fake.createRepo("octo", `app${++count}`);
+});
+afterEach(async () => {
+  log.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** More files than git's unpack limit (100): a fetch of all of them lands as a pack, a fetch of a few as loose objects. */
+const manyFiles = () => Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`]));
+
+async function pushed(files: Record<string, string | null>, message: string): Promise<string> {
+  const sha = await repo.commit(files, message);
+  await repo.push("refs/heads/main", sha);
+  return sha;
+}
+
+const mirrorOf = () => join(root, "mirrors", String(repo.id));
+
+function run(runId: string, sha: string, extra: Partial<CheckoutOptions> = {}) {
+  return checkout({
+    root: join(root, "workspaces"),
+    runId,
+    cloneUrl: repo.cloneUrl,
+    sha,
+    token,
+    mirrors: { root: join(root, "mirrors"), repositoryId: repo.id },
+    logFd: log.fd,
+    timeoutMs: 30_000,
+    ...extra,
+  });
+}
+
+/** Every object the mirror holds, loose and packed (a mirror never loses objects: what it gained is what was fetched). */
+async function objectCount(dir: string): Promise<number> {
+  const out = await git(["count-objects", "-v"], { cwd: dir, env: gitEnv(root) });
+  const field = (name: string) => Number(/^(\S+): (\d+)$/m.exec(out.split("\n").find((line) => line.startsWith(`${name}:`)) ?? "")?.[2]);
+  return field("count") + field("in-pack");
+}
+
+const head = (dir: string) => git(["log", "-1", "--format=%H"], { cwd: dir, env: gitEnv(root) });
+
+describe("checkout from the repository's mirror", () => {
+  it("fetches only what the mirror lacks: the second run of a repository transfers the new commit's objects alone", async () => {
+    const first = await pushed(manyFiles(), "first");
+    const cold = await run("run-1", first);
+    expect(cold.outcome.exitCode).toBe(0);
+    expect(cold.mirror).toBe(mirrorOf());
+    // commit, 2 trees, 150 blobs
+    expect(await objectCount(mirrorOf())).toBe(153);
+    expect(await head(cold.dir)).toBe(first);
+
+    const second = await pushed({ "src/f7.txt": "changed\n" }, "second");
+    const requests = fake.gitRequests.length;
+    const warm = await run("run-2", second);
+    expect(warm.outcome.exitCode).toBe(0);
+    // the new commit, its root tree, src/ and one blob: not the 150 files again
+    expect(await objectCount(mirrorOf())).toBe(157);
+    expect(fake.gitRequests.slice(requests).some((r) => r.path.endsWith("/git-upload-pack"))).toBe(true);
+    expect(await readFile(join(warm.dir, "src", "f7.txt"), "utf8")).toBe("changed\n");
+    expect(await head(warm.dir)).toBe(second);
+    // the workspace borrows, it does not copy
+    expect(await objectCount(warm.dir)).toBe(0);
+    // what gantry's scanner lists right after the checkout
+    const files = await listRepositoryFiles(warm.dir);
+    expect(files?.paths.size).toBe(150);
+
+    // a commit the mirror has already: no request at all
+    const before = fake.gitRequests.length;
+    const again = await run("run-3", first);
+    expect(again.outcome.exitCode).toBe(0);
+    expect(fake.gitRequests.length).toBe(before);
+    expect(await readFile(join(again.dir, "src", "f7.txt"), "utf8")).toBe("file 7\n");
+    expect(await git(["config", "gc.auto"], { cwd: mirrorOf(), env: gitEnv(root) })).toBe("0");
+  });
+
+  it("keeps the token out of every file of the mirror and the workspace", async () => {
+    const sha = await pushed({ "a.txt": "a\n" }, "one");
+    const done = await run("run-1", sha);
+    expect(done.outcome.exitCode).toBe(0);
+    const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+    for (const dir of [mirrorOf(), done.dir]) {
+      for (const file of await filesUnder(dir)) {
+        const text = await readFile(file, "latin1");
+        expect(text.includes(token) || text.includes(basic), file).toBe(false);
+      }
+    }
+    await expect(git(["config", "--get-regexp", "http"], { cwd: mirrorOf(), env: gitEnv(root) })).rejects.toThrow();
+  });
+
+  it("serves two runs of one repository at once, each fetching its own commit, and leaves the mirror sound", async () => {
+    const base = await pushed(manyFiles(), "base");
+    const one = await pushed({ "one.txt": "1\n" }, "one");
+    const two = await pushed({ "two.txt": "2\n" }, "two");
+    await run("run-0", base);
+    const [a, b] = await Promise.all([run("run-a", one), run("run-b", two)]);
+    expect(a.outcome.exitCode).toBe(0);
+    expect(b.outcome.exitCode).toBe(0);
+    expect(await head(a.dir)).toBe(one);
+    expect(await head(b.dir)).toBe(two);
+    await git(["fsck", "--no-dangling"], { cwd: mirrorOf(), env: gitEnv(root) });
+    const refs = await git(["for-each-ref", "--format=%(refname)"], { cwd: mirrorOf(), env: gitEnv(root) });
+    expect(refs.split("\n").sort()).toEqual([base, one, two].map((sha) => `refs/gantry/${sha}`).sort());
+    expect(existsSync(`${mirrorOf()}.lock`)).toBe(false);
+  });
+
+  const corruptions: Array<[string, (mirror: string, sha: string) => Promise<void>]> = [
+    ["a deleted object file", async (mirror, sha) => {
+      // the commit's root tree: the commit is there (no fetch), its files are not
+      const tree = await git(["rev-parse", `${sha}^{tree}`], { cwd: mirror, env: gitEnv(root) });
+      await unlink(join(mirror, "objects", tree.slice(0, 2), tree.slice(2)));
+    }],
+    ["a truncated pack", async (mirror) => {
+      const packs = join(mirror, "objects", "pack");
+      const pack = (await readdir(packs)).find((name) => name.endsWith(".pack"))!;
+      await truncate(join(packs, pack), Math.floor((await stat(join(packs, pack))).size / 2));
+    }],
+    ["garbage in HEAD", async (mirror) => {
+      await writeFile(join(mirror, "HEAD"), "garbage\n");
+    }],
+  ];
+  for (const [what, corrupt] of corruptions) {
+    it(`rebuilds a mirror with ${what}, and the run succeeds`, async () => {
+      const files = what === "a truncated pack" ? manyFiles() : { "a.txt": "a\n", "b.txt": "b\n" };
+      const sha = await pushed(files, "one");
+      expect((await run("run-1", sha)).outcome.exitCode).toBe(0);
+      await corrupt(mirrorOf(), sha);
+      const done = await run("run-2", sha);
+      expect(done.outcome.exitCode).toBe(0);
+      expect(await head(done.dir)).toBe(sha);
+      expect(await readFile(log.path, "utf8"), what).toContain("rebuilding it");
+      await git(["fsck"], { cwd: mirrorOf(), env: gitEnv(root) });
+    });
+  }
+
+  it("keeps a sound mirror when the remote cannot give the commit, and fails the checkout as before", async () => {
+    const sha = await pushed({ "a.txt": "a\n" }, "one");
+    expect((await run("run-1", sha)).outcome.exitCode).toBe(0);
+    const done = await run("run-2", "1".repeat(40));
+    expect(done.outcome.exitCode).not.toBe(0);
+    const text = await readFile(log.path, "utf8");
+    expect(text).toContain("fetching it alone");
+    expect(text).not.toContain("rebuilding it");
+    // the first run's commit is still there: the mirror was not thrown away
+    expect(await git(["cat-file", "-t", sha], { cwd: mirrorOf(), env: gitEnv(root) })).toBe("commit");
+  });
+
+  it("takes over a lock left by a process that is gone", async () => {
+    const sha = await pushed({ "a.txt": "a\n" }, "one");
+    await mkdir(`${mirrorOf()}.lock`, { recursive: true });
+    // a pid above the kernel's limit (4194304) names no process
+    await writeFile(join(`${mirrorOf()}.lock`, "owner"), `99999999 ${Date.now()}\n`);
+    const done = await run("run-1", sha);
+    expect(done.outcome.exitCode).toBe(0);
+    expect(done.mirror).toBe(mirrorOf());
+    expect(existsSync(`${mirrorOf()}.lock`)).toBe(false);
+  });
+
+  it("fetches the commit alone when no mirror can be made", async () => {
+    const sha = await pushed({ "a.txt": "a\n" }, "one");
+    // a file where the mirrors' directory should be
+    await writeFile(join(root, "mirrors"), "not a directory");
+    const done = await run("run-1", sha);
+    expect(done.outcome.exitCode).toBe(0);
+    expect(done.mirror).toBeUndefined();
+    expect(await head(done.dir)).toBe(sha);
+    expect(await readFile(log.path, "utf8")).toContain("fetching the commit alone");
+  });
+
+  it("fetches the pipeline's depth of history into the mirror", async () => {
+    const first = await pushed({ "a.txt": "1\n" }, "one");
+    const second = await pushed({ "a.txt": "2\n" }, "two");
+    const third = await pushed({ "a.txt": "3\n" }, "three");
+    const done = await run("run-1", third, { depth: 2 });
+    expect(done.outcome.exitCode).toBe(0);
+    const history = await git(["log", "--format=%H"], { cwd: done.dir, env: gitEnv(root) });
+    expect(history.split("\n")).toEqual([third, second]);
+    expect(history).not.toContain(first);
+  });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
