@@ -21,6 +21,7 @@ import { createMasker, type Masker } from "./execution/masking/create-masker.js"
 import { maskLog } from "./mask-log.js";
 import { readJunitReports, type JunitReports } from "./reports/read-junit-reports.js";
 import { collectAnnotations } from "./scanning/collect-annotations.js";
+import { workspaceRoot } from "./workspace-root.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -165,14 +166,12 @@ function secretsRequest(run: RunRecord): SecretsRequest {
   };
 }
 
-/** The workspaces of a worker's runs: `<root>/<run id>`. */
-const workspaceRoot = (deps: WorkerDeps) => join(deps.dataDir, "workspaces");
 
 /** The scanner of this attempt's log; none without a processor, or when it cannot start (the run goes on). */
 function startScan(deps: WorkerDeps, run: RunRecord, log: WorkerDeps["log"]): LogScanner | null {
   if (!deps.createLogProcessor) return null;
   try {
-    const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps), run.id) });
+    const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps.dataDir), run.id) });
     return startLogScan({
       runId: run.id,
       attempt: run.attempt,
@@ -205,7 +204,7 @@ async function execute(
   return executePipeline({
     pipeline: run.pipeline,
     checkout: {
-      root: workspaceRoot(deps),
+      root: workspaceRoot(deps.dataDir),
       runId: run.id,
       cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
       sha: run.push.sha,

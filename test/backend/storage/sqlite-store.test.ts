@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../../src/backend/open-database.js";
 import { SqliteStore } from "../../../src/backend/storage/sqlite-store.js";
+import type { Store } from "../../../src/backend/storage/store.js";
 import { run, storeContract } from "./store-contract.js";
 
 const dirs: string[] = [];
@@ -43,7 +44,7 @@ it("drops push claims older than the retention with the old records (Redis lets 
   const store = new SqliteStore(openDatabase(dir));
   await store.claimPush("old", "d1", 10, 1);
   await store.claimPush("new", "d2", 500, 1);
-  expect(await store.removeOldRecords(100, 10, 0)).toEqual({ deliveries: 0, runIds: [], cursor: null });
+  expect(await (store as Store).removeOldRecords(100, 10, 0)).toEqual({ deliveries: 0, runIds: [], cursor: null });
   await store.close();
   const db = new Database(join(dir, "gantry.db"));
   expect(db.prepare("SELECT key FROM pushes").all()).toEqual([{ key: "new" }]);
