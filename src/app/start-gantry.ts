@@ -74,7 +74,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   const worker = new Worker(deps);
 
   // before this node takes work: what a crash left in the workspaces folder
-  const leftovers = await removeWorkspaceLeftovers({ store, dataDir: settings.dataDir });
+  const leftovers = await removeWorkspaceLeftovers({ store, dataDir: settings.dataDir, nodeId: options.nodeId });
   if (leftovers.length > 0) log.info(`removed ${leftovers.length} workspace(s) a previous run of gantry left behind`);
   // Runs queued before a crash whose job never reached the queue are queued now (enqueueing is idempotent).
   for (const run of await store.runsInState("queued")) await queue.enqueue(run.id);

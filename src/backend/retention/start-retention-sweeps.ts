@@ -32,6 +32,7 @@ export interface RetentionSweeps {
 }
 
 export interface RetentionReport extends RemovedTotals {
+  /** Log folders removed besides those of the `runs` (runs another node removed, or kept for a busy delivery). */
   logs: number;
 }
 
@@ -59,7 +60,7 @@ export function startRetentionSweeps(options: RetentionSweepOptions): RetentionS
     }
     const logs = await removeOldLogs({ store, dataDir: options.dataDir, before, signal });
     if (totals.deliveries + totals.runs + logs > 0) {
-      log.info(`retention: removed ${totals.deliveries} deliveries, ${totals.runs} runs and ${logs} log folders older than ${Math.round(options.retentionMs / DAY_MS)} days`);
+      log.info(`retention: removed ${totals.deliveries} deliveries, ${totals.runs} runs (with their logs here) and ${logs} more log folders older than ${Math.round(options.retentionMs / DAY_MS)} days`);
     }
     return { ...totals, logs };
   };
