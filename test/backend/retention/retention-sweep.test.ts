@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/backend/open-database.js";
-import { DAY_MS, startRetentionSweeps, type RetentionSweeps } from "../../../src/backend/retention/start-retention-sweeps.js";
+import { removeOldRecords } from "../../../src/backend/retention/remove-old-records.js";
+import { DAY_MS, startRetentionSweeps } from "../../../src/backend/retention/start-retention-sweeps.js";
 import { RedisStore } from "../../../src/backend/storage/redis-store.js";
 import { SqliteStore } from "../../../src/backend/storage/sqlite-store.js";
 import type { Store } from "../../../src/backend/storage/store.js";
@@ -123,4 +124,31 @@ describe.each(backends)("retention sweep on %s", (_name, open) => {
     expect(await sweeps.sweepNow()).toEqual({ deliveries: 0, runs: 0, logs: 3 });
     expect((await store.getRun(ids.old))?.id).toBe(ids.old);
   });
+});
+
+it("removes records in steps of the batch size and stops between steps once aborted", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "gantry-retention-"));
+  const store: Store = new SqliteStore(openDatabase(dataDir));
+  cleanups.push(async () => {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const done = { state: "completed" as const, createdAt: 1, completedAt: 2 };
+  await store.addRuns(Array.from({ length: 10 }, (_, i) => run(randomUUID(), `d${i}`, "build", done)));
+  const stopping = new AbortController();
+  const steps: number[] = [];
+  // the real store, watched: the sweep is stopped after its second step
+  const watched: Store = Object.assign(Object.create(store) as Store, {
+    removeOldRecords: async (before: number, limit: number, cursor: number) => {
+      const step = await store.removeOldRecords(before, limit, cursor);
+      steps.push(step.runIds.length);
+      if (steps.length === 2) stopping.abort();
+      return step;
+    },
+  });
+  expect(await removeOldRecords({ store: watched, dataDir, before: 100, batch: 3, signal: stopping.signal })).toEqual({ deliveries: 0, runs: 6 });
+  expect(steps).toEqual([3, 3]);
+  expect(await store.runsInState("completed")).toHaveLength(4);
+  // the next sweep goes on where it left off
+  expect(await removeOldRecords({ store, dataDir, before: 100, batch: 3 })).toEqual({ deliveries: 0, runs: 4 });
 });
