@@ -4,7 +4,7 @@ import { logDir } from "../../runs/log-path.js";
 import type { Store } from "../storage/store.js";
 
 /** Records one step removes at most: a short transaction (SQLite) or script (Redis), so webhooks get in between. */
-export const RETENTION_BATCH = 200;
+export const RETENTION_BATCH = 100;
 
 export interface RemovedTotals {
   deliveries: number;
