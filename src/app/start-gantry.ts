@@ -68,6 +68,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     secretsFile: settings.secretsFile,
     sandbox,
     createLogProcessor: logProcessorFor,
+    minFreeBytes: settings.minFreeBytes,
     nodeId: options.nodeId,
   };
   const pump = createDeliveryPump(deps);

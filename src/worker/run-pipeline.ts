@@ -22,11 +22,14 @@ import { maskLog } from "./mask-log.js";
 import { readJunitReports, type JunitReports } from "./reports/read-junit-reports.js";
 import { collectAnnotations } from "./scanning/collect-annotations.js";
 import { workspaceRoot } from "./workspace-root.js";
+import { readFreeBytes } from "./read-free-bytes.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
 /** How soon a run waiting for its environment or concurrency group asks again. */
 const LOCK_RETRY_MS = 1_000;
+/** How soon a run waiting for disk space asks again. */
+export const DISK_RETRY_MS = 30_000;
 
 /**
  * Take → wait for locks → execute (check out, then the steps) → record → release. GitHub is never awaited here: every change
@@ -52,7 +55,19 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     }
   }
 
-  // 2. A deployment environment or concurrency group runs one run at a time; this one waits its turn.
+  // 2a. Too little disk: the run waits, queued, instead of failing half-way through a checkout or a build.
+  if (deps.minFreeBytes) {
+    const free = await readFreeBytes(deps.dataDir);
+    if (free < deps.minFreeBytes) {
+      deps.log.warn(
+        { run: run.id, freeBytes: free, minFreeBytes: deps.minFreeBytes },
+        `run waits: ${deps.dataDir} has ${formatGb(free)} free, less than GANTRY_MIN_FREE_GB (${formatGb(deps.minFreeBytes)})`,
+      );
+      return { retryInMs: DISK_RETRY_MS };
+    }
+  }
+
+  // 2b. A deployment environment or concurrency group runs one run at a time; this one waits its turn.
   if (!(await acquireLocks(deps.store, run))) return { retryInMs: LOCK_RETRY_MS };
 
   // 3. Take it.
@@ -227,4 +242,8 @@ async function execute(
       void deps.store.updateRun(run.id, ["running"], { progress: steps }).then(() => deps.wakeSyncer());
     },
   });
+}
+
+function formatGb(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GB`;
 }

@@ -21,6 +21,7 @@ const COUNTS = [
   ["GANTRY_REDELIVERY_INTERVAL_SECONDS", "redeliveryIntervalMs", 600_000, 1000],
   ["GANTRY_WORKER_LOCK_SECONDS", "workerLockMs", 20_000, 1000],
   ["GANTRY_RETENTION_DAYS", "retentionDays", 30, 1],
+  ["GANTRY_MIN_FREE_GB", "minFreeBytes", 2 * 2 ** 30, 2 ** 30],
 ] as const;
 
 describe("readSettings", () => {
