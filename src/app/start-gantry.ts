@@ -3,6 +3,7 @@ import type { Backend } from "../backend/backend.js";
 import { createDeliveryPump } from "../dispatch/delivery-pump.js";
 import type { GitHubApp } from "../github/github-app.js";
 import { createWebhookHandler } from "../ingest/create-webhook-handler.js";
+import { DAY_MS, startRetentionSweeps } from "../backend/retention/start-retention-sweeps.js";
 import { startSweeps } from "../ingest/redelivery/start-sweeps.js";
 import { createRunAccess } from "../report/access/create-run-access.js";
 import { createSignInHandler } from "../report/access/create-sign-in-handler.js";
@@ -14,6 +15,7 @@ import { startWebhookProxy } from "./server/start-webhook-proxy.js";
 import type { Settings } from "./settings/read-settings.js";
 import { openSandbox } from "./open-sandbox.js";
 import { createCheckRunSyncer } from "../report/check-run-syncer.js";
+import { removeWorkspaceLeftovers } from "../worker/remove-workspace-leftovers.js";
 import { Worker } from "../worker/worker.js";
 import { logProcessorFor } from "../worker/scanning/log-processor-for.js";
 import type { WorkerDeps } from "../worker/worker-deps.js";
@@ -66,16 +68,24 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     secretsFile: settings.secretsFile,
     sandbox,
     createLogProcessor: logProcessorFor,
+    minFreeBytes: settings.minFreeBytes,
     nodeId: options.nodeId,
   };
   const pump = createDeliveryPump(deps);
   const worker = new Worker(deps);
 
+  // before this node takes work: what a crash left in the workspaces folder
+  const leftovers = await removeWorkspaceLeftovers({ store, dataDir: settings.dataDir, nodeId: options.nodeId });
+  if (leftovers.length > 0) log.info(`removed ${leftovers.length} workspace(s) a previous run of gantry left behind`);
   // Runs queued before a crash whose job never reached the queue are queued now (enqueueing is idempotent).
   for (const run of await store.runsInState("queued")) await queue.enqueue(run.id);
   syncer.start();
   pump.start();
   worker.start(settings.concurrency);
+  const retention =
+    settings.retentionDays > 0
+      ? startRetentionSweeps({ store, dataDir: settings.dataDir, retentionMs: settings.retentionDays * DAY_MS, log, nodeId: options.nodeId })
+      : null;
 
   let server: WebServer | null = null;
   let url: string | null = null;
@@ -107,7 +117,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     async stop() {
       proxy?.close();
       if (server) await closeServer(server);
-      await Promise.all([sourceCheck?.stop(), sweeps?.stop(STOP_WAIT_MS), pump.stop(STOP_WAIT_MS)]);
+      await Promise.all([sourceCheck?.stop(), sweeps?.stop(STOP_WAIT_MS), retention?.stop(STOP_WAIT_MS), pump.stop(STOP_WAIT_MS)]);
       await worker.stop(settings.shutdownGraceMs);
       // the last states (a run just completed, or queued again) reach GitHub before the process goes
       await syncer.drain(5_000);

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS pushes (
   delivery_id TEXT NOT NULL,
   claimed_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS pushes_by_time ON pushes (claimed_at);
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY,
   delivery_id TEXT NOT NULL,
@@ -94,6 +95,9 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_state ON runs (state);
 CREATE INDEX IF NOT EXISTS runs_repo ON runs (owner, repo, sha);
+-- the retention sweep reads completed runs oldest completion first
+CREATE INDEX IF NOT EXISTS runs_completed ON runs (state, completed_at);
+CREATE INDEX IF NOT EXISTS runs_delivery_state ON runs (delivery_id, state);
 CREATE INDEX IF NOT EXISTS runs_unsynced ON runs (synced_version, version) WHERE synced_version < version;
 CREATE TABLE IF NOT EXISTS locks (
   name TEXT PRIMARY KEY,

@@ -21,11 +21,15 @@ import { createMasker, type Masker } from "./execution/masking/create-masker.js"
 import { maskLog } from "./mask-log.js";
 import { readJunitReports, type JunitReports } from "./reports/read-junit-reports.js";
 import { collectAnnotations } from "./scanning/collect-annotations.js";
+import { workspaceRoot } from "./workspace-root.js";
+import { readFreeBytes } from "./read-free-bytes.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
 /** How soon a run waiting for its environment or concurrency group asks again. */
 const LOCK_RETRY_MS = 1_000;
+/** How soon a run waiting for disk space asks again. */
+export const DISK_RETRY_MS = 30_000;
 
 /**
  * Take → wait for locks → execute (check out, then the steps) → record → release. GitHub is never awaited here: every change
@@ -51,7 +55,19 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     }
   }
 
-  // 2. A deployment environment or concurrency group runs one run at a time; this one waits its turn.
+  // 2a. Too little disk: the run waits, queued, instead of failing half-way through a checkout or a build.
+  if (deps.minFreeBytes) {
+    const free = await readFreeBytes(deps.dataDir);
+    if (free < deps.minFreeBytes) {
+      deps.log.warn(
+        { run: run.id, freeBytes: free, minFreeBytes: deps.minFreeBytes },
+        `run waits: ${deps.dataDir} has ${formatGb(free)} free, less than GANTRY_MIN_FREE_GB (${formatGb(deps.minFreeBytes)})`,
+      );
+      return { retryInMs: DISK_RETRY_MS };
+    }
+  }
+
+  // 2b. A deployment environment or concurrency group runs one run at a time; this one waits its turn.
   if (!(await acquireLocks(deps.store, run))) return { retryInMs: LOCK_RETRY_MS };
 
   // 3. Take it.
@@ -165,8 +181,6 @@ function secretsRequest(run: RunRecord): SecretsRequest {
   };
 }
 
-/** The workspaces of a worker's runs: `<root>/<run id>`. */
-const workspaceRoot = (deps: WorkerDeps) => join(deps.dataDir, "workspaces");
 /** One bare mirror per repository, by id: `<root>/<repository id>`, kept between runs (each worker its own). */
 const mirrorRoot = (deps: WorkerDeps) => join(deps.dataDir, "mirrors");
 
@@ -174,7 +188,7 @@ const mirrorRoot = (deps: WorkerDeps) => join(deps.dataDir, "mirrors");
 function startScan(deps: WorkerDeps, run: RunRecord, log: WorkerDeps["log"]): LogScanner | null {
   if (!deps.createLogProcessor) return null;
   try {
-    const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps), run.id) });
+    const processor = deps.createLogProcessor({ pipeline: run.pipeline, workspace: join(workspaceRoot(deps.dataDir), run.id) });
     return startLogScan({
       runId: run.id,
       attempt: run.attempt,
@@ -207,7 +221,7 @@ async function execute(
   return executePipeline({
     pipeline: run.pipeline,
     checkout: {
-      root: workspaceRoot(deps),
+      root: workspaceRoot(deps.dataDir),
       runId: run.id,
       cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
       sha: run.push.sha,
@@ -233,4 +247,8 @@ async function execute(
       void deps.store.updateRun(run.id, ["running"], { progress: steps }).then(() => deps.wakeSyncer());
     },
   });
+}
+
+function formatGb(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GB`;
 }

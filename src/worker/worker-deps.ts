@@ -15,6 +15,8 @@ export interface WorkerDeps extends RunDeps {
   secretsFile: string;
   /** Where steps run (Settings.sandbox, probed at start-up). */
   sandbox: Sandbox;
+  /** A run starts only while the data folder's file system has this many bytes free (Settings.minFreeBytes); absent or 0: no check. */
+  minFreeBytes?: number;
   /** Reads each attempt's log as it grows (annotations, groups, `::add-mask::`, the line index); absent: no scan. */
   createLogProcessor?: CreateLogProcessor;
 }

@@ -1,3 +1,6 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, waitForLog, type Stack } from "./stack.js";
 
@@ -17,7 +20,16 @@ describe("nothing is lost when the app dies", () => {
     const { sha, delivery } = await stack.push(repo, {});
     expect(delivery.status).toBe(202);
     await waitForLog(stack.app, new RegExp(`"delivery":"${delivery.deliveryId}".*dispatch failed, retrying`));
+    // what a crash mid-run leaves: a workspace and its summaries, of a run the store does not have running
+    const workspaces = join(stack.app.dataDir, "workspaces");
+    const leftover = randomUUID();
+    mkdirSync(join(workspaces, leftover, "src"), { recursive: true });
+    mkdirSync(join(workspaces, `${leftover}.summaries`));
+    writeFileSync(join(workspaces, "operator-notes.txt"), "not gantry's");
     await stack.restart("SIGKILL");
+    expect(existsSync(join(workspaces, leftover))).toBe(false);
+    expect(existsSync(join(workspaces, `${leftover}.summaries`))).toBe(false);
+    expect(existsSync(join(workspaces, "operator-notes.txt"))).toBe(true);
     stack.fake.clearFailures();
     const run = await stack.completed(repo, sha, "build");
     expect(run.conclusion).toBe("success");

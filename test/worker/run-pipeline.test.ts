@@ -7,7 +7,8 @@ import type { JobQueue } from "../../src/backend/queue/job-queue.js";
 import type { RunRecord } from "../../src/runs/run-types.js";
 import { openDatabase } from "../../src/backend/open-database.js";
 import { SqliteStore } from "../../src/backend/storage/sqlite-store.js";
-import { runPipeline } from "../../src/worker/run-pipeline.js";
+import { DISK_RETRY_MS, runPipeline } from "../../src/worker/run-pipeline.js";
+import { readFreeBytes } from "../../src/worker/read-free-bytes.js";
 import { bwrapSandbox } from "../../src/worker/execution/sandbox/bwrap-sandbox.js";
 import type { WorkerDeps } from "../../src/worker/worker-deps.js";
 import { memoryLog } from "../helpers/memory-log.js";
@@ -155,5 +156,22 @@ describe("runPipeline: a log per attempt, scanned", () => {
     expect(text).toMatch(/^==> Checkout\n/);
     expect(text).not.toContain("from before the shutdown");
     expect(JSON.parse(await readFile(scanPath(deps.dataDir, "a", 1), "utf8"))).toMatchObject({ bytes: Buffer.byteLength(text), complete: true });
+  });
+});
+
+describe("runPipeline, on a disk with less free space than GANTRY_MIN_FREE_GB", () => {
+  it("leaves the run queued and asks again later, instead of starting it", async () => {
+    const { deps } = workerDeps();
+    await deps.store.addRuns([run("a", "d1", "build")]);
+    const log = memoryLog();
+    // more than any disk has: the real free space of the data folder is always below it
+    const starved = { ...deps, log: log.log, minFreeBytes: Number.MAX_SAFE_INTEGER };
+    expect(await runPipeline(starved, "a", new AbortController().signal)).toEqual({ retryInMs: DISK_RETRY_MS });
+    const waiting = await deps.store.getRun("a");
+    expect(waiting).toMatchObject({ state: "queued", attempt: 0, nodeId: null });
+    expect(log.lines().some((line) => line.includes("less than GANTRY_MIN_FREE_GB"))).toBe(true);
+    const free = await readFreeBytes(deps.dataDir);
+    expect(free).toBeGreaterThan(0);
+    expect(free).toBeLessThan(Number.MAX_SAFE_INTEGER);
   });
 });

@@ -44,6 +44,10 @@ export interface Settings {
    * another worker within 1.25 times this after it died (takeoverBoundMs).
    */
   workerLockMs: number;
+  /** Deliveries, completed runs and logs older than this many days are removed (hourly); 0 = kept forever. */
+  retentionDays: number;
+  /** Runs start only while the data folder's file system has this many bytes free (GANTRY_MIN_FREE_GB); 0 = no check. */
+  minFreeBytes: number;
   /** How steps are isolated from the host. */
   sandbox: SandboxSettings;
   /** The operator's secrets (GANTRY_SECRETS_FILE, default `<dataDir>/secrets.yml`); it need not exist. */
@@ -97,6 +101,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     redisUrl: env["REDIS_URL"] || null,
     shutdownGraceMs: readCount(env, "GANTRY_SHUTDOWN_GRACE_SECONDS", 30) * 1000,
     redeliveryIntervalMs: readCount(env, "GANTRY_REDELIVERY_INTERVAL_SECONDS", 600) * 1000,
+    retentionDays: readCount(env, "GANTRY_RETENTION_DAYS", 30),
+    minFreeBytes: readCount(env, "GANTRY_MIN_FREE_GB", 2) * 2 ** 30,
     workerLockMs: Math.max(1, readCount(env, "GANTRY_WORKER_LOCK_SECONDS", 20)) * 1000,
     sandbox: readSandboxSettings(env, { dataDir, secretsFile, cwd: process.cwd() }),
     secretsFile,

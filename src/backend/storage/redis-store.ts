@@ -4,9 +4,10 @@ import { deliveryScripts } from "./redis/delivery-scripts.js";
 import { encodeRun } from "./redis/encode-run.js";
 import { leaseScripts } from "./redis/lease-scripts.js";
 import type { LuaScript } from "./redis/lua-script.js";
+import { retentionScripts } from "./redis/retention-scripts.js";
 import { runScripts } from "./redis/run-scripts.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
-import type { Delivery, RunFilter, Store } from "./store.js";
+import type { Delivery, RemovedRecords, RunFilter, Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** Put before every key, e.g. "gantry:". On Redis Cluster it must hold a hash tag ("{gantry}:"): scripts touch many keys. */
@@ -38,7 +39,7 @@ const GRACE_MS = 60 * 60 * 1000;
  * and hosts. Key layout under the prefix:
  *
  * - `seq` counter: insertion order, which breaks ties of equal timestamps as SQLite's rowid does
- * - `delivery:<id>` hash; `deliveries:pending` zset by receivedAt
+ * - `delivery:<id>` hash; `deliveries:pending` and `deliveries:finished` zsets by receivedAt
  * - `push:<key>` hash (deliveryId, claimedAt), expiring `windowMs` + 1 h after the claim
  * - `run:<id>` hash (see redis/encode-run.ts)
  * - `runs:repo:<owner>/<repo>`, `runs:state:<state>`, `runs:unsynced` zsets by createdAt;
@@ -173,6 +174,17 @@ export class RedisStore implements Store {
 
   async releaseLock(name: string, owner: string): Promise<void> {
     await this.#run(leaseScripts.releaseLock, name, owner);
+  }
+
+  async removeOldRecords(before: number, limit: number, cursor: number): Promise<RemovedRecords> {
+    const [deliveries, skipped, walked, ...runIds] = (await this.#run(retentionScripts.removeOld, before, limit, cursor)) as [
+      number,
+      number,
+      number,
+      ...string[],
+    ];
+    const more = deliveries === limit || walked === limit;
+    return { deliveries, runIds, cursor: more ? cursor + skipped : null };
   }
 
   async getMeta(key: string): Promise<string | null> {

@@ -1,7 +1,7 @@
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../open-database.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
-import type { Delivery, RunFilter, Store } from "./store.js";
+import type { Delivery, RemovedRecords, RunFilter, Store } from "./store.js";
 
 interface RunRow {
   id: string;
@@ -257,6 +257,34 @@ export class SqliteStore implements Store {
 
   async releaseLock(name: string, owner: string): Promise<void> {
     this.#prepare("DELETE FROM locks WHERE name = ? AND owner = ?").run(name, owner);
+  }
+
+  async removeOldRecords(before: number, limit: number): Promise<RemovedRecords> {
+    return this.#db.transaction(() => {
+      const deliveries = this
+        .#prepare(
+          `DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries
+             WHERE state IN ('done', 'failed') AND received_at < ? ORDER BY received_at LIMIT ?)`,
+        )
+        .run(before, limit).changes;
+      const pushes = this
+        .#prepare("DELETE FROM pushes WHERE rowid IN (SELECT rowid FROM pushes WHERE claimed_at < ? LIMIT ?)")
+        .run(before, limit).changes;
+      const runIds = (
+        this
+          .#prepare(
+            `SELECT id FROM runs r WHERE state = 'completed' AND completed_at < ?
+               AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.delivery_id = r.delivery_id AND o.state != 'completed')
+             ORDER BY completed_at LIMIT ?`,
+          )
+          .all(before, limit) as Array<{ id: string }>
+      ).map((row) => row.id);
+      const remove = this.#prepare("DELETE FROM runs WHERE id = ?");
+      for (const id of runIds) remove.run(id);
+      // the query picks only removable rows, so a step short of the limit saw everything there was
+      const more = deliveries === limit || pushes === limit || runIds.length === limit;
+      return { deliveries, runIds, cursor: more ? 0 : null };
+    }).immediate();
   }
 
   async getMeta(key: string): Promise<string | null> {

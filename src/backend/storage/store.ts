@@ -8,6 +8,15 @@ export interface Delivery {
   attempts: number;
 }
 
+/** What one step of removeOldRecords removed. */
+export interface RemovedRecords {
+  deliveries: number;
+  /** The runs removed: their log folders can go too. */
+  runIds: string[];
+  /** For the next step; null once nothing old enough is left to look at. */
+  cursor: number | null;
+}
+
 export interface RunFilter {
   owner: string;
   repo: string;
@@ -71,6 +80,15 @@ export interface Store {
   acquireLock(name: string, owner: string, now: number, leaseMs: number): Promise<boolean>;
   /** Gives a lease up, if `owner` holds it. */
   releaseLock(name: string, owner: string): Promise<void>;
+
+  /**
+   * One bounded step of the retention sweep (start with cursor 0, pass the returned cursor back until it is
+   * null). Removes up to `limit` deliveries that are no longer pending and were received before `before` (with
+   * the push claims of that age), and up to `limit` completed runs that completed before `before` — none of a
+   * delivery that still has a run not completed, since a waiting run may still need it. Queued, waiting and
+   * running runs are never removed. Each step is short, so webhooks are recorded in between.
+   */
+  removeOldRecords(before: number, limit: number, cursor: number): Promise<RemovedRecords>;
 
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;

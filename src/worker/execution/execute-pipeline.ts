@@ -4,7 +4,7 @@ import type { Conclusion, StepRecord } from "../../runs/run-types.js";
 import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
 import { checkout, type CheckoutOptions } from "./workspace.js";
-import { createStepSummaryFile, type StepSummaryFile } from "./step-summary-file.js";
+import { createStepSummaryFile, SUMMARIES_SUFFIX, type StepSummaryFile } from "./step-summary-file.js";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Sandbox } from "./sandbox/sandbox.js";
@@ -51,7 +51,7 @@ export interface ExecutePipelineOptions {
  */
 export async function executePipeline(options: ExecutePipelineOptions): Promise<PipelineOutcome> {
   // beside the workspace, not in it: a step's summary must not show up as a change to the checkout
-  const summaries = join(options.checkout.root, `${options.checkout.runId}.summaries`);
+  const summaries = join(options.checkout.root, `${options.checkout.runId}${SUMMARIES_SUFFIX}`);
   // an attempt before this one (on this host, before a crash) may have left its files
   rmSync(summaries, { recursive: true, force: true });
   try {

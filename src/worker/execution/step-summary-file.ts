@@ -2,6 +2,9 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync } from "
 import { join } from "node:path";
 import { OUTPUT_LIMIT } from "../../report/check-run-output.js";
 
+/** A run's steps' summary files live in `<workspaces root>/<run id>` + this: beside the workspace, not in it. */
+export const SUMMARIES_SUFFIX = ".summaries";
+
 /** A step's summary is kept up to what a check run's summary can hold at all. */
 export const STEP_SUMMARY_BYTES = OUTPUT_LIMIT;
 

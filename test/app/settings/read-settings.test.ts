@@ -20,6 +20,8 @@ const COUNTS = [
   ["GANTRY_SHUTDOWN_GRACE_SECONDS", "shutdownGraceMs", 30_000, 1000],
   ["GANTRY_REDELIVERY_INTERVAL_SECONDS", "redeliveryIntervalMs", 600_000, 1000],
   ["GANTRY_WORKER_LOCK_SECONDS", "workerLockMs", 20_000, 1000],
+  ["GANTRY_RETENTION_DAYS", "retentionDays", 30, 1],
+  ["GANTRY_MIN_FREE_GB", "minFreeBytes", 2 * 2 ** 30, 2 ** 30],
 ] as const;
 
 describe("readSettings", () => {
@@ -40,6 +42,7 @@ describe("readSettings", () => {
       shutdownGraceMs: 30_000,
       redeliveryIntervalMs: 600_000,
       workerLockMs: 20_000,
+      retentionDays: 30,
     });
   });
 

@@ -133,6 +133,16 @@ describe("RedisStore on Redis", () => {
     expect((await store.updateRun("r1", [], { annotationsSent: 50 }, { report: false }))?.annotationsSent).toBe(50);
   });
 
+  it("removes old records with every index entry they were in, leaving no key behind", async () => {
+    const { store, redis, prefix } = await open();
+    await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 1 });
+    await store.finishDelivery("d1", { error: "x" });
+    const completed = { state: "completed" as const, createdAt: 1, completedAt: 2 };
+    await store.addRuns([run("r1", "d1", "build", completed), run("r2", "d1", "test", completed)]);
+    expect(await store.removeOldRecords(100, 10, 0)).toEqual({ deliveries: 1, runIds: ["r1", "r2"], cursor: null });
+    expect(await redis.keys(`${prefix}*`)).toEqual([`${prefix}seq`]);
+  });
+
   it("reloads its scripts after Redis forgets them", async () => {
     const { store, redis } = await open();
     await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 1 });

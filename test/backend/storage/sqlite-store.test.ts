@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../../src/backend/open-database.js";
 import { SqliteStore } from "../../../src/backend/storage/sqlite-store.js";
+import type { Store } from "../../../src/backend/storage/store.js";
 import { run, storeContract } from "./store-contract.js";
 
 const dirs: string[] = [];
@@ -35,4 +36,17 @@ it("adds the annotations_sent column to a database of an older gantry, its runs 
   const again = new SqliteStore(openDatabase(dir));
   expect((await again.getRun("r1"))?.annotationsSent).toBe(50);
   await again.close();
+});
+
+it("drops push claims older than the retention with the old records (Redis lets them expire)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-store-"));
+  dirs.push(dir);
+  const store = new SqliteStore(openDatabase(dir));
+  await store.claimPush("old", "d1", 10, 1);
+  await store.claimPush("new", "d2", 500, 1);
+  expect(await (store as Store).removeOldRecords(100, 10, 0)).toEqual({ deliveries: 0, runIds: [], cursor: null });
+  await store.close();
+  const db = new Database(join(dir, "gantry.db"));
+  expect(db.prepare("SELECT key FROM pushes").all()).toEqual([{ key: "new" }]);
+  db.close();
 });

@@ -236,6 +236,74 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.close();
     });
 
+    it("removes old finished deliveries and old completed runs in bounded steps, keeping recent, pending and live ones", async () => {
+      const { store, reopen } = await open();
+      const done = { state: "completed" as const, result: { conclusion: "success" as const, steps: [], durationMs: 1 } };
+      for (const [id, receivedAt] of [["old-done", 10], ["old-failed", 11], ["old-pending", 12], ["new-done", 500]] as const) {
+        await store.recordDelivery({ id, event: "push", payload: "{}", receivedAt });
+      }
+      await store.finishDelivery("old-done", {});
+      await store.finishDelivery("old-failed", { error: "boom" });
+      await store.finishDelivery("new-done", {});
+      await store.addRuns([
+        // five old completed runs of one finished delivery: more than one step's limit of 2
+        ...[1, 2, 3, 4, 5].map((n) => run(`old-${n}`, "d-old", `p${n}`, { ...done, createdAt: n, completedAt: 20 + n })),
+        // created long ago, completed only recently
+        run("slow", "d-slow", "build", { ...done, createdAt: 1, completedAt: 600 }),
+        run("queued", "d-queued", "build", { createdAt: 1 }),
+        run("running", "d-running", "build", { createdAt: 1, state: "running", startedAt: 2 }),
+        run("waiting-old", "d-wait", "build", { createdAt: 1, state: "waiting" }),
+        // old and completed, but its delivery's waiting run may still need it
+        run("needed", "d-wait", "test", { ...done, createdAt: 1, completedAt: 30 }),
+        run("recent", "d-recent", "build", { ...done, createdAt: 400, completedAt: 450 }),
+      ]);
+
+      const removedRuns: string[] = [];
+      let deliveries = 0;
+      let cursor: number | null = 0;
+      let steps = 0;
+      while (cursor !== null) {
+        const step = await store.removeOldRecords(100, 2, cursor);
+        expect(step.runIds.length).toBeLessThanOrEqual(2);
+        expect(step.deliveries).toBeLessThanOrEqual(2);
+        removedRuns.push(...step.runIds);
+        deliveries += step.deliveries;
+        cursor = step.cursor;
+        expect(++steps).toBeLessThan(20);
+      }
+      expect(steps).toBeGreaterThan(2);
+      expect(removedRuns.sort()).toEqual(["old-1", "old-2", "old-3", "old-4", "old-5"]);
+      expect(deliveries).toBe(2);
+
+      const other = await reopen();
+      for (const id of removedRuns) expect(await other.getRun(id)).toBe(null);
+      for (const id of ["slow", "queued", "running", "waiting-old", "needed", "recent"]) expect((await other.getRun(id))?.id).toBe(id);
+      expect(await other.runsOfDelivery("d-old")).toEqual([]);
+      expect((await other.findRuns({ owner: "octo", repo: "app" })).map((r) => r.id).sort()).toEqual(
+        ["needed", "queued", "recent", "running", "slow", "waiting-old"],
+      );
+      expect((await other.runsInState("completed")).map((r) => r.id).sort()).toEqual(["needed", "recent", "slow"]);
+      expect(await other.hasDelivery("old-done")).toBe(false);
+      expect(await other.hasDelivery("old-failed")).toBe(false);
+      expect(await other.hasDelivery("old-pending")).toBe(true);
+      expect(await other.hasDelivery("new-done")).toBe(true);
+      expect(await other.countPendingDeliveries()).toBe(1);
+      // an old run's delivery and pipeline are free again, as for a run that never was
+      expect((await other.addRuns([run("again", "d-old", "p1", { createdAt: 700 })])).map((r) => r.id)).toEqual(["again"]);
+
+      // once the waiting run is over, the run it needed goes too; nothing else changes
+      await other.updateRun("waiting-old", ["waiting"], { state: "completed", completedAt: 40 });
+      let after: Awaited<ReturnType<Store["removeOldRecords"]>> = { deliveries: 0, runIds: [], cursor: 0 };
+      const later: string[] = [];
+      while (after.cursor !== null) {
+        after = await other.removeOldRecords(100, 2, after.cursor);
+        later.push(...after.runIds);
+      }
+      expect(later.sort()).toEqual(["needed", "waiting-old"]);
+      await other.close();
+      await store.close();
+    });
+
     it("keeps meta values", async () => {
       const { store } = await open();
       expect(await store.getMeta("lastSweep")).toBe(null);

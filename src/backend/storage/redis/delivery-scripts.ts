@@ -1,7 +1,10 @@
 import { LUA_PRELUDE } from "./lua-prelude.js";
 import { LuaScript } from "./lua-script.js";
 
-/** Deliveries: hash `delivery:<id>`; the pending ones are also in sorted set `deliveries:pending` by received time. */
+/**
+ * Deliveries: hash `delivery:<id>`; the pending ones are also in sorted set `deliveries:pending` by received time,
+ * the finished ones in `deliveries:finished`.
+ */
 export const deliveryScripts = {
   /** ARGV: prefix, id, event, payload, receivedAt → 1 when recorded, 0 when the id was known. */
   record: new LuaScript(`${LUA_PRELUDE}
@@ -62,6 +65,8 @@ else
   redis.call('HDEL', key, 'error')
 end
 redis.call('ZREM', p .. 'deliveries:pending', ARGV[2])
+-- what the retention sweep reads: finished deliveries by received time
+redis.call('ZADD', p .. 'deliveries:finished', redis.call('HGET', key, 'receivedAt'), ARGV[2])
 return 1
 `),
 
