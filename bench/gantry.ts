@@ -62,8 +62,14 @@ export async function startGantry(options: GantryOptions): Promise<GantryNode> {
   return { proc, url, webhookUrl: `${url}/api/github/webhooks` };
 }
 
-/** One of the ingestion baselines in bench/servers/, started like gantry (own process, output to a file). */
-export async function startBaseline(kind: "raw" | "probot", app: App, scratch: string, name: string = kind): Promise<GantryNode> {
+/** The ingestion baselines in bench/servers/ (<kind>-server.ts). */
+export type BaselineKind = "raw" | "probot" | "probot-default";
+
+/**
+ * One of the ingestion baselines, started like gantry (own process, output to a file, the LOG_LEVEL and
+ * LOG_FORMAT gantry gets: `logLevel` should be the one gantry's run was given).
+ */
+export async function startBaseline(kind: BaselineKind, app: App, scratch: string, name: string = kind, logLevel = "info"): Promise<GantryNode> {
   const port = await freePort();
   const file = new URL(`./servers/${kind}-server.js`, import.meta.url).pathname;
   const cwd = join(scratch, `${name}-cwd`);
@@ -75,7 +81,9 @@ export async function startBaseline(kind: "raw" | "probot", app: App, scratch: s
       APP_ID: String(app.appId),
       PRIVATE_KEY: app.privateKey,
       WEBHOOK_SECRET: app.secret,
-      LOG_LEVEL: "info",
+      HOST: "127.0.0.1",
+      LOG_FORMAT: "json",
+      LOG_LEVEL: logLevel,
     },
     cwd,
     logPath: join(scratch, `${name}.log`),
