@@ -30,6 +30,9 @@ export interface GantryOptions {
  */
 export async function startGantry(options: GantryOptions): Promise<GantryNode> {
   const role = options.role ?? "server";
+  // above info, "gantry listening on" is not printed: the server gets a known port and is polled on /ping
+  const quiet = role === "server" && !["trace", "debug", "info"].includes(options.env?.["LOG_LEVEL"] ?? "info");
+  const port = quiet ? await freePort() : 0;
   const cwd = join(options.scratch, `${options.name}-cwd`);
   mkdirSync(cwd, { recursive: true });
   const env = {
@@ -40,7 +43,7 @@ export async function startGantry(options: GantryOptions): Promise<GantryNode> {
     GHE_HOST: options.app.gheHost,
     GHE_PROTOCOL: "http",
     HOST: "127.0.0.1",
-    PORT: "0",
+    PORT: String(port),
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
     GANTRY_DATA_DIR: options.dataDir,
@@ -58,12 +61,28 @@ export async function startGantry(options: GantryOptions): Promise<GantryNode> {
     await waitForOutput(proc, /gantry worker running/);
     return { proc, url: "", webhookUrl: "" };
   }
-  const url = (await waitForOutput(proc, /gantry listening on (http:\/\/[^\s"/]+)/))[1]!;
+  const url = quiet ? await waitForPing(proc, `http://127.0.0.1:${port}`) : (await waitForOutput(proc, /gantry listening on (http:\/\/[^\s"/]+)/))[1]!;
   return { proc, url, webhookUrl: `${url}/api/github/webhooks` };
 }
 
-/** One of the ingestion baselines in bench/servers/, started like gantry (own process, output to a file). */
-export async function startBaseline(kind: "raw" | "probot", app: App, scratch: string, name: string = kind): Promise<GantryNode> {
+async function waitForPing(proc: Tracked, url: string, timeoutMs = 30_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const pong = await fetch(`${url}/ping`).then((r) => r.ok, () => false);
+    if (pong) return url;
+    if (Date.now() > end) throw new Error(`${proc.name} did not answer ${url}/ping within ${timeoutMs} ms:\n${proc.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The ingestion baselines in bench/servers/ (<kind>-server.ts). */
+export type BaselineKind = "raw" | "probot" | "probot-default";
+
+/**
+ * One of the ingestion baselines, started like gantry (own process, output to a file, the LOG_LEVEL and
+ * LOG_FORMAT gantry gets: `logLevel` should be the one gantry's run was given).
+ */
+export async function startBaseline(kind: BaselineKind, app: App, scratch: string, name: string = kind, logLevel = "info"): Promise<GantryNode> {
   const port = await freePort();
   const file = new URL(`./servers/${kind}-server.js`, import.meta.url).pathname;
   const cwd = join(scratch, `${name}-cwd`);
@@ -75,7 +94,9 @@ export async function startBaseline(kind: "raw" | "probot", app: App, scratch: s
       APP_ID: String(app.appId),
       PRIVATE_KEY: app.privateKey,
       WEBHOOK_SECRET: app.secret,
-      LOG_LEVEL: "info",
+      HOST: "127.0.0.1",
+      LOG_FORMAT: "json",
+      LOG_LEVEL: logLevel,
     },
     cwd,
     logPath: join(scratch, `${name}.log`),

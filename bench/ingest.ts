@@ -8,8 +8,9 @@ import { deliveryHeaders, examplePush } from "./payloads.js";
 import { stopTracked } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
 
-export type Target = "raw" | "probot" | "gantry";
-const TARGETS: Target[] = ["raw", "probot", "gantry"];
+/** probot: Probot's own `run` (its logger at gantry's LOG_LEVEL); probot-default: the old baseline (see servers/). */
+export type Target = "raw" | "probot" | "probot-default" | "gantry";
+const TARGETS: Target[] = ["raw", "probot", "probot-default", "gantry"];
 
 export interface IngestOptions {
   app: App;
@@ -21,8 +22,10 @@ export interface IngestOptions {
   sizes: Array<"small" | "large">;
   /** Extra node arguments for gantry's server (e.g. --cpu-prof). */
   gantryNodeArgs?: string[];
-  /** Default: all three. */
+  /** Default: all four. */
   targets?: Target[];
+  /** LOG_LEVEL for gantry and the fair Probot baseline (default info, as `npm start` defaults to). */
+  logLevel?: string;
 }
 
 export interface IngestSample {
@@ -53,8 +56,11 @@ export interface IngestResult {
   samples: IngestSample[];
   /** By size, then target. */
   summary: Record<string, Record<Target, IngestFigures>>;
-  /** gantry ÷ bare Probot throughput, per round (same round = nearest in time), by size. */
+  logLevel: string;
+  /** gantry ÷ bare Probot throughput (the fair baseline), per round (same round = nearest in time), by size. */
   ratioToProbot: Record<string, Summary>;
+  /** gantry ÷ the old baseline (Probot's Server with its fallback logger). */
+  ratioToProbotDefault: Record<string, Summary>;
   ratioToRaw: Record<string, Summary>;
   /** Acknowledged deliveries missing from the store, over every gantry run. */
   lost: number;
@@ -76,7 +82,7 @@ export async function benchIngest(options: IngestOptions, log: (line: string) =>
         const sample = await measure(options, target, size, round, body, headers);
         samples.push(sample);
         log(
-          `  ingest ${size} ${target.padEnd(6)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms` +
+          `  ingest ${size} ${target.padEnd(14)} round ${round + 1}: ${sample.reqPerSec.toFixed(0)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms` +
             (sample.stored !== undefined ? `, ${sample.acked} acked, ${sample.stored} stored, ${sample.missing} missing` : "") +
             (sample.non2xx || sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ""),
         );
@@ -87,6 +93,7 @@ export async function benchIngest(options: IngestOptions, log: (line: string) =>
   const summary: IngestResult["summary"] = {};
   const ratioToProbot: Record<string, Summary> = {};
   const ratioToRaw: Record<string, Summary> = {};
+  const ratioToProbotDefault: Record<string, Summary> = {};
   for (const size of options.sizes) {
     const of = (target: Target) => samples.filter((s) => s.size === size && s.target === target);
     summary[size] = Object.fromEntries(
@@ -99,9 +106,10 @@ export async function benchIngest(options: IngestOptions, log: (line: string) =>
       summarize(of("gantry").map((g) => g.reqPerSec / (of(baseline).find((b) => b.round === g.round)?.reqPerSec ?? Number.NaN)));
     ratioToProbot[size] = perRound("probot");
     ratioToRaw[size] = perRound("raw");
+    ratioToProbotDefault[size] = perRound("probot-default");
   }
   const lost = samples.reduce((sum, s) => sum + (s.missing ?? 0), 0);
-  return { payloadBytes, samples, summary, ratioToProbot, ratioToRaw, lost };
+  return { payloadBytes, samples, summary, logLevel: options.logLevel ?? "info", ratioToProbot, ratioToRaw, ratioToProbotDefault, lost };
 }
 
 async function measure(
@@ -122,10 +130,10 @@ async function measure(
           dataDir,
           scratch: options.scratch,
           // receive only: nothing runs; no redelivery sweeps
-          env: { GANTRY_CONCURRENCY: "0" },
+          env: { GANTRY_CONCURRENCY: "0", LOG_LEVEL: options.logLevel ?? "info" },
           ...(options.gantryNodeArgs ? { nodeArgs: options.gantryNodeArgs } : {}),
         })
-      : await startBaseline(target, options.app, options.scratch, name);
+      : await startBaseline(target, options.app, options.scratch, name, options.logLevel ?? "info");
   const acked: string[] = [];
   try {
     // warm up (JIT, connection setup, SQLite pages) with a few hundred deliveries, then measure

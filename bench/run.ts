@@ -23,6 +23,7 @@ const USAGE = `npm run bench [-- options]
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
   --rounds N        ingestion and scale-out measurements per figure (default 3)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
+  --log-level L     LOG_LEVEL for gantry and the fair Probot baseline in ingestion (default info)
   --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100), masking and matching runs (default 3)
   --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
   --workers LIST    worker counts for scale-out (default 1,2,4)
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     full: { type: "boolean", default: false },
     rounds: { type: "string" },
     duration: { type: "string" },
+    "log-level": { type: "string" },
     iterations: { type: "string" },
     burst: { type: "string" },
     workers: { type: "string" },
@@ -51,6 +53,7 @@ for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Erro
 const full = values.full;
 const rounds = Number(values.rounds ?? 3);
 const duration = Number(values.duration ?? (full ? 10 : 5));
+const logLevel = values["log-level"] ?? "info";
 const iterations = values.iterations === undefined ? undefined : Number(values.iterations);
 const bursts = (values.burst ?? (full ? "1000/100/10,500/50/10" : "500/50/10")).split(",").map((text) => {
   const [deliveries, repos, installations] = text.split("/").map(Number);
@@ -88,10 +91,10 @@ let failed: unknown = null;
 
 try {
   if (only.includes("ingest")) {
-    log(`\n▶ 1. Ingestion: ${rounds} round(s) of ${duration} s at 50 connections, raw node:http vs bare Probot vs gantry`);
+    log(`\n▶ 1. Ingestion: ${rounds} round(s) of ${duration} s at 50 connections, LOG_LEVEL=${logLevel}: raw node:http vs bare Probot (run's logger; Server's fallback logger) vs gantry`);
     const { fake, app } = await startFake(join(scratch, "ingest-repos"));
     try {
-      results.ingest = await benchIngest({ app, scratch, durationS: duration, rounds, connections: 50, sizes: ["small", "large"] }, log);
+      results.ingest = await benchIngest({ app, scratch, durationS: duration, rounds, connections: 50, sizes: ["small", "large"], logLevel }, log);
     } finally {
       await fake.close();
     }
@@ -206,16 +209,16 @@ function tableRows(): string[][] {
       const s = ingest.summary[size]!;
       const targeted = size === "small";
       rows.push([
-        `ingest ${label}: req/s`,
-        `Probot ${fmtSpread(s.probot.reqPerSec)}; raw ${fmtSpread(s.raw.reqPerSec)}`,
+        `ingest ${label}: req/s (LOG_LEVEL=${ingest.logLevel})`,
+        `Probot ${fmtSpread(s.probot.reqPerSec)}; old baseline ${fmtSpread(s["probot-default"].reqPerSec)}; raw ${fmtSpread(s.raw.reqPerSec)}`,
         fmtSpread(s.gantry.reqPerSec),
-        `${x(ingest.ratioToProbot[size]!)} Probot; ${x(ingest.ratioToRaw[size]!)} raw`,
+        `${x(ingest.ratioToProbot[size]!)} Probot; ${x(ingest.ratioToProbotDefault[size]!)} old; ${x(ingest.ratioToRaw[size]!)} raw`,
         targeted ? "≥ 1x Probot (aim 2x)" : "report",
         targeted ? yes(ingest.ratioToProbot[size]!.median >= 1) : "-",
       ]);
       rows.push([
         `ingest ${label}: p50 / p99`,
-        `Probot ${fmt(s.probot.p50.median)} / ${fmt(s.probot.p99.median)} ms; raw ${fmt(s.raw.p50.median)} / ${fmt(s.raw.p99.median)} ms`,
+        `Probot ${fmt(s.probot.p50.median)} / ${fmt(s.probot.p99.median)} ms; old ${fmt(s["probot-default"].p50.median)} / ${fmt(s["probot-default"].p99.median)} ms; raw ${fmt(s.raw.p50.median)} / ${fmt(s.raw.p99.median)} ms`,
         `${fmt(s.gantry.p50.median)} / ${ms(s.gantry.p99)}`,
         `p99 ${fmt(s.gantry.p99.median / s.probot.p99.median)}x Probot`,
         targeted ? "p99 < 50 ms" : "report",

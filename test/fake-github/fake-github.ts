@@ -49,6 +49,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const ownsReposRoot = options.reposRoot === undefined;
   const reposRoot = options.reposRoot ?? (await mkdtemp(join(tmpdir(), "gantry-fake-gh-repos-")));
   await mkdir(reposRoot, { recursive: true });
+  // loaded before anything listens: a spec that fails to load must not leave a server keeping the process alive
+  sharedOperations ??= loadOperations();
+  sharedValidator ??= createBodyValidator();
   const home = await mkdtemp(join(tmpdir(), "gantry-fake-gh-home-"));
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -59,8 +62,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     });
   });
   const { port } = server.address() as AddressInfo;
-  sharedOperations ??= loadOperations();
-  sharedValidator ??= createBodyValidator();
   const fake = new FakeGitHubServer(server, port, options, {
     reposRoot,
     ownsReposRoot,
