@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchBrowser } from "./launch-browser.js";
 import { startStack, type Stack } from "../e2e/stack.js";
-import { freePort } from "../helpers/free-port.js";
 
 // A private repository's run page in chromium: a signed-out viewer is asked to sign in, the OAuth round trip
 // against the fake GitHub (whose authorize page sends the browser straight back) ends on the page with its log,
@@ -15,10 +14,9 @@ let publicUrl: string;
 let runId: string;
 
 beforeAll(async () => {
-  // the callback GitHub sends the browser to is on the app's public URL: the app's own address here
-  const port = await freePort();
-  publicUrl = `http://127.0.0.1:${port}`;
-  stack = await startStack({ PORT: String(port), GANTRY_PUBLIC_URL: publicUrl }, { oauth: true });
+  // the callback GitHub sends the browser to is on the app's public URL: the app's own address (startStack)
+  stack = await startStack({}, { oauth: true });
+  publicUrl = stack.app.url;
   browser = await launchBrowser();
   const repo = await stack.repo("secret", { ".github/gantry.yml": CONFIG }, { private: true });
   const { sha } = await stack.push(repo, {});

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../helpers/free-port.js";
 import { startStack, type Stack } from "./stack.js";
 
 // computed by the shell, so only the step's output (never the config) holds the finished word
@@ -35,9 +34,8 @@ describe("who may see a run's page", () => {
   let openRun: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    publicUrl = `http://127.0.0.1:${port}`;
-    stack = await startStack({ PORT: String(port), GANTRY_PUBLIC_URL: publicUrl }, { oauth: true });
+    stack = await startStack({}, { oauth: true });
+    publicUrl = stack.app.url;
     const open = await stack.repo("open", { ".github/gantry.yml": CONFIG("open") });
     const secret = await stack.repo("secret", { ".github/gantry.yml": CONFIG("secret") }, { private: true });
     const [openPush, secretPush] = await Promise.all([stack.push(open, {}), stack.push(secret, {})]);

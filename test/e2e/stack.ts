@@ -7,6 +7,7 @@ import { sendDelivery, type SendResult } from "../../src/cli/send-delivery.js";
 import { ZERO_SHA, type GitIdentity } from "../helpers/git-repo.js";
 import { pushPayload } from "../helpers/push-payload.js";
 import { startApp, type RunningApp } from "../helpers/start-app.js";
+import { freePort } from "../helpers/free-port.js";
 
 export const SECRET = "e2e-webhook-secret";
 export const APP_ID = 4242;
@@ -44,7 +45,10 @@ export async function startStack(
     beforeApp?: (fake: FakeGitHub) => void | Promise<void>;
     /** The App's key in this file (PRIVATE_KEY_PATH), not in the environment. */
     keyFile?: string;
-    /** Give the app the fake's OAuth client (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET), as Probot's setup would. */
+    /**
+     * Give the app the fake's OAuth client (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET), as Probot's setup would, and
+     * (unless `env` sets one) its own address as GANTRY_PUBLIC_URL: the sign-in's callback must reach it.
+     */
     oauth?: boolean;
   } = {},
 ): Promise<Stack> {
@@ -60,6 +64,7 @@ export async function startStack(
     GHE_HOST: fake.host,
     GHE_PROTOCOL: "http",
     ...(options.oauth ? { GITHUB_CLIENT_ID: fake.oauthClient.clientId, GITHUB_CLIENT_SECRET: fake.oauthClient.clientSecret } : {}),
+    ...(options.oauth && env["GANTRY_PUBLIC_URL"] === undefined ? await ownPublicUrl() : {}),
     ...env,
   };
   const dataDir = join(reposRoot, "..", `${basename(reposRoot)}-data`);
@@ -137,6 +142,12 @@ export async function startStack(
     },
   };
   return stack;
+}
+
+/** A free loopback port for the app and the public URL that names it (the app's URL is known only once it listens). */
+async function ownPublicUrl(): Promise<{ PORT: string; GANTRY_PUBLIC_URL: string }> {
+  const port = await freePort();
+  return { PORT: String(port), GANTRY_PUBLIC_URL: `http://127.0.0.1:${port}` };
 }
 
 /** Waits until the app has logged a line matching `pattern` (the app's logs are JSON, one object a line). */
