@@ -19,6 +19,16 @@ export interface PlannedStep {
   timeoutMs: number;
 }
 
+/** One cache of a pipeline, as configured: restored before the first step, saved after the last when the exact key was missing. */
+export interface PlannedCache {
+  /** Template: literal text and `{{ hashFiles "glob" … }}`, `{{ os }}`, `{{ arch }}`; resolved after the checkout. */
+  key: string;
+  /** Templates of key prefixes tried in order when the exact key is missing. */
+  restoreKeys: string[];
+  /** `~/…` (the step's home) or relative to the checkout; never absolute, never `..`. */
+  paths: string[];
+}
+
 export interface PlannedPipeline {
   name: string;
   /** `run`: execute the steps; `skip`: create a check run concluded `skipped` with `reason`. */
@@ -43,6 +53,8 @@ export interface PlannedPipeline {
   secrets?: string[];
   /** Globs (relative to the repository root) of the JUnit XML files read after the last step. Absent: none. */
   reports?: { junit: string[] };
+  /** Dependency caches. Absent (also in runs recorded before it existed): none. */
+  cache?: PlannedCache[];
   /** Problem matchers for the steps' output, as configured. Absent (also in runs recorded before it existed): the built-ins, no custom. */
   matchers?: MatchersConfig;
   steps: PlannedStep[];

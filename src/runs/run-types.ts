@@ -22,6 +22,8 @@ export interface PushContext {
   private: boolean;
   owner: string;
   repo: string;
+  /** The repository's default branch at push time (no `refs/heads/`): whose caches every branch may read. Absent in older records. */
+  defaultBranch?: string;
   ref: string;
   before: string;
   sha: string;
@@ -88,6 +90,14 @@ export interface TestReport {
   problems: string[];
 }
 
+/** One cache of a run: its resolved key, what restoring found, what saving did. Sizes are of the compressed archive. */
+export interface CacheReport {
+  key: string;
+  restore: { match: "hit" | "partial" | "miss"; restoredKey?: string; sizeBytes?: number; durationMs: number };
+  /** Absent: not tried (an exact hit, or the pipeline did not succeed). */
+  save?: { outcome: "saved" | "skipped" | "failed"; sizeBytes?: number; reason?: string; durationMs: number };
+}
+
 export interface RunResult {
   conclusion: Conclusion;
   reason?: string;
@@ -95,6 +105,8 @@ export interface RunResult {
   annotations?: Annotation[];
   /** Annotations found beyond MAX_ANNOTATIONS (not kept). */
   omittedAnnotations?: number;
+  /** What each configured cache did (restore, then save); absent when the pipeline has none or no cache step ran. */
+  caches?: CacheReport[];
   /** What the pipeline's JUnit reports say; absent when it names none. */
   tests?: TestReport;
   steps: StepRecord[];

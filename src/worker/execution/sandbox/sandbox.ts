@@ -8,6 +8,11 @@ export interface SandboxStep {
   hide?: readonly string[];
   /** Host files gantry made for this step to write (its summary file), seen at their own paths. */
   writable?: readonly string[];
+  /**
+   * The run's own home on the host, kept across its steps (what `~/…` cache paths are restored into): bwrap binds it
+   * at the step's $HOME; `off` keeps the server's $HOME (no isolation there) and ignores it.
+   */
+  home?: string;
   /** Host directories this step sees read-only at their own paths (the mirror its workspace borrows objects from). */
   readOnly?: readonly string[];
 }
