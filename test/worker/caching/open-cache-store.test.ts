@@ -160,8 +160,9 @@ function craftArchive(entries: readonly CraftedEntry[]): Buffer {
       mode: entry.mode ?? (type === "Directory" ? 0o755 : 0o644),
       mtime: new Date(0),
       linkpath: entry.linkpath,
-      uid: 0,
-      gid: 0,
+      // a step's uid: a restore must not hand files to it (or to anyone but gantry)
+      uid: 1234,
+      gid: 1234,
     });
     header.encode();
     blocks.push(header.block!);
@@ -331,4 +332,190 @@ it("abandons an archive that grows past the repository's cap, leaving no tempora
     outcome: "skipped",
     reason: "none of the paths exist",
   });
+});
+
+it("archives a configured path that is a symlink as the link only, and skips a path reached through one", async () => {
+  const setup = setUp();
+  const outside = join(setup.base, "outside");
+  mkdirSync(outside);
+  writeFileSync(join(outside, "host-secret"), "root's");
+  const roots = setup.roots();
+  symlinkSync("/etc", join(roots.workspace, "node_modules"));
+  symlinkSync(outside, join(roots.workspace, "deps"));
+  symlinkSync(outside, join(roots.home, ".npm"));
+  const saved = await setup.store.save(
+    { repositoryId: REPO, scope: MAIN, key: "k", paths: ["node_modules", "deps/host-secret", "~/.npm/host-secret"] },
+    roots,
+  );
+  expect(saved).toMatchObject({ outcome: "saved" });
+  expect(await archiveContents(setup.root)).toEqual([["workspace/node_modules", "SymbolicLink"]]);
+
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  // node-tar restores an absolute link target relative to the root: no restored link leads out of it
+  expect(readlinkSync(join(later.workspace, "node_modules"))).toBe("etc");
+  expect(readdirSync(later.workspace)).toEqual(["node_modules"]);
+  expect(readdirSync(outside)).toEqual(["host-secret"]);
+});
+
+it("leaves FIFOs, sockets and hard links out of an archive: a FIFO does not hang the save, a hard link is a plain file", async () => {
+  const setup = setUp();
+  const roots = setup.roots();
+  const modules = join(roots.workspace, "node_modules");
+  mkdirSync(modules);
+  writeFileSync(join(modules, "a.js"), "a");
+  linkSync(join(modules, "a.js"), join(modules, "b.js"));
+  execFileSync("mkfifo", [join(modules, "pipe"), join(roots.workspace, "pipe-itself")]);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(join(modules, "socket"), resolve));
+  try {
+    const saved = await setup.store.save(
+      { repositoryId: REPO, scope: MAIN, key: "k", paths: ["node_modules", "pipe-itself"] },
+      roots,
+    );
+    expect(saved).toMatchObject({ outcome: "saved" });
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  expect(await archiveContents(setup.root)).toEqual([
+    ["workspace/node_modules/", "Directory"],
+    ["workspace/node_modules/a.js", "File"],
+    ["workspace/node_modules/b.js", "File"],
+  ]);
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  expect(readFileSync(join(later.workspace, "node_modules", "b.js"), "utf8")).toBe("a");
+  expect(lstatSync(join(later.workspace, "node_modules", "b.js")).nlink).toBe(1);
+});
+
+it("restores from a crafted archive only plain entries under the two prefixes: no escape, no absolute path, no hard link, no device, no setuid", async () => {
+  const setup = setUp();
+  const outside = join(setup.base, "outside");
+  mkdirSync(outside);
+  await saveRandom(setup, { key: "k", at: 1 });
+  replaceArchive(
+    setup.root,
+    craftArchive([
+      { path: "workspace/ok.txt", body: "fine" },
+      { path: "workspace/../escape", body: "out" },
+      { path: "workspace/node_modules/../../../outside/escape", body: "out" },
+      { path: "../outside/escape", body: "out" },
+      { path: `${outside}/absolute`, body: "out" },
+      { path: `/workspace/absolute`, body: "out" },
+      { path: "elsewhere/file", body: "out" },
+      { path: "workspace/hard", type: "Link", linkpath: "/etc/passwd" },
+      { path: "workspace/hard-inside", type: "Link", linkpath: "workspace/ok.txt" },
+      { path: "workspace/fifo", type: "FIFO" },
+      { path: "workspace/null", type: "CharacterDevice" },
+      { path: "workspace/suid", body: "#!/bin/sh\n", mode: 0o6755 },
+      { path: "workspace/shared", type: "Directory", mode: 0o3777 },
+      { path: "workspace/", type: "Directory", mode: 0o777 },
+      { path: "home/.npmrc", body: "registry=x" },
+    ]),
+  );
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  expect(readdirSync(later.workspace).sort()).toEqual(["ok.txt", "shared", "suid"]);
+  expect(readFileSync(join(later.workspace, "ok.txt"), "utf8")).toBe("fine");
+  expect(lstatSync(join(later.workspace, "suid")).mode & 0o7777).toBe(0o755);
+  expect(lstatSync(join(later.workspace, "shared")).mode & 0o7000).toBe(0);
+  expect(lstatSync(later.workspace).mode & 0o777).toBe(0o755);
+  expect(lstatSync(join(later.workspace, "suid")).uid).toBe(process.getuid!());
+  expect(readFileSync(join(later.home, ".npmrc"), "utf8")).toBe("registry=x");
+  expect(readdirSync(outside)).toEqual([]);
+  expect(filesUnder(setup.base).filter((path) => path.endsWith("escape") || path.endsWith("absolute"))).toEqual([]);
+});
+
+it("writes nothing through a symlink, whether the archive made it or the workspace had it", async () => {
+  const setup = setUp();
+  const outside = join(setup.base, "outside");
+  mkdirSync(outside);
+  await saveRandom(setup, { key: "k", at: 1 });
+  replaceArchive(
+    setup.root,
+    craftArchive([
+      { path: "workspace/link", type: "SymbolicLink", linkpath: outside },
+      { path: "workspace/link/pwned", body: "out" },
+      { path: "workspace/file-link", type: "SymbolicLink", linkpath: join(outside, "target") },
+      { path: "workspace/file-link", body: "out" },
+      { path: "workspace/up-link", type: "SymbolicLink", linkpath: "../../outside" },
+      { path: "workspace/up-link/pwned", body: "out" },
+      { path: "workspace/abs-link", type: "SymbolicLink", linkpath: outside },
+      { path: "workspace/abs-link/pwned", body: "out" },
+    ]),
+  );
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  expect(readdirSync(outside)).toEqual([]);
+  // a link whose target is outside the root is refused (the file after it lands in a plain folder of the
+  // workspace); an absolute one is made relative (see above)
+  expect(lstatSync(join(later.workspace, "up-link")).isDirectory()).toBe(true);
+  expect(lstatSync(join(later.workspace, "link")).isSymbolicLink()).toBe(true);
+  expect(existsSync(join(later.workspace, outside.slice(1), "pwned"))).toBe(false);
+  // the second entry replaced the link with a file: a link in the way is removed, never written through
+  expect(lstatSync(join(later.workspace, "file-link")).isFile()).toBe(true);
+
+  // a workspace whose checkout has a link where the cache has a folder
+  await saveRandom(setup, { key: "k2", at: 2 });
+  const checkout = setup.roots();
+  symlinkSync(outside, join(checkout.workspace, "node_modules"));
+  await setup.store.restore((await find(setup.store, "k2"))!.entry, checkout);
+  expect(readdirSync(outside)).toEqual([]);
+  expect(lstatSync(join(checkout.workspace, "node_modules")).isDirectory()).toBe(true);
+  expect(readdirSync(join(checkout.workspace, "node_modules"))).toEqual(["blob"]);
+});
+
+it("throws naming the key for a truncated or garbage archive, and removes the entry so the next run misses", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  await saveRandom(setup, { key: "truncated", at: 1, bytes: 50_000 });
+  const archive = filesUnder(setup.root).find((path) => path.endsWith("archive.tar.gz"))!;
+  truncateSync(join(setup.root, archive), 20_000);
+  const truncated = (await find(store, "truncated"))!.entry;
+  await expect(store.restore(truncated, setup.roots())).rejects.toThrow(/^cache "truncated" of refs\/heads\/main could not be restored and is removed: /);
+  expect(await find(store, "truncated")).toBeNull();
+  expect(await store.list()).toEqual([]);
+  expect(filesUnder(setup.root)).toEqual([]);
+
+  for (const [key, bytes] of [
+    ["garbage", randomBytes(10_000)],
+    ["gzip of garbage", gzipSync(randomBytes(10_000))],
+    ["empty", Buffer.alloc(0)],
+  ] as const) {
+    await saveRandom(setup, { key, at: 2 });
+    replaceArchive(setup.root, bytes);
+    await expect(store.restore((await find(store, key))!.entry, setup.roots())).rejects.toThrow(
+      `cache ${JSON.stringify(key)} of refs/heads/main could not be restored and is removed: `,
+    );
+    expect(await store.list()).toEqual([]);
+  }
+  // an entry removed between find and restore
+  await saveRandom(setup, { key: "gone", at: 3 });
+  const gone = (await find(store, "gone"))!.entry;
+  await store.evictOldest(1);
+  await expect(store.restore(gone, setup.roots())).rejects.toThrow('cache "gone" of refs/heads/main is gone');
+});
+
+it("removes at open what a crashed save left, keeps a live process's, and never takes a temporary folder for an entry", async () => {
+  const setup = setUp();
+  await saveRandom(setup, { key: "k", at: 1 });
+  const [entryPath] = filesUnder(setup.root).filter((path) => path.endsWith("entry.json"));
+  const entryFolder = join(setup.root, entryPath!, "..");
+  const scopeFolder = join(entryFolder, "..");
+  // a finished-looking entry under a temporary name of a gone process (pid 0 is never one)
+  const crashed = join(scopeFolder, ".tmp-0-abc-def");
+  execFileSync("cp", ["-r", entryFolder, crashed]);
+  writeFileSync(join(entryFolder, ".tmp-0-abc-123"), "{half a record");
+  writeFileSync(join(scopeFolder, ".tmp-junk"), "");
+  // the parent of this test process is alive: another gantry saving right now
+  const live = join(scopeFolder, `.tmp-${process.ppid}-abc-def`);
+  mkdirSync(live);
+  rmSync(entryFolder, { recursive: true });
+  expect(await setup.store.list()).toEqual([]);
+  expect(await find(setup.store, "k")).toBeNull();
+
+  setup.open();
+  expect(existsSync(crashed)).toBe(false);
+  expect(existsSync(join(scopeFolder, ".tmp-junk"))).toBe(false);
+  expect(existsSync(live)).toBe(true);
 });
