@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { hashMatches, isHashedName, isRepositoryName, repositoryDir } from "./cache-layout.js";
-import { readCacheEntryRecord } from "./cache-entry-record.js";
+import { readCacheEntryRecord } from "./read-cache-entry-record.js";
 import type { CacheEntry } from "./cache-store.js";
 
 /** An entry with the folder it is in. */

@@ -159,7 +159,7 @@ function craftArchive(entries: readonly CraftedEntry[]): Buffer {
       size: body.length,
       mode: entry.mode ?? (type === "Directory" ? 0o755 : 0o644),
       mtime: new Date(0),
-      linkpath: entry.linkpath,
+      ...(entry.linkpath === undefined ? {} : { linkpath: entry.linkpath }),
       // a step's uid: a restore must not hand files to it (or to anyone but gantry)
       uid: 1234,
       gid: 1234,
