@@ -13,7 +13,7 @@ export interface StoredCacheEntry {
 /**
  * The entries on disk, read from their records each time: another process sharing the folder may have added or
  * removed some. Only folders named as the layout names them, with a record whose scope and key hash to those
- * names, count: temporary names and half-written entries are not entries. `scopeDirs` narrows to some scopes.
+ * names, count: temporary names and half-written entries are not entries. `only` narrows to one repository's scopes (the others are not even listed).
  */
 export async function listCacheEntries(
   root: string,
