@@ -22,7 +22,7 @@ import { maskLog } from "./mask-log.js";
 import { readJunitReports, type JunitReports } from "./reports/read-junit-reports.js";
 import { collectAnnotations } from "./scanning/collect-annotations.js";
 import { workspaceRoot } from "./workspace-root.js";
-import { readFreeBytes } from "./read-free-bytes.js";
+import { judgeDiskSpace } from "./judge-disk-space.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -55,16 +55,12 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     }
   }
 
-  // 2a. Too little disk: the run waits, queued, instead of failing half-way through a checkout or a build.
-  if (deps.minFreeBytes) {
-    const free = await readFreeBytes(deps.dataDir);
-    if (free < deps.minFreeBytes) {
-      deps.log.warn(
-        { run: run.id, freeBytes: free, minFreeBytes: deps.minFreeBytes },
-        `run waits: ${deps.dataDir} has ${formatGb(free)} free, less than GANTRY_MIN_FREE_GB (${formatGb(deps.minFreeBytes)})`,
-      );
-      return { retryInMs: DISK_RETRY_MS };
-    }
+  // 2a. Too little disk: the run waits, queued, instead of failing half-way through a checkout or a build. Its check
+  // run says why; only a changed reason is reported again, not every retry.
+  const waiting = await judgeDiskSpace(deps, run.id);
+  if (waiting !== null) {
+    if (run.waiting !== waiting && (await deps.store.updateRun(run.id, ["queued"], { waiting }))) deps.wakeSyncer();
+    return { retryInMs: DISK_RETRY_MS };
   }
 
   // 2b. A deployment environment or concurrency group runs one run at a time; this one waits its turn.
@@ -78,6 +74,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     startedAt: Date.now(),
     progress: [],
     pid: null,
+    waiting: null,
   });
   if (!taken) return releaseLocks(deps.store, run);
   deps.wakeSyncer();
@@ -249,6 +246,3 @@ async function execute(
   });
 }
 
-function formatGb(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(1)} GB`;
-}
