@@ -23,6 +23,7 @@ import { readJunitReports, type JunitReports } from "./reports/read-junit-report
 import { collectAnnotations } from "./scanning/collect-annotations.js";
 import { workspaceRoot } from "./workspace-root.js";
 import { judgeDiskSpace } from "./judge-disk-space.js";
+import { mirrorRoot } from "./mirror-root.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -178,8 +179,6 @@ function secretsRequest(run: RunRecord): SecretsRequest {
   };
 }
 
-/** One bare mirror per repository, by id: `<root>/<repository id>`, kept between runs (each worker its own). */
-const mirrorRoot = (deps: WorkerDeps) => join(deps.dataDir, "mirrors");
 
 /** The scanner of this attempt's log; none without a processor, or when it cannot start (the run goes on). */
 function startScan(deps: WorkerDeps, run: RunRecord, log: WorkerDeps["log"]): LogScanner | null {
@@ -224,7 +223,7 @@ async function execute(
       sha: run.push.sha,
       token,
       // records from before mirrors carry no repository id: their runs fetch the commit alone
-      ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps), repositoryId: run.push.repositoryId } } : {}),
+      ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps.dataDir), repositoryId: run.push.repositoryId } } : {}),
       ...(run.pipeline.checkout?.depth ? { depth: run.pipeline.checkout.depth } : {}),
     },
     env: (workspace) => ({
