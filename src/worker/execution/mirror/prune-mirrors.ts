@@ -58,6 +58,8 @@ async function pruneOne(mirror: string, before: number): Promise<"removed" | num
     await rm(mirror, { recursive: true, force: true, maxRetries: 3 });
     return "removed";
   }
+  // from before stamps, or half made: its clock starts now (one git cannot read is removed once it has run out)
+  if (used === null) await markMirrorUsed(mirror, null);
   const git = (args: string[]) => execa("git", ["-C", mirror, ...args], { reject: false, timeout: GIT_TIMEOUT_MS, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0" } });
   const listed = await git(["for-each-ref", "--format=%(refname)", "refs/gantry/"]);
   // not a repository git can read: the next checkout rebuilds it; nothing to prune here
@@ -79,7 +81,6 @@ async function pruneOne(mirror: string, before: number): Promise<"removed" | num
   for (const name of await readdir(stamps.dir).catch(() => [] as string[])) {
     if (SHA.test(name) && !shas.has(name)) await unlink(stamps.ref(name)).catch(() => {});
   }
-  if (used === null) await markMirrorUsed(mirror, null);
   if (deleted > 0) {
     const gc = await git(["gc", "--prune=now", "--quiet"]);
     if (gc.exitCode !== 0) throw new Error(`git gc in ${mirror} failed: ${String(gc.stderr).slice(0, 200)}`);
