@@ -16,6 +16,7 @@ import type { Settings } from "./settings/read-settings.js";
 import { openSandbox } from "./open-sandbox.js";
 import { createCheckRunSyncer } from "../report/check-run-syncer.js";
 import { removeWorkspaceLeftovers } from "../worker/remove-workspace-leftovers.js";
+import { removeUnusedFiles } from "../worker/remove-unused-files.js";
 import { Worker } from "../worker/worker.js";
 import { logProcessorFor } from "../worker/scanning/log-processor-for.js";
 import type { WorkerDeps } from "../worker/worker-deps.js";
@@ -84,7 +85,15 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
   worker.start(settings.concurrency);
   const retention =
     settings.retentionDays > 0
-      ? startRetentionSweeps({ store, dataDir: settings.dataDir, retentionMs: settings.retentionDays * DAY_MS, log, nodeId: options.nodeId })
+      ? startRetentionSweeps({
+          store,
+          dataDir: settings.dataDir,
+          retentionMs: settings.retentionDays * DAY_MS,
+          log,
+          nodeId: options.nodeId,
+          // a node that runs pipelines has mirrors and caches of its own, which only it can sweep
+          ...(settings.concurrency > 0 ? { sweepFiles: (before: number, signal: AbortSignal) => removeUnusedFiles(deps, before, signal) } : {}),
+        })
       : null;
 
   let server: WebServer | null = null;

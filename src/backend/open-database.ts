@@ -30,7 +30,10 @@ function prepare(db: Db): void {
 }
 
 /** Columns added after the first release: CREATE TABLE IF NOT EXISTS leaves an older database without them. */
-const ADDED_COLUMNS = [{ table: "runs", column: "annotations_sent", definition: "INTEGER NOT NULL DEFAULT 0" }] as const;
+const ADDED_COLUMNS = [
+  { table: "runs", column: "annotations_sent", definition: "INTEGER NOT NULL DEFAULT 0" },
+  { table: "runs", column: "waiting", definition: "TEXT" },
+] as const;
 
 function addColumns(db: Db): void {
   // in one write transaction, so two processes opening an older database do not both add a column
@@ -88,6 +91,7 @@ CREATE TABLE IF NOT EXISTS runs (
   version INTEGER NOT NULL DEFAULT 1,
   synced_version INTEGER NOT NULL DEFAULT 0,
   annotations_sent INTEGER NOT NULL DEFAULT 0,
+  waiting TEXT,
   sync_not_before INTEGER NOT NULL DEFAULT 0,
   sync_lease_owner TEXT,
   sync_lease_until INTEGER NOT NULL DEFAULT 0,

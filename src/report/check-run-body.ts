@@ -42,9 +42,17 @@ export function checkRunState(run: RunRecord, tails: { logTail: string }): Check
   if (run.state === "running") {
     return { status: "in_progress", started_at: iso(run.startedAt), output: progressOutput(run), actions: [ACTIONS.cancel] };
   }
+  return { status: "queued", output: queuedOutput(run), actions: [ACTIONS.cancel] };
+}
+
+/** Waiting for other pipelines, held back by a worker (its disk), or simply queued. */
+function queuedOutput(run: RunRecord): CheckRunOutput {
+  if (run.state === "queued" && run.waiting) {
+    // gantry's own sentence, but it names the data folder, which is the operator's to name: escaped in Markdown
+    return { title: truncateChars(run.waiting, TITLE_LIMIT, "…"), summary: capSummary(`${escapeMarkdown(run.waiting)}.`) };
+  }
   const waiting = run.state === "waiting" ? `Waiting for ${run.pipeline.needs.map((n) => `\`${escapeMarkdown(n)}\``).join(", ")}` : "Queued";
-  const output = { title: truncateChars(waiting, TITLE_LIMIT, "…"), summary: capSummary(`${waiting}.`) };
-  return { status: "queued", output, actions: [ACTIONS.cancel] };
+  return { title: truncateChars(waiting, TITLE_LIMIT, "…"), summary: capSummary(`${waiting}.`) };
 }
 
 function progressOutput(run: RunRecord): CheckRunOutput {

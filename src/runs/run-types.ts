@@ -152,9 +152,14 @@ export interface RunRecord {
    * most), so the syncer sends the rest from here, across failures and restarts, and never one twice.
    */
   annotationsSent: number;
+  /**
+   * Why a queued run does not start yet although a worker has it (too little disk), as its check run says;
+   * absent when nothing holds it back. Cleared when a worker takes the run.
+   */
+  waiting?: string;
 }
 
-/** The fields a caller may change in one atomic update. */
+/** The fields a caller may change in one atomic update; `waiting: null` clears the reason. */
 export type RunPatch = Partial<
   Pick<RunRecord, "state" | "result" | "startedAt" | "completedAt" | "attempt" | "nodeId" | "pid" | "cancelRequested" | "progress" | "checkRunId" | "createRequestedAt" | "annotationsSent">
->;
+> & { waiting?: string | null };

@@ -22,7 +22,8 @@ import { maskLog } from "./mask-log.js";
 import { readJunitReports, type JunitReports } from "./reports/read-junit-reports.js";
 import { collectAnnotations } from "./scanning/collect-annotations.js";
 import { workspaceRoot } from "./workspace-root.js";
-import { readFreeBytes } from "./read-free-bytes.js";
+import { judgeDiskSpace } from "./judge-disk-space.js";
+import { mirrorRoot } from "./mirror-root.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -55,16 +56,12 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     }
   }
 
-  // 2a. Too little disk: the run waits, queued, instead of failing half-way through a checkout or a build.
-  if (deps.minFreeBytes) {
-    const free = await readFreeBytes(deps.dataDir);
-    if (free < deps.minFreeBytes) {
-      deps.log.warn(
-        { run: run.id, freeBytes: free, minFreeBytes: deps.minFreeBytes },
-        `run waits: ${deps.dataDir} has ${formatGb(free)} free, less than GANTRY_MIN_FREE_GB (${formatGb(deps.minFreeBytes)})`,
-      );
-      return { retryInMs: DISK_RETRY_MS };
-    }
+  // 2a. Too little disk: the run waits, queued, instead of failing half-way through a checkout or a build. Its check
+  // run says why; only a changed reason is reported again, not every retry.
+  const waiting = await judgeDiskSpace(deps, run.id);
+  if (waiting !== null) {
+    if (run.waiting !== waiting && (await deps.store.updateRun(run.id, ["queued"], { waiting }))) deps.wakeSyncer();
+    return { retryInMs: DISK_RETRY_MS };
   }
 
   // 2b. A deployment environment or concurrency group runs one run at a time; this one waits its turn.
@@ -78,6 +75,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     startedAt: Date.now(),
     progress: [],
     pid: null,
+    waiting: null,
   });
   if (!taken) return releaseLocks(deps.store, run);
   deps.wakeSyncer();
@@ -181,8 +179,6 @@ function secretsRequest(run: RunRecord): SecretsRequest {
   };
 }
 
-/** One bare mirror per repository, by id: `<root>/<repository id>`, kept between runs (each worker its own). */
-const mirrorRoot = (deps: WorkerDeps) => join(deps.dataDir, "mirrors");
 
 /** The scanner of this attempt's log; none without a processor, or when it cannot start (the run goes on). */
 function startScan(deps: WorkerDeps, run: RunRecord, log: WorkerDeps["log"]): LogScanner | null {
@@ -227,7 +223,7 @@ async function execute(
       sha: run.push.sha,
       token,
       // records from before mirrors carry no repository id: their runs fetch the commit alone
-      ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps), repositoryId: run.push.repositoryId } } : {}),
+      ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps.dataDir), repositoryId: run.push.repositoryId } } : {}),
       ...(run.pipeline.checkout?.depth ? { depth: run.pipeline.checkout.depth } : {}),
     },
     env: (workspace) => ({
@@ -249,6 +245,3 @@ async function execute(
   });
 }
 
-function formatGb(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(1)} GB`;
-}

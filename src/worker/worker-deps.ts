@@ -18,6 +18,8 @@ export interface WorkerDeps extends RunDeps {
   sandbox: Sandbox;
   /** A run starts only while the data folder's file system has this many bytes free (Settings.minFreeBytes); absent or 0: no check. */
   minFreeBytes?: number;
+  /** How free bytes of the data folder's file system are read; default readFreeBytes (tests stand in a disk). */
+  readFreeBytes?: (dir: string) => Promise<number>;
   /** This worker's dependency caches (Settings.cacheMaxBytes); absent: pipelines' `cache:` is ignored, said so in the log. */
   caches?: CacheStore;
   /** Reads each attempt's log as it grows (annotations, groups, `::add-mask::`, the line index); absent: no scan. */

@@ -21,8 +21,8 @@ export interface Stack {
   /** Commits, pushes to the bare repository, and delivers the matching signed push event. */
   push(repo: HostedRepo, options: PushOptions): Promise<{ sha: string; before: string; delivery: SendResult; payload: string }>;
   deliver(payload: string, options?: { event?: string; deliveryId?: string; secret?: string }): Promise<SendResult>;
-  /** Stops the app with `signal` (SIGKILL: a crash) and starts it again on the same data directory. */
-  restart(signal: NodeJS.Signals): Promise<void>;
+  /** Stops the app with `signal` (SIGKILL: a crash) and starts it again on the same data directory, with `env` on top from now on. */
+  restart(signal: NodeJS.Signals, env?: Record<string, string>): Promise<void>;
   /** Starts a `gantry worker` process with the app's settings and `env` on top; stopped with the stack. */
   startWorker(env?: Record<string, string>): Promise<RunningApp>;
   completed(repo: HostedRepo, sha: string, name: string, timeoutMs?: number): Promise<CheckRunRecord>;
@@ -124,8 +124,9 @@ export async function startStack(
         timeoutMs,
       );
     },
-    async restart(signal) {
+    async restart(signal, env = {}) {
       await stack.app.stop(signal);
+      Object.assign(appEnv, env);
       stack.app = await startApp(appEnv, { dataDir });
     },
     async startWorker(env = {}) {

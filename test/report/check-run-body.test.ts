@@ -99,3 +99,14 @@ describe("checkRunState of a completed run", () => {
     expect(output!.summary.startsWith("**Reason:** checkout of aaaa failed\n\n- **Ref:** main")).toBe(true);
   });
 });
+
+describe("checkRunState of a queued run a worker holds back", () => {
+  it("says why it waits, in the title and, escaped, in the summary", () => {
+    const waiting = "Waiting for disk space: /srv/*gantry*_data has 1.2 GB free, less than GANTRY_MIN_FREE_GB (2.0 GB); it starts when space is freed";
+    const state = checkRunState({ ...run("r1", "d1", "build"), waiting }, { logTail: "" });
+    expect(state).toMatchObject({ status: "queued", output: { title: waiting } });
+    expect(state.output!.summary).toBe(`${waiting.replace(/[*_()]/g, (c) => `\\${c}`)}.`);
+    // once taken, the reason is gone from the record; a run that waits for others says so, whatever a worker said
+    expect(checkRunState(run("r1", "d1", "build"), { logTail: "" }).output!.title).toBe("Queued");
+  });
+});

@@ -9,6 +9,8 @@ import { openDatabase } from "../../src/backend/open-database.js";
 import { SqliteStore } from "../../src/backend/storage/sqlite-store.js";
 import { DISK_RETRY_MS, runPipeline } from "../../src/worker/run-pipeline.js";
 import { readFreeBytes } from "../../src/worker/read-free-bytes.js";
+import { EVICT_MARGIN_BYTES } from "../../src/worker/judge-disk-space.js";
+import type { CacheStore } from "../../src/worker/caching/cache-store.js";
 import { bwrapSandbox } from "../../src/worker/execution/sandbox/bwrap-sandbox.js";
 import type { WorkerDeps } from "../../src/worker/worker-deps.js";
 import { memoryLog } from "../helpers/memory-log.js";
@@ -174,4 +176,84 @@ describe("runPipeline, on a disk with less free space than GANTRY_MIN_FREE_GB", 
     expect(free).toBeGreaterThan(0);
     expect(free).toBeLessThan(Number.MAX_SAFE_INTEGER);
   });
+
+  it("records why on the run, reports it again only when the reason changes, and forgets it once the run is taken", async () => {
+    const { deps } = workerDeps();
+    await deps.store.addRuns([run("a", "d1", "build")]);
+    let free = 1.2 * GB;
+    let wakes = 0;
+    const disk = { ...deps, minFreeBytes: 2 * GB, readFreeBytes: async () => free, wakeSyncer: () => void wakes++ };
+    const signal = new AbortController().signal;
+    expect(await runPipeline(disk, "a", signal)).toEqual({ retryInMs: DISK_RETRY_MS });
+    const first = await deps.store.getRun("a");
+    expect(first).toMatchObject({
+      state: "queued",
+      version: 2,
+      waiting: `Waiting for disk space: ${deps.dataDir} has 1.2 GB free, less than GANTRY_MIN_FREE_GB (2.0 GB); it starts when space is freed`,
+    });
+    expect(wakes).toBe(1);
+    // the retries every 30 s: the same words, no new version for the syncer to send
+    for (let i = 0; i < 3; i++) expect(await runPipeline(disk, "a", signal)).toEqual({ retryInMs: DISK_RETRY_MS });
+    expect(await deps.store.getRun("a")).toEqual(first);
+    expect(wakes).toBe(1);
+    free = 0.5 * GB;
+    await runPipeline(disk, "a", signal);
+    expect(await deps.store.getRun("a")).toMatchObject({ version: 3, waiting: expect.stringContaining("has 0.5 GB free") });
+    // space freed: the run is taken (and fails at once here: this test's GitHub gives no token)
+    free = 3 * GB;
+    expect(await runPipeline(disk, "a", signal)).toBeUndefined();
+    const done = await deps.store.getRun("a");
+    expect(done).toMatchObject({ state: "completed", attempt: 1 });
+    expect(done).not.toHaveProperty("waiting");
+  });
+
+  it("removes the least recently used caches first, and starts the run when that freed enough", async () => {
+    const { deps } = workerDeps();
+    await deps.store.addRuns([run("a", "d1", "build")]);
+    const log = memoryLog();
+    let free = 1 * GB;
+    const caches = stubCaches((bytes) => {
+      free += bytes;
+      return bytes;
+    });
+    const disk = { ...deps, log: log.log, minFreeBytes: 2 * GB, readFreeBytes: async () => free, caches: caches.store };
+    expect(await runPipeline(disk, "a", new AbortController().signal)).toBeUndefined();
+    expect(caches.evicted).toEqual([1 * GB + EVICT_MARGIN_BYTES]);
+    expect(await deps.store.getRun("a")).toMatchObject({ state: "completed", attempt: 1 });
+    expect(log.lines().some((line) => line.includes("removed the least recently used caches"))).toBe(true);
+  });
+
+  it("waits when the caches it could remove were not enough, saying what it has then", async () => {
+    const { deps } = workerDeps();
+    await deps.store.addRuns([run("a", "d1", "build")]);
+    let free = 0.2 * GB;
+    const caches = stubCaches(() => {
+      free += 0.5 * GB;
+      return 0.5 * GB;
+    });
+    const disk = { ...deps, minFreeBytes: 2 * GB, readFreeBytes: async () => free, caches: caches.store };
+    expect(await runPipeline(disk, "a", new AbortController().signal)).toEqual({ retryInMs: DISK_RETRY_MS });
+    expect(caches.evicted).toHaveLength(1);
+    expect((await deps.store.getRun("a"))?.waiting).toContain("has 0.7 GB free");
+  });
 });
+
+const GB = 2 ** 30;
+
+/** A CacheStore whose evictOldest frees what `evict` says; nothing else of it is used before a run starts. */
+function stubCaches(evict: (bytes: number) => number): { store: CacheStore; evicted: number[] } {
+  const evicted: number[] = [];
+  const unused = () => Promise.reject(new Error("not used before a run starts"));
+  const store: CacheStore = {
+    find: unused,
+    restore: unused,
+    save: unused,
+    removeUnusedSince: unused,
+    list: unused,
+    evictOldest: async (bytes) => {
+      evicted.push(bytes);
+      return evict(bytes);
+    },
+  };
+  return { store, evicted };
+}

@@ -22,6 +22,11 @@ export interface RetentionSweepOptions {
   /** Default: one minute after start, so a start-up is not slowed by it. */
   firstDelayMs?: number;
   now?: () => number;
+  /**
+   * This node's files besides its logs, swept on every node after them (a worker's mirrors and caches are on its
+   * own disk, which no other node sees); resolves with how much of each it removed, by name.
+   */
+  sweepFiles?: (before: number, signal: AbortSignal) => Promise<Record<string, number>>;
 }
 
 export interface RetentionSweeps {
@@ -34,6 +39,8 @@ export interface RetentionSweeps {
 export interface RetentionReport extends RemovedTotals {
   /** Log folders removed besides those of the `runs` (runs another node removed, or kept for a busy delivery). */
   logs: number;
+  /** What `sweepFiles` removed, when there is one. */
+  files?: Record<string, number>;
 }
 
 /**
@@ -62,7 +69,12 @@ export function startRetentionSweeps(options: RetentionSweepOptions): RetentionS
     if (totals.deliveries + totals.runs + logs > 0) {
       log.info(`retention: removed ${totals.deliveries} deliveries, ${totals.runs} runs (with their logs here) and ${logs} more log folders older than ${Math.round(options.retentionMs / DAY_MS)} days`);
     }
-    return { ...totals, logs };
+    const files = await options.sweepFiles?.(before, signal);
+    if (files && Object.values(files).some((n) => n > 0)) {
+      const parts = Object.entries(files).map(([name, n]) => `${n} ${name}`);
+      log.info({ retention: files }, `retention: removed this node's files unused for ${Math.round(options.retentionMs / DAY_MS)} days: ${parts.join(", ")}`);
+    }
+    return { ...totals, logs, ...(files ? { files } : {}) };
   };
 
   const sweepNow = (): Promise<RetentionReport> => {

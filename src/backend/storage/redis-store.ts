@@ -28,6 +28,7 @@ const PATCH_FIELDS: Record<keyof RunPatch, true> = {
   checkRunId: true,
   createRequestedAt: true,
   annotationsSent: true,
+  waiting: true,
 };
 
 // Redis forgets push claims and locks this long after their window, so abandoned ones do not pile up;

@@ -23,6 +23,7 @@ interface RunRow {
   version: number;
   synced_version: number;
   annotations_sent: number;
+  waiting: string | null;
 }
 
 const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
@@ -38,6 +39,7 @@ const PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   checkRunId: "check_run_id",
   createRequestedAt: "create_requested_at",
   annotationsSent: "annotations_sent",
+  waiting: "waiting",
 };
 const JSON_FIELDS = new Set<keyof RunPatch>(["result", "progress"]);
 
@@ -156,9 +158,9 @@ export class SqliteStore implements Store {
   async addRuns(runs: RunRecord[]): Promise<RunRecord[]> {
     const insert = this.#prepare(
       `INSERT OR IGNORE INTO runs (id, delivery_id, pipeline_name, pipeline, push, state, check_run_id, result, owner, repo, sha, ref,
-         created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, create_requested_at, version, synced_version, annotations_sent)
+         created_at, started_at, completed_at, attempt, node_id, pid, cancel_requested, progress, create_requested_at, version, synced_version, annotations_sent, waiting)
        VALUES (@id, @delivery_id, @pipeline_name, @pipeline, @push, @state, @check_run_id, @result, @owner, @repo, @sha, @ref,
-         @created_at, @started_at, @completed_at, @attempt, @node_id, @pid, @cancel_requested, @progress, @create_requested_at, @version, @synced_version, @annotations_sent)`,
+         @created_at, @started_at, @completed_at, @attempt, @node_id, @pid, @cancel_requested, @progress, @create_requested_at, @version, @synced_version, @annotations_sent, @waiting)`,
     );
     const deliveryIds = new Set(runs.map((run) => run.deliveryId));
     return this.#db.transaction(() => {
@@ -331,6 +333,7 @@ function toRow(run: RunRecord) {
     version: run.version,
     synced_version: run.syncedVersion,
     annotations_sent: run.annotationsSent,
+    waiting: run.waiting ?? null,
   };
 }
 
@@ -355,5 +358,6 @@ function fromRow(row: RunRow): RunRecord {
     version: row.version,
     syncedVersion: row.synced_version,
     annotationsSent: row.annotations_sent,
+    ...(row.waiting !== null ? { waiting: row.waiting } : {}),
   };
 }

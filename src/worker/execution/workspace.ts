@@ -3,6 +3,7 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { runProcess, type StepOutcome } from "./run-step.js";
 import { lockMirror } from "./mirror/lock-mirror.js";
+import { markMirrorUsed } from "./mirror/mark-mirror-used.js";
 
 export interface CheckoutOptions {
   /** Parent of all workspaces; each run gets `root/<runId>`, never a path built from a branch name. */
@@ -112,6 +113,10 @@ async function fromMirror(options: CheckoutOptions, mirror: string, dir: string,
       return sound.exitCode === 0 ? { ...outcome, mirrorSound: true } : outcome;
     }
   }
+  // the commit's own ref, also when it came with another's history: pruning another ref never takes it from this run
+  outcome = await git(["-C", mirror, "update-ref", `refs/gantry/${options.sha}`, options.sha], dir);
+  if (outcome.exitCode !== 0) return outcome;
+  await markMirrorUsed(mirror, options.sha);
   outcome = await git(["init", "--quiet"], dir);
   if (outcome.exitCode !== 0) return outcome;
   await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);

@@ -149,6 +149,21 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.close();
     });
 
+    it("keeps why a queued run waits, reports a change of it, and forgets it when cleared", async () => {
+      const { store, reopen } = await open();
+      await store.addRuns([run("r1", "d1", "build"), run("r2", "d1", "deploy", { waiting: "Waiting for disk space: 😀" })]);
+      expect(await store.getRun("r1")).not.toHaveProperty("waiting");
+      expect((await store.getRun("r2"))?.waiting).toBe("Waiting for disk space: 😀");
+      const waiting = await store.updateRun("r1", ["queued"], { waiting: "Waiting for disk space: /data has 1.0 GB free" });
+      expect(waiting).toMatchObject({ waiting: "Waiting for disk space: /data has 1.0 GB free", version: 2 });
+      expect((await (await reopen()).getRun("r1"))?.waiting).toBe("Waiting for disk space: /data has 1.0 GB free");
+      const taken = await store.updateRun("r1", ["queued"], { state: "running", waiting: null });
+      expect(taken).toMatchObject({ state: "running", version: 3 });
+      expect(taken).not.toHaveProperty("waiting");
+      expect(await store.getRun("r1")).toEqual(taken);
+      await store.close();
+    });
+
     it("leases unsynced runs: completed at once, others after notBefore; markSynced and syncFailed end the lease", async () => {
       const { store } = await open();
       await store.addRuns([run("r1", "d1", "build", { createdAt: 1 }), run("r2", "d1", "deploy", { createdAt: 2 })]);

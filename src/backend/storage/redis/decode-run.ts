@@ -1,5 +1,5 @@
 import type { RunRecord } from "../../../runs/run-types.js";
-import { RUN_FIELD_DEFAULTS, RUN_FIELDS } from "./run-fields.js";
+import { OPTIONAL_RUN_FIELDS, RUN_FIELD_DEFAULTS, RUN_FIELDS } from "./run-fields.js";
 
 /** A run hash, as HGETALL's flat list, back into a RunRecord; `seq` orders runs created in the same millisecond. */
 export function decodeRun(flat: readonly string[]): { run: RunRecord; seq: number } {
@@ -8,6 +8,11 @@ export function decodeRun(flat: readonly string[]): { run: RunRecord; seq: numbe
   const run: Record<string, unknown> = {};
   for (const field of RUN_FIELDS) {
     const json = hash.get(field);
+    if (OPTIONAL_RUN_FIELDS.has(field)) {
+      const value: unknown = json === undefined ? null : JSON.parse(json);
+      if (value !== null) run[field] = value;
+      continue;
+    }
     if (json === undefined && Object.hasOwn(RUN_FIELD_DEFAULTS, field)) {
       run[field] = RUN_FIELD_DEFAULTS[field];
       continue;

@@ -1,5 +1,5 @@
 import type { RunRecord } from "../../../runs/run-types.js";
-import { RUN_FIELDS } from "./run-fields.js";
+import { OPTIONAL_RUN_FIELDS, RUN_FIELDS } from "./run-fields.js";
 
 /**
  * A run as the ARGV group runScripts.add expects. RunRecord fields are stored as JSON (so numbers, nulls and
@@ -11,6 +11,7 @@ export function encodeRun(run: RunRecord): string[] {
   const fields: string[] = [];
   for (const field of RUN_FIELDS) {
     const value: unknown = run[field];
+    if (value === undefined && OPTIONAL_RUN_FIELDS.has(field)) continue;
     if (value === undefined) throw new Error(`gantry: run "${run.id}" has no ${field}; RedisStore stores complete runs only`);
     fields.push(field, JSON.stringify(value));
   }

@@ -12,10 +12,15 @@ const local = new Map<string, Promise<void>>();
 /**
  * Holds `<dir>.lock` for `task`: an in-process queue per path, then a directory made with mkdir (atomic, also
  * across processes sharing the data directory) holding the owner's pid and time. A lock whose owner is gone
- * (no such pid on this host) or older than {@link STALE_MS} is taken over.
+ * (no such pid on this host) or older than {@link STALE_MS} is taken over. With `wait: false` (housekeeping,
+ * which must never hold up a run) a lock someone holds is not waited for: the task does not run and the
+ * result is undefined.
  */
-export async function lockMirror<T>(dir: string, task: () => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+export function lockMirror<T>(dir: string, task: () => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
+export function lockMirror<T>(dir: string, task: () => Promise<T>, options: { signal?: AbortSignal; wait: false }): Promise<T | undefined>;
+export async function lockMirror<T>(dir: string, task: () => Promise<T>, options: { signal?: AbortSignal; wait?: false } = {}): Promise<T | undefined> {
   const path = `${dir}.lock`;
+  if (options.wait === false && local.has(path)) return undefined;
   const before = local.get(path) ?? Promise.resolve();
   let release!: () => void;
   const mine = new Promise<void>((resolve) => (release = resolve));
@@ -23,7 +28,11 @@ export async function lockMirror<T>(dir: string, task: () => Promise<T>, options
   local.set(path, queued);
   try {
     await before;
-    await acquire(path, options.signal);
+    if (options.wait === false) {
+      if (!(await acquireIfFree(path))) return undefined;
+    } else {
+      await acquire(path, options.signal);
+    }
     try {
       return await task();
     } finally {
@@ -33,6 +42,23 @@ export async function lockMirror<T>(dir: string, task: () => Promise<T>, options
     release();
     if (local.get(path) === queued) local.delete(path);
   }
+}
+
+/** One try, and one more after taking over a stale lock. */
+async function acquireIfFree(path: string): Promise<boolean> {
+  await mkdir(dirname(path), { recursive: true });
+  for (const attempt of [1, 2]) {
+    try {
+      await mkdir(path);
+      await writeFile(join(path, "owner"), `${process.pid} ${Date.now()}\n`);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    if (attempt === 2 || !(await isStale(path))) return false;
+    await rm(path, { recursive: true, force: true });
+  }
+  return false;
 }
 
 async function acquire(path: string, signal: AbortSignal | undefined): Promise<void> {
