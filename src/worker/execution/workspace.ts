@@ -87,8 +87,33 @@ async function alone(options: CheckoutOptions, dir: string, git: Git): Promise<S
   return git(["checkout", "--quiet", "--detach", "FETCH_HEAD"], dir);
 }
 
+/** What a push names (its `after`): anything else goes through git, which resolves or refuses it. */
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
 /** Under the mirror's lock: fetch into it what it lacks, then a workspace borrowing its objects. */
 async function fromMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<StepOutcome & { mirrorSound?: true }> {
+  // the workspace's `git init` needs nothing from the mirror: it runs beside the mirror's commands, not after them
+  const initialized = git(["init", "--quiet", "--template="], dir);
+  const [fetched, init] = await Promise.all([intoMirror(options, mirror, dir, git, rebuild), initialized]);
+  if (fetched) return fetched;
+  if (init.exitCode !== 0) return init;
+  await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
+  // a shallow mirror's boundary: without it `git log` in the workspace walks into parents that were never fetched
+  await copyFile(join(mirror, "shallow"), join(dir, ".git", "shallow")).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+  // a detached HEAD is this file's content (what `update-ref --no-deref` writes, one process less); not `git
+  // checkout`: from an unborn branch it exits 0 even when the tree cannot be read (a mirror missing objects)
+  if (FULL_SHA.test(options.sha)) await writeFile(join(dir, ".git", "HEAD"), `${options.sha}\n`);
+  else {
+    const head = await git(["update-ref", "--no-deref", "HEAD", options.sha], dir);
+    if (head.exitCode !== 0) return head;
+  }
+  return git(["reset", "--quiet", "--hard"], dir);
+}
+
+/** The commit into the mirror, unless it is there: null when the mirror has it, else the failed command's outcome. */
+async function intoMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<(StepOutcome & { mirrorSound?: true }) | null> {
   if (rebuild) await rm(mirror, { recursive: true, force: true, maxRetries: 3 });
   let outcome: StepOutcome;
   if (!existsSync(join(mirror, "config"))) {
@@ -101,28 +126,19 @@ async function fromMirror(options: CheckoutOptions, mirror: string, dir: string,
       if (outcome.exitCode !== 0) return outcome;
     }
   }
-  const has = await git(["-C", mirror, "cat-file", "-e", `${options.sha}^{commit}`], dir);
-  if (has.exitCode !== 0) {
-    // into a ref of its own: nothing reachable from a ref is ever pruned, and the ref is written atomically
-    const refspec = `${options.sha}:refs/gantry/${options.sha}`;
-    outcome = await git(["-C", mirror, "fetch", "--quiet", "--no-tags", `--depth=${options.depth ?? 1}`, options.cloneUrl, refspec], dir, true);
-    if (outcome.exitCode !== 0) {
-      // the network or the remote (a commit gone), or the mirror? A sound mirror is kept, not fetched again whole
-      const sound = await git(["-C", mirror, "fsck", "--connectivity-only", "--no-dangling", "--no-progress"], dir);
-      return sound.exitCode === 0 ? { ...outcome, mirrorSound: true } : outcome;
-    }
+  // a new commit (no ref of a fetch of it: loose, the mirror is never packed) is fetched without asking git first;
+  // a commit seen before is checked in the mirror, which also finds a mirror git cannot open
+  if (!FULL_SHA.test(options.sha) || existsSync(join(mirror, "refs", "gantry", options.sha))) {
+    const has = await git(["-C", mirror, "cat-file", "-e", `${options.sha}^{commit}`], dir);
+    if (has.exitCode === 0) return null;
   }
-  outcome = await git(["init", "--quiet"], dir);
-  if (outcome.exitCode !== 0) return outcome;
-  await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
-  // a shallow mirror's boundary: without it `git log` in the workspace walks into parents that were never fetched
-  await copyFile(join(mirror, "shallow"), join(dir, ".git", "shallow")).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "ENOENT") throw error;
-  });
-  // not `git checkout`: from an unborn branch it exits 0 even when the tree cannot be read (a mirror missing objects)
-  outcome = await git(["update-ref", "--no-deref", "HEAD", options.sha], dir);
-  if (outcome.exitCode !== 0) return outcome;
-  return git(["reset", "--quiet", "--hard"], dir);
+  // into a ref of its own: nothing reachable from a ref is ever pruned, and the ref is written atomically
+  const refspec = `${options.sha}:refs/gantry/${options.sha}`;
+  outcome = await git(["-C", mirror, "fetch", "--quiet", "--no-tags", `--depth=${options.depth ?? 1}`, options.cloneUrl, refspec], dir, true);
+  if (outcome.exitCode === 0) return null;
+  // the network or the remote (a commit gone), or the mirror? A sound mirror is kept, not fetched again whole
+  const sound = await git(["-C", mirror, "fsck", "--connectivity-only", "--no-dangling", "--no-progress"], dir);
+  return sound.exitCode === 0 ? { ...outcome, mirrorSound: true } : outcome;
 }
 
 function gitRunner(options: CheckoutOptions, dir: string): Git {
