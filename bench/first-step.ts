@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkRunTimings } from "./checks.js";
 import { signAppJwt } from "../test/fake-github/app-key.js";
@@ -73,9 +73,9 @@ rm -rf "$d"
  */
 export async function benchFirstStep(options: FirstStepOptions, log: (line: string) => void): Promise<FirstStepResult> {
   const { fake, app } = await startFake(join(options.scratch, "first-step-repos"));
-  const starts = join(options.scratch, "first-step-starts");
-  writeFileSync(starts, "");
-  const step = `echo "$GANTRY_SHA $(date +%s%N)" >> ${starts}`;
+  // the step prints its clock to its log: gantry's sandbox gives it a /tmp of its own, so a file there is not the bench's
+  const step = `echo "STEP-START $GANTRY_SHA $(date +%s%N)"`;
+  const shellLog = join(options.scratch, "first-step-shell.log");
   const config = `pipelines:\n  first:\n    cancel_superseded: false\n    steps:\n      - run: '${step}'\n`;
   const total = options.iterations + 1;
   // two pushes an iteration: gantry and the shell each get a commit of their own
@@ -91,9 +91,10 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
   const git = { ...repo.env() };
   const token = await installationToken(fake, app, repo.installationId);
   const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
-  const stepStartOf = (sha: string) => {
-    const line = readFileSync(starts, "utf8").split("\n").find((l) => l.startsWith(`${sha} `));
-    return line ? Number(BigInt(line.split(" ")[1]!) / 1000n) / 1000 : null;
+  const stepStartOf = (text: string, sha: string) => {
+    const match = new RegExp(`STEP-START ${sha} (\\d+)`).exec(text);
+    if (!match) throw new Error(`first-step: no STEP-START line for ${sha} in the step's log`);
+    return Number(BigInt(match[1]!) / 1000n) / 1000;
   };
   const samples: FirstStepSample[] = [];
   const githubCalls: number[] = [];
@@ -114,14 +115,14 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
         60_000,
       );
       if (checkRun.conclusion !== "success") throw new Error(`first-step pipeline concluded ${checkRun.conclusion}`);
-      const gantryStep = stepStartOf(gantryPush.after)!;
+      const gantryStep = stepStartOf(checkRun.output.text ?? "", gantryPush.after);
       const completedAt = checkRunTimings(fake).get(checkRun.id)!.completedAt!;
 
       // the shell script: started → step start → exit
       const shellStart = performance.timeOrigin + performance.now();
       const code = await runTracked("first-step-shell", "sh", ["-c", SHELL_BASELINE], {
         cwd: options.scratch,
-        logPath: join(options.scratch, "first-step-shell.log"),
+        logPath: shellLog,
         env: {
           ...baseEnv(),
           HOME: git["HOME"]!,
@@ -137,7 +138,7 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
       });
       if (code !== 0) throw new Error(`the shell baseline exited with ${code}`);
       const shellEnd = performance.timeOrigin + performance.now();
-      const shellStep = stepStartOf(shellPush.after)!;
+      const shellStep = stepStartOf(readFileSync(shellLog, "utf8"), shellPush.after);
 
       const output = server.proc.output();
       const sample = {

@@ -4,6 +4,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchBurst, type BurstResult } from "./burst.js";
+import { benchCheckout, type CheckoutResult } from "./checkout.js";
 import { startFake } from "./fake.js";
 import { benchFirstStep, type FirstStepResult } from "./first-step.js";
 import { benchIngest, type IngestResult } from "./ingest.js";
@@ -18,10 +19,10 @@ import { fmt, fmtSpread, table, type Summary } from "./stats.js";
 
 const USAGE = `npm run bench [-- options]
 
-  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox,masking,matching (default: all)
+  --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox,masking,matching,checkout (default: all)
                     and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
-  --rounds N        ingestion and scale-out measurements per figure (default 3)
+  --rounds N        ingestion and scale-out measurements per figure (default 3); checkout rounds (default 5)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
   --log-level L     LOG_LEVEL for gantry and the fair Probot baseline in ingestion (default info)
   --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100), masking and matching runs (default 3)
@@ -47,7 +48,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox", "masking", "matching"];
+const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox", "masking", "matching", "checkout"];
 const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
 for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
 const full = values.full;
@@ -85,6 +86,7 @@ const results: {
   sandbox?: SandboxResult;
   masking?: MaskingResult;
   matching?: MatchingResult;
+  checkout?: CheckoutResult;
   profile?: unknown;
 } = {};
 let failed: unknown = null;
@@ -140,6 +142,10 @@ try {
   if (only.includes("matching")) {
     log(`\n▶ 8. Matching: a step printing 1 GiB of build-log text, written to the log and scanned as it grows, vs the shell redirecting to a file`);
     results.matching = await benchMatching({ scratch, iterations: iterations ?? 3, bytes: 2 ** 30 }, log);
+  }
+  if (only.includes("checkout")) {
+    log(`\n▶ 9. Checkout: a 10,000-file, 100 MB repository, gantry cold and warm (mirror) vs cp -r of the same tree and git clone --depth=1`);
+    results.checkout = await benchCheckout({ scratch, rounds: values.rounds === undefined ? 5 : rounds }, log);
   }
   if (only.includes("profile")) {
     log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
@@ -202,7 +208,7 @@ function tableRows(): string[][] {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
   const ms = (s: Summary) => fmtSpread(s, " ms");
   const x = (s: Summary) => fmtSpread(s, "x");
-  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking, matching } = results;
+  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking, matching, checkout } = results;
   if (ingest) {
     for (const size of Object.keys(ingest.summary)) {
       const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
@@ -307,6 +313,14 @@ function tableRows(): string[][] {
     rows.push(["1 GiB scanned: CPU of the node process", "-", ms(matching.cpu), "-", "report", "-"]);
     rows.push(["1 GiB scanned: peak RSS of the node process", "-", `${fmt(matching.hwm.median / 1e6)} MB (max ${fmt(matching.hwm.max / 1e6)})`, "-", "< 150 MB", yes(matching.hwm.max < 150e6)]);
     rows.push(["1 GiB scanned: whole log, lines and index right", "-", matching.allScansRight ? "yes" : "no", "-", "yes", yes(matching.allScansRight)]);
+  }
+  if (checkout) {
+    const c = checkout;
+    rows.push(["checkout: gantry warm (mirror, one new commit)", `cp -r ${ms(c.cp)}`, ms(c.warm), x(c.warmToCp), "≤ 1.3x cp -r", yes(c.warmToCp.median <= 1.3)]);
+    rows.push(["checkout: gantry cold (empty mirror)", `cp -r ${ms(c.cp)}`, ms(c.cold), x(c.coldToCp), "report", "-"]);
+    rows.push(["checkout: git clone --depth=1 (actions/checkout)", `cp -r ${ms(c.cp)}`, ms(c.clone), x(c.cloneToCp), "report", "-"]);
+    rows.push(["checkout: CPU time, all processes (server's too)", `cp -r ${ms(c.cpCpu)}`, `warm ${ms(c.warmCpu)}; cold ${ms(c.coldCpu)}; clone ${ms(c.cloneCpu)}`, "-", "report", "-"]);
+    rows.push(["checkout: gantry warm vs git clone --depth=1", `clone ${ms(c.clone)}`, ms(c.warm), x(c.warmToClone), "report", "-"]);
   }
   return rows;
 }

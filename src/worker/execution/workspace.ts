@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runProcess, type StepOutcome } from "./run-step.js";
 import { lockMirror } from "./mirror/lock-mirror.js";
 import { markMirrorUsed } from "./mirror/mark-mirror-used.js";
+import { mirrorStamps } from "./mirror/mirror-stamps.js";
 
 export interface CheckoutOptions {
   /** Parent of all workspaces; each run gets `root/<runId>`, never a path built from a branch name. */
@@ -88,46 +89,73 @@ async function alone(options: CheckoutOptions, dir: string, git: Git): Promise<S
   return git(["checkout", "--quiet", "--detach", "FETCH_HEAD"], dir);
 }
 
+/** What a push names (its `after`): anything else goes through git, which resolves or refuses it. */
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
 /** Under the mirror's lock: fetch into it what it lacks, then a workspace borrowing its objects. */
 async function fromMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<StepOutcome & { mirrorSound?: true }> {
-  if (rebuild) await rm(mirror, { recursive: true, force: true, maxRetries: 3 });
-  let outcome: StepOutcome;
-  if (!existsSync(join(mirror, "config"))) {
-    outcome = await git(["init", "--quiet", "--bare", mirror], dir);
-    if (outcome.exitCode !== 0) return outcome;
-    // gc (also as maintenance after a fetch) would repack behind running workspaces' backs, and may drop what
-    // they borrow: the mirror is never repacked
-    for (const [key, value] of [["gc.auto", "0"], ["maintenance.auto", "false"]] as const) {
-      outcome = await git(["-C", mirror, "config", key, value], dir);
-      if (outcome.exitCode !== 0) return outcome;
-    }
-  }
-  const has = await git(["-C", mirror, "cat-file", "-e", `${options.sha}^{commit}`], dir);
-  if (has.exitCode !== 0) {
-    // into a ref of its own: nothing reachable from a ref is ever pruned, and the ref is written atomically
-    const refspec = `${options.sha}:refs/gantry/${options.sha}`;
-    outcome = await git(["-C", mirror, "fetch", "--quiet", "--no-tags", `--depth=${options.depth ?? 1}`, options.cloneUrl, refspec], dir, true);
-    if (outcome.exitCode !== 0) {
-      // the network or the remote (a commit gone), or the mirror? A sound mirror is kept, not fetched again whole
-      const sound = await git(["-C", mirror, "fsck", "--connectivity-only", "--no-dangling", "--no-progress"], dir);
-      return sound.exitCode === 0 ? { ...outcome, mirrorSound: true } : outcome;
-    }
-  }
-  // the commit's own ref, also when it came with another's history: pruning another ref never takes it from this run
-  outcome = await git(["-C", mirror, "update-ref", `refs/gantry/${options.sha}`, options.sha], dir);
-  if (outcome.exitCode !== 0) return outcome;
-  await markMirrorUsed(mirror, options.sha);
-  outcome = await git(["init", "--quiet"], dir);
-  if (outcome.exitCode !== 0) return outcome;
+  // the workspace's `git init` needs nothing from the mirror: it runs beside the mirror's commands, not after them
+  const initialized = git(["init", "--quiet", "--template="], dir);
+  const [fetched, init] = await Promise.all([intoMirror(options, mirror, dir, git, rebuild), initialized]);
+  if (fetched) return fetched;
+  if (init.exitCode !== 0) return init;
   await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
   // a shallow mirror's boundary: without it `git log` in the workspace walks into parents that were never fetched
   await copyFile(join(mirror, "shallow"), join(dir, ".git", "shallow")).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "ENOENT") throw error;
   });
-  // not `git checkout`: from an unborn branch it exits 0 even when the tree cannot be read (a mirror missing objects)
-  outcome = await git(["update-ref", "--no-deref", "HEAD", options.sha], dir);
-  if (outcome.exitCode !== 0) return outcome;
+  // a detached HEAD is this file's content (what `update-ref --no-deref` writes, one process less); not `git
+  // checkout`: from an unborn branch it exits 0 even when the tree cannot be read (a mirror missing objects)
+  if (FULL_SHA.test(options.sha)) await writeFile(join(dir, ".git", "HEAD"), `${options.sha}\n`);
+  else {
+    const head = await git(["update-ref", "--no-deref", "HEAD", options.sha], dir);
+    if (head.exitCode !== 0) return head;
+  }
   return git(["reset", "--quiet", "--hard"], dir);
+}
+
+/** The commit into the mirror, unless it is there: null when the mirror has it, else the failed command's outcome. */
+async function intoMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<(StepOutcome & { mirrorSound?: true }) | null> {
+  if (rebuild) await rm(mirror, { recursive: true, force: true, maxRetries: 3 });
+  let outcome: StepOutcome;
+  if (!existsSync(join(mirror, "config"))) {
+    outcome = await git(["init", "--quiet", "--bare", mirror], dir);
+    if (outcome.exitCode !== 0) return outcome;
+    // an automatic gc (also as maintenance after a fetch) would repack behind running workspaces' backs and may drop
+    // what they borrow: only the retention sweep packs a mirror, under its lock, keeping every recently used ref
+    for (const [key, value] of [["gc.auto", "0"], ["maintenance.auto", "false"]] as const) {
+      outcome = await git(["-C", mirror, "config", key, value], dir);
+      if (outcome.exitCode !== 0) return outcome;
+    }
+  }
+  // a new commit (no ref, no stamp of an earlier checkout) is fetched without asking git first; a commit seen
+  // before (its loose ref, or its stamp when a sweep's gc packed the ref) is checked in the mirror, which also finds
+  // a mirror git cannot open
+  const ref = join(mirror, "refs", "gantry", options.sha);
+  if (!FULL_SHA.test(options.sha) || existsSync(ref) || existsSync(mirrorStamps(mirror).ref(options.sha))) {
+    const has = await git(["-C", mirror, "cat-file", "-e", `${options.sha}^{commit}`], dir);
+    if (has.exitCode === 0) {
+      // the commit's own ref, also when it came with another's history: pruning another ref never takes it from this run
+      if (!existsSync(ref)) {
+        outcome = await git(["-C", mirror, "update-ref", `refs/gantry/${options.sha}`, options.sha], dir);
+        if (outcome.exitCode !== 0) return outcome;
+      }
+      return used(mirror, options.sha);
+    }
+  }
+  // into a ref of its own: nothing reachable from a ref is ever pruned, and the ref is written atomically
+  const refspec = `${options.sha}:refs/gantry/${options.sha}`;
+  outcome = await git(["-C", mirror, "fetch", "--quiet", "--no-tags", `--depth=${options.depth ?? 1}`, options.cloneUrl, refspec], dir, true);
+  if (outcome.exitCode === 0) return used(mirror, options.sha);
+  // the network or the remote (a commit gone), or the mirror? A sound mirror is kept, not fetched again whole
+  const sound = await git(["-C", mirror, "fsck", "--connectivity-only", "--no-dangling", "--no-progress"], dir);
+  return sound.exitCode === 0 ? { ...outcome, mirrorSound: true } : outcome;
+}
+
+/** The retention sweep keeps what a checkout used recently (pruneMirrors reads the stamps). */
+async function used(mirror: string, sha: string): Promise<null> {
+  await markMirrorUsed(mirror, FULL_SHA.test(sha) ? sha : null);
+  return null;
 }
 
 function gitRunner(options: CheckoutOptions, dir: string): Git {

@@ -108,6 +108,28 @@ describe("checkout from the repository's mirror", () => {
     expect(await git(["config", "gc.auto"], { cwd: mirrorOf(), env: gitEnv(root) })).toBe("0");
   });
 
+  it("leaves a workspace on a detached HEAD at the commit, with no sample hooks, whether fetched or already in the mirror", async () => {
+    const first = await pushed({ "a.txt": "one\n" }, "first");
+    for (const runId of ["run-1", "run-2"]) {
+      const done = await run(runId, first);
+      expect(done.outcome.exitCode).toBe(0);
+      expect(await git(["rev-parse", "HEAD"], { cwd: done.dir, env: gitEnv(root) })).toBe(first);
+      await expect(git(["symbolic-ref", "-q", "HEAD"], { cwd: done.dir, env: gitEnv(root) })).rejects.toThrow();
+      expect(await git(["status", "--porcelain"], { cwd: done.dir, env: gitEnv(root) })).toBe("");
+      expect(existsSync(join(done.dir, ".git", "hooks"))).toBe(false);
+    }
+  });
+
+  it("fetches a commit the mirror holds without its ref of a fetch (brought as history), and checks it out", async () => {
+    const first = await pushed({ "a.txt": "one\n" }, "first");
+    const second = await pushed({ "a.txt": "two\n" }, "second");
+    expect((await run("run-1", second, { depth: 2 })).outcome.exitCode).toBe(0);
+    const done = await run("run-2", first);
+    expect(done.outcome.exitCode).toBe(0);
+    expect(await readFile(join(done.dir, "a.txt"), "utf8")).toBe("one\n");
+    expect(existsSync(join(mirrorOf(), "refs", "gantry", first))).toBe(true);
+  });
+
   it("keeps the token out of every file of the mirror and the workspace", async () => {
     const sha = await pushed({ "a.txt": "a\n" }, "one");
     const done = await run("run-1", sha);
