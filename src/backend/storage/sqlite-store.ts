@@ -1,3 +1,4 @@
+import { open } from "node:fs/promises";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../open-database.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
@@ -49,10 +50,19 @@ interface PendingDelivery {
   reject: (error: unknown) => void;
 }
 
+/** Committed, waiting for the WAL to reach the disk. */
+interface UnsyncedDelivery extends PendingDelivery {
+  recorded: boolean;
+}
+
 /** The embedded store: better-sqlite3 is synchronous, so each method is one short transaction. */
 export class SqliteStore implements Store {
   #db: Db;
   #pending: PendingDelivery[] = [];
+  #unsynced: UnsyncedDelivery[] = [];
+  #syncing: Promise<void> | null = null;
+  /** Set once a sync of the WAL failed: what it held may never reach the disk, so nothing more is acknowledged. */
+  #syncFailure: Error | null = null;
   #statements = new Map<string, Statement>();
 
   constructor(db: Db) {
@@ -70,32 +80,60 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Deliveries arriving together are committed together: one fully synced transaction a tick, so a burst of
-   * webhooks pays for one fsync, not one each, and none is acknowledged before it is on disk.
+   * Resolves only once the delivery is on disk, as `synchronous = FULL` would: the deliveries of a tick are
+   * committed in one transaction, then the WAL is fsynced off the event loop (libuv's thread pool), the
+   * commit itself not waiting for the disk. So requests are parsed, verified and answered during the fsync,
+   * and the deliveries arriving meanwhile share the next one: a burst pays one fsync per round trip to the
+   * disk, not one per delivery, and none is acknowledged before it is durable.
    */
   recordDelivery(delivery: Omit<Delivery, "attempts">): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ delivery, resolve, reject }) === 1) setImmediate(() => this.#flushDeliveries());
+      if (this.#syncFailure) return reject(this.#syncFailure);
+      if (this.#pending.push({ delivery, resolve, reject }) === 1) setImmediate(() => this.#commitDeliveries());
     });
   }
 
-  #flushDeliveries(): void {
+  #commitDeliveries(): void {
     const batch = this.#pending;
     this.#pending = [];
+    if (batch.length === 0) return;
+    let recorded: boolean[];
     try {
       const insert = this.#prepare("INSERT OR IGNORE INTO deliveries (id, event, payload, received_at) VALUES (?, ?, ?, ?)");
-      this.#db.pragma("synchronous = FULL");
-      try {
-        const recorded = this.#db.transaction(() =>
-          batch.map(({ delivery: d }) => insert.run(d.id, d.event, d.payload, d.receivedAt).changes === 1),
-        )();
-        batch.forEach((pending, i) => pending.resolve(recorded[i]!));
-      } finally {
-        this.#db.pragma("synchronous = NORMAL");
-      }
+      // synchronous = NORMAL (the connection's): the frames are written to the WAL, the fsync is #syncDeliveries'
+      recorded = this.#db.transaction(() => batch.map(({ delivery: d }) => insert.run(d.id, d.event, d.payload, d.receivedAt).changes === 1))();
     } catch (error) {
       for (const pending of batch) pending.reject(error);
+      return;
     }
+    batch.forEach((pending, i) => this.#unsynced.push({ ...pending, recorded: recorded[i]! }));
+    this.#syncDeliveries();
+  }
+
+  /** One fsync in flight at a time: the commits made during it wait for the next, which covers them all. */
+  #syncDeliveries(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return;
+    const waiting = this.#unsynced;
+    this.#unsynced = [];
+    if (this.#syncFailure) {
+      for (const unsynced of waiting) unsynced.reject(this.#syncFailure);
+      return;
+    }
+    // fsync flushes a file's pages whichever descriptor wrote them: the sync synchronous = FULL makes at commit
+    this.#syncing = syncFile(`${this.#db.name}-wal`).then(
+      () => {
+        for (const unsynced of waiting) unsynced.resolve(unsynced.recorded);
+      },
+      (error: unknown) => {
+        // after a failed fsync the kernel may have dropped those pages while SQLite still shows the rows: a
+        // redelivery would be answered "duplicate" for a delivery that is not on disk, so every record fails
+        this.#syncFailure = new Error(`gantry: the data directory's disk failed to sync ${this.#db.name}-wal (${String(error)}); deliveries are refused until gantry is restarted`);
+        for (const unsynced of waiting) unsynced.reject(this.#syncFailure);
+      },
+    ).finally(() => {
+      this.#syncing = null;
+      this.#syncDeliveries();
+    });
   }
 
   async hasDelivery(id: string): Promise<boolean> {
@@ -299,6 +337,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // the deliveries still waiting are committed and synced first: their senders are answered, not refused
+    if (this.#db.open) this.#commitDeliveries();
+    while (this.#syncing) await this.#syncing;
     if (this.#db.open) this.#db.close();
   }
 
@@ -360,4 +401,13 @@ function fromRow(row: RunRow): RunRecord {
     annotationsSent: row.annotations_sent,
     ...(row.waiting !== null ? { waiting: row.waiting } : {}),
   };
+}
+
+async function syncFile(path: string): Promise<void> {
+  const file = await open(path, "r");
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterAll, expect, it } from "vitest";
 import { tmpdir } from "node:os";
@@ -49,4 +49,32 @@ it("drops push claims older than the retention with the old records (Redis lets 
   const db = new Database(join(dir, "gantry.db"));
   expect(db.prepare("SELECT key FROM pushes").all()).toEqual([{ key: "new" }]);
   db.close();
+});
+
+it("refuses a delivery whose WAL could not be synced, and every delivery after it until reopened", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-store-"));
+  dirs.push(dir);
+  const store = new SqliteStore(openDatabase(dir));
+  expect(await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 10 })).toBe(true);
+  // SQLite keeps writing to the unlinked file; the sync, which opens it by name, fails as a failing disk would
+  unlinkSync(join(dir, "gantry.db-wal"));
+  await expect(store.recordDelivery({ id: "d2", event: "push", payload: "{}", receivedAt: 11 })).rejects.toThrow(
+    `gantry: the data directory's disk failed to sync ${join(dir, "gantry.db")}-wal`,
+  );
+  // d2's row is in SQLite's view but not known to be on disk: a redelivery must not be answered "duplicate"
+  await expect(store.recordDelivery({ id: "d2", event: "push", payload: "{}", receivedAt: 12 })).rejects.toThrow("deliveries are refused until gantry is restarted");
+  await expect(store.recordDelivery({ id: "d3", event: "push", payload: "{}", receivedAt: 13 })).rejects.toThrow("deliveries are refused until gantry is restarted");
+  await store.close();
+});
+
+it("answers the deliveries still being recorded when it is closed, and they are there after reopening", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-store-"));
+  dirs.push(dir);
+  const store = new SqliteStore(openDatabase(dir));
+  const recorded = ["d1", "d2", "d3"].map((id, i) => store.recordDelivery({ id, event: "push", payload: "{}", receivedAt: i }));
+  await store.close();
+  expect(await Promise.all(recorded)).toEqual([true, true, true]);
+  const reopened = new SqliteStore(openDatabase(dir));
+  expect(await Promise.all(["d1", "d2", "d3"].map((id) => reopened.hasDelivery(id)))).toEqual([true, true, true]);
+  await reopened.close();
 });
