@@ -6,6 +6,7 @@ import type { Store } from "../backend/storage/store.js";
 import { isRunId } from "../runs/is-run-id.js";
 import { onSameHost } from "../runs/node-id.js";
 import { workspaceRoot } from "./workspace-root.js";
+import { isProcessAlive } from "./is-process-alive.js";
 
 
 /**
@@ -36,14 +37,7 @@ export async function removeWorkspaceLeftovers(options: { store: Store; dataDir:
   return removed;
 }
 
-/** Whether the gantry process of `nodeId` (`host:pid`, on this host) is still there; a pid taken since counts as alive. */
+/** Whether the gantry process of `nodeId` (`host:pid`, on this host) is still there. */
 function processAlive(nodeId: string): boolean {
-  const pid = Number(nodeId.slice(nodeId.lastIndexOf(":") + 1));
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return isProcessAlive(Number(nodeId.slice(nodeId.lastIndexOf(":") + 1)));
 }

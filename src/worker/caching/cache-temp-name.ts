@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { isProcessAlive } from "../is-process-alive.js";
 
 /**
  * Temporary names under the caches folder: `.tmp-<pid>-<process token>-<random>`. Several gantry processes on
@@ -25,16 +26,5 @@ export function isAbandonedTemp(name: string, ageMs: number): boolean {
   if (!match || ageMs > MAX_TEMP_AGE_MS) return true;
   const pid = Number(match[1]);
   if (pid === process.pid) return match[2] !== PROCESS_TOKEN;
-  return !processAlive(pid);
-}
-
-function processAlive(pid: number): boolean {
-  // pid 0 and negative ones address process groups: never a gantry process
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return !isProcessAlive(pid);
 }

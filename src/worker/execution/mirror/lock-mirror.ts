@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isProcessAlive } from "../../is-process-alive.js";
 
 /** A lock older than this is a crashed holder's, whatever its pid says (pids are reused). */
 const STALE_MS = 10 * 60_000;
@@ -86,10 +87,5 @@ async function isStale(path: string): Promise<boolean> {
   }
   const [pid, time] = owner.trim().split(" ").map(Number);
   if (!Number.isSafeInteger(pid) || !Number.isSafeInteger(time) || Date.now() - time! > STALE_MS) return true;
-  try {
-    process.kill(pid!, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return !isProcessAlive(pid!);
 }
