@@ -12,14 +12,16 @@ import { benchMasking, type MaskingResult } from "./masking.js";
 import { benchMatching, type MatchingResult } from "./matching.js";
 import { GANTRY_MAIN, killAllTrackedSync, ROOT, stopAllTracked } from "./processes.js";
 import { topSelfTime } from "./profile.js";
+import { benchRebuild, type RebuildResult } from "./rebuild.js";
 import { benchSandbox, type SandboxResult } from "./sandbox.js";
 import { benchScaleOut, type ScaleOutResult } from "./scale-out.js";
-import { fmt, fmtSpread, table, type Summary } from "./stats.js";
+import { fmt, fmtSpread, summarize, table, type Summary } from "./stats.js";
 
 const USAGE = `npm run bench [-- options]
 
   --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox,masking,matching (default: all)
                     and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
+                    and rebuild (not in the default: minutes, and the npm registry: bench/fixtures/rebuild-project)
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
   --rounds N        ingestion and scale-out measurements per figure (default 3)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
@@ -27,6 +29,8 @@ const USAGE = `npm run bench [-- options]
   --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100), masking and matching runs (default 3)
   --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
   --workers LIST    worker counts for scale-out (default 1,2,4)
+  --sandbox MODE    GANTRY_SANDBOX for rebuild: bwrap (default, as every other suite runs) or off
+  --rebuild-cache X on (default): the fixture's pipeline with its cache; off: without (a gantry that has no caches)
 `;
 
 const { values } = parseArgs({
@@ -39,6 +43,8 @@ const { values } = parseArgs({
     iterations: { type: "string" },
     burst: { type: "string" },
     workers: { type: "string" },
+    sandbox: { type: "string" },
+    "rebuild-cache": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -49,7 +55,7 @@ if (values.help) {
 
 const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox", "masking", "matching"];
 const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
-for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
+for (const name of only) if (![...ALL, "profile", "rebuild"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
 const full = values.full;
 const rounds = Number(values.rounds ?? 3);
 const duration = Number(values.duration ?? (full ? 10 : 5));
@@ -60,6 +66,10 @@ const bursts = (values.burst ?? (full ? "1000/100/10,500/50/10" : "500/50/10")).
   if (!deliveries || !repos || !installations) throw new Error(`--burst: "${text}" is not deliveries/repos/installations`);
   return { deliveries, repos, installations };
 });
+const sandbox = values.sandbox ?? "bwrap";
+if (sandbox !== "bwrap" && sandbox !== "off") throw new Error(`--sandbox: "${sandbox}" is not bwrap or off`);
+const rebuildCache = values["rebuild-cache"] ?? "on";
+if (rebuildCache !== "on" && rebuildCache !== "off") throw new Error(`--rebuild-cache: "${rebuildCache}" is not on or off`);
 const workerCounts = (values.workers ?? (full ? "1,2,4,8" : "1,2,4")).split(",").map(Number);
 
 if (!existsSync(GANTRY_MAIN)) throw new Error(`${GANTRY_MAIN} is missing: run npm run build first (npm run bench does)`);
@@ -86,6 +96,7 @@ const results: {
   masking?: MaskingResult;
   matching?: MatchingResult;
   profile?: unknown;
+  rebuild?: RebuildResult;
 } = {};
 let failed: unknown = null;
 
@@ -141,6 +152,10 @@ try {
     log(`\n▶ 8. Matching: a step printing 1 GiB of build-log text, written to the log and scanned as it grows, vs the shell redirecting to a file`);
     results.matching = await benchMatching({ scratch, iterations: iterations ?? 3, bytes: 2 ** 30 }, log);
   }
+  if (only.includes("rebuild")) {
+    log(`\n▶ 9. Rebuild: a TypeScript project with its registry dependencies, second push ${rebuildCache === "on" ? "with" : "WITHOUT"} the cache vs npm test in an installed clone (GANTRY_SANDBOX=${sandbox})`);
+    results.rebuild = await benchRebuild({ scratch, iterations: iterations ?? 5, sandbox, cache: rebuildCache === "on" }, log);
+  }
   if (only.includes("profile")) {
     log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
     results.profile = await profileSuites(log);
@@ -172,7 +187,7 @@ writeFileSync(
       started: started.toISOString(),
       seconds: (Date.now() - started.getTime()) / 1000,
       machine,
-      options: { only, full, rounds, duration, iterations, bursts, workerCounts },
+      options: { only, full, rounds, duration, iterations, bursts, workerCounts, sandbox, rebuildCache },
       failed: failed === null ? null : String(failed),
       table: rows,
       results,
@@ -202,7 +217,7 @@ function tableRows(): string[][] {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
   const ms = (s: Summary) => fmtSpread(s, " ms");
   const x = (s: Summary) => fmtSpread(s, "x");
-  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking, matching } = results;
+  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking, matching, rebuild } = results;
   if (ingest) {
     for (const size of Object.keys(ingest.summary)) {
       const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
@@ -307,6 +322,34 @@ function tableRows(): string[][] {
     rows.push(["1 GiB scanned: CPU of the node process", "-", ms(matching.cpu), "-", "report", "-"]);
     rows.push(["1 GiB scanned: peak RSS of the node process", "-", `${fmt(matching.hwm.median / 1e6)} MB (max ${fmt(matching.hwm.max / 1e6)})`, "-", "< 150 MB", yes(matching.hwm.max < 150e6)]);
     rows.push(["1 GiB scanned: whole log, lines and index right", "-", matching.allScansRight ? "yes" : "no", "-", "yes", yes(matching.allScansRight)]);
+  }
+  if (rebuild) {
+    const r = rebuild;
+    const cacheOf = (push: RebuildResult["cold"]) => push.caches[0];
+    const warmCache = r.warm.map(cacheOf).filter((c) => c !== undefined);
+    const coldCache = cacheOf(r.cold);
+    rows.push([
+      `rebuild, warm push → completed (${r.cache ? "cache" : "NO cache"}, ${r.sandbox})`,
+      `npm test ${ms(r.baseline)}`,
+      ms(r.warmCompleted),
+      x(r.ratio),
+      "≤ 1.3x",
+      yes(r.ratio.median <= 1.3),
+    ]);
+    rows.push(["rebuild, warm pipeline's own duration", `npm test ${ms(r.baseline)}`, ms(r.warmPipeline), x(r.pipelineRatio), "report", "-"]);
+    rows.push(["rebuild, cold push 1 → completed", `npm ci ${fmt(r.baselineInstallMs, " ms")} + npm test`, `${fmt(r.cold.completedMs, " ms")} (pipeline ${fmt(r.cold.pipelineMs ?? Number.NaN, " ms")})`, "-", "report", "-"]);
+    if (coldCache || warmCache.length > 0) {
+      const restore = summarize(warmCache.map((c) => c.restore.durationMs));
+      const size = coldCache?.save?.sizeBytes ?? warmCache[0]?.restore.sizeBytes ?? Number.NaN;
+      rows.push([
+        "rebuild, cache: archive / save (push 1) / restore (warm)",
+        "-",
+        `${fmt(size / 1e6, " MB")} / ${coldCache?.save ? `${coldCache.save.outcome} ${fmt(coldCache.save.durationMs, " ms")}` : "-"} / ${warmCache.length ? `${warmCache.map((c) => c.restore.match).join(",")} ${ms(restore)}` : "-"}`,
+        "-",
+        "report",
+        "-",
+      ]);
+    }
   }
   return rows;
 }
