@@ -8,7 +8,8 @@ import type { CacheReport, RunResult } from "../src/runs/run-types.js";
 import type { FakeGitHub, HostedRepo } from "../test/fake-github/fake-github.js";
 import { checkRunTimings } from "./checks.js";
 import { installationToken, startFake, type Push } from "./fake.js";
-import { startGantry } from "./gantry.js";
+import { logTime } from "./first-step.js";
+import { startGantry, type GantryNode } from "./gantry.js";
 import { deliver, pushEvent } from "./payloads.js";
 import { baseEnv, ROOT, runTracked, sleep, stopTracked } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
@@ -36,6 +37,9 @@ export interface RebuildPush {
   /** gantry's run id (the check run's external_id). */
   run: string;
   completedMs: number;
+  /** ms after the delivery was sent: the worker took the run ("pipeline started"), and logged its end (after the workspace's removal). */
+  takenMs: number;
+  endedMs: number;
   /** The pipeline's own duration (the run's result: checkout, cache restore, steps). */
   pipelineMs: number | null;
   /** Per step (checkout first), ms. */
@@ -61,6 +65,12 @@ export interface RebuildResult {
   ratio: Summary;
   /** The same with the pipeline's own duration (no GitHub, no queueing). */
   pipelineRatio: Summary;
+  /** Where a warm push's time goes besides the pipeline, ms: delivery → taken; after the pipeline until its end was logged (workspace removed); then → check run completed. */
+  warmTaken: Summary;
+  warmCleanup: Summary;
+  warmReported: Summary;
+  /** Warm pushes' cache restore, ms (from the run's result). */
+  warmRestore: Summary;
 }
 
 /**
@@ -96,7 +106,7 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
       await repo.push("refs/heads/main", sha);
       const push: Push = { repo, before: previous, after: sha, message };
       previous = sha;
-      return timePush(fake, server.webhookUrl, app.secret, push);
+      return timePush(fake, server, app.secret, push);
     };
 
     const cold = await pushOnce(files, "the project, as cloned");
@@ -134,6 +144,10 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
       warmPipeline: summarize(warm.flatMap((w) => (w.pipelineMs === null ? [] : [w.pipelineMs]))),
       ratio: summarize(ratios),
       pipelineRatio: summarize(pipelineRatios),
+      warmTaken: summarize(warm.map((w) => w.takenMs)),
+      warmCleanup: summarize(warm.map((w) => w.endedMs - w.takenMs - (w.pipelineMs ?? Number.NaN))),
+      warmReported: summarize(warm.map((w) => w.completedMs - w.endedMs)),
+      warmRestore: summarize(warm.flatMap((w) => w.caches.map((c) => c.restore.durationMs))),
     };
   } finally {
     if (!stopped) await stopTracked(server.proc, "SIGTERM");
@@ -142,9 +156,9 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
 }
 
 /** Sends the push's delivery and waits for its check run to complete (what the run recorded is read later). */
-async function timePush(fake: FakeGitHub, webhookUrl: string, secret: string, push: Push): Promise<RebuildPush> {
+async function timePush(fake: FakeGitHub, server: GantryNode, secret: string, push: Push): Promise<RebuildPush> {
   const sentAt = performance.timeOrigin + performance.now();
-  const answer = await deliver(webhookUrl, secret, pushEvent(push));
+  const answer = await deliver(server.webhookUrl, secret, pushEvent(push));
   if (answer.status !== 202) throw new Error(`rebuild: delivery answered ${answer.status}`);
   const checkRun = await fake.waitFor(
     () => fake.checkRunsFor(push.repo.owner, push.repo.name).find((c) => c.head_sha === push.after && c.status === "completed"),
@@ -154,7 +168,19 @@ async function timePush(fake: FakeGitHub, webhookUrl: string, secret: string, pu
     throw new Error(`rebuild: the pipeline concluded ${checkRun.conclusion}: ${JSON.stringify(checkRun.output ?? null).slice(0, 4000)}`);
   }
   const completedAt = checkRunTimings(fake).get(checkRun.id)!.completedAt!;
-  return { commit: push.after, run: checkRun.external_id ?? "", completedMs: completedAt - sentAt, pipelineMs: null, steps: [], caches: [] };
+  const run = checkRun.external_id ?? "";
+  const output = server.proc.output();
+  const ofRun = (prefix: string) => logTime(output, (e) => e["run"] === run && String(e["msg"]).startsWith(prefix)) - sentAt;
+  return {
+    commit: push.after,
+    run,
+    completedMs: completedAt - sentAt,
+    takenMs: ofRun("pipeline started"),
+    endedMs: ofRun("pipeline success"),
+    pipelineMs: null,
+    steps: [],
+    caches: [],
+  };
 }
 
 /** Fills in each push's pipeline duration, steps and caches from gantry's store (gantry stopped). */
@@ -236,5 +262,8 @@ function describePush(push: RebuildPush): string {
     .map((c) => `cache ${c.restore.match} (restore ${c.restore.durationMs} ms${c.restore.sizeBytes ? `, ${(c.restore.sizeBytes / 1e6).toFixed(1)} MB` : ""}` +
       `${c.save ? `; save ${c.save.outcome} ${c.save.durationMs} ms${c.save.sizeBytes ? `, ${(c.save.sizeBytes / 1e6).toFixed(1)} MB` : ""}` : ""})`)
     .join("; ");
-  return `${push.completedMs.toFixed(0)} ms to completed, pipeline ${push.pipelineMs ?? "-"} ms (${steps})${caches ? `; ${caches}` : ""}`;
+  return (
+    `${push.completedMs.toFixed(0)} ms to completed: taken at ${push.takenMs.toFixed(0)}, pipeline ${push.pipelineMs ?? "-"} ms (${steps})${caches ? `; ${caches}` : ""}, ` +
+    `ended at ${push.endedMs.toFixed(0)} (cleanup ${(push.endedMs - push.takenMs - (push.pipelineMs ?? Number.NaN)).toFixed(0)}), reported ${(push.completedMs - push.endedMs).toFixed(0)} later`
+  );
 }
