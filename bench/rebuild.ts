@@ -82,20 +82,22 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
   const files = fixtureFiles(options.cache);
   const lockPackages = Object.keys((JSON.parse(files["package-lock.json"]!) as { packages: Record<string, unknown> }).packages).filter((k) => k.startsWith("node_modules/")).length;
   const { fake, app } = await startFake(join(options.scratch, "rebuild-repos"));
-  const repo = await fake.createRepo("bench", "rebuild-project", { installationId: 1 });
-  const dataDir = join(options.scratch, "rebuild-data");
-  // gantry's own HOME in the scratch: with GANTRY_SANDBOX=off a step's ~/.npm is the server's, and must start empty
-  const serverHome = join(options.scratch, "rebuild-server-home");
-  mkdirSync(serverHome, { recursive: true });
-  const server = await startGantry({
-    name: "rebuild",
-    app,
-    dataDir,
-    scratch: options.scratch,
-    env: { GANTRY_CONCURRENCY: "1", GANTRY_SANDBOX: options.sandbox, HOME: serverHome },
-  });
+  let server: GantryNode | null = null;
   let stopped = false;
   try {
+    const repo = await fake.createRepo("bench", "rebuild-project", { installationId: 1 });
+    const dataDir = join(options.scratch, "rebuild-data");
+    // gantry's own HOME in the scratch: with GANTRY_SANDBOX=off a step's ~/.npm is the server's, and must start empty
+    const serverHome = join(options.scratch, "rebuild-server-home");
+    mkdirSync(serverHome, { recursive: true });
+    const node = await startGantry({
+      name: "rebuild",
+      app,
+      dataDir,
+      scratch: options.scratch,
+      env: { GANTRY_CONCURRENCY: "1", GANTRY_SANDBOX: options.sandbox, HOME: serverHome },
+    });
+    server = node;
     // the by-hand clone and its one install, from the same git server gantry fetches from
     const hand = await handClone(fake, app, repo, files, options.scratch);
     log(`  by hand: npm ci ${hand.installMs.toFixed(0)} ms (not counted); ${lockPackages} packages in the lock file`);
@@ -106,7 +108,7 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
       await repo.push("refs/heads/main", sha);
       const push: Push = { repo, before: previous, after: sha, message };
       previous = sha;
-      return timePush(fake, server, app.secret, push);
+      return timePush(fake, node, app.secret, push);
     };
 
     const cold = await pushOnce(files, "the project, as cloned");
@@ -124,7 +126,7 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
       await sleep(1_100);
     }
     // the store is gantry's alone while it runs (an exclusive lock): its records are read once it stopped
-    await stopTracked(server.proc, "SIGTERM");
+    await stopTracked(node.proc, "SIGTERM");
     stopped = true;
     await readRecords(dataDir, [cold, ...warm]);
     log(`  push 1 (cold): ${describePush(cold)}`);
@@ -150,7 +152,7 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
       warmRestore: summarize(warm.flatMap((w) => w.caches.map((c) => c.restore.durationMs))),
     };
   } finally {
-    if (!stopped) await stopTracked(server.proc, "SIGTERM");
+    if (server && !stopped) await stopTracked(server.proc, "SIGTERM");
     await fake.close();
   }
 }
