@@ -45,6 +45,7 @@ function buildPipeline(name: string, raw: RawPipeline, envNode: (key: string) =>
     ...(raw.checkout ? { checkout: { depth: raw.checkout.depth } } : {}),
     secrets: raw.secrets ?? [],
     ...(raw.reports ? { reports: { junit: [...raw.reports.junit] } } : {}),
+    ...(raw.cache ? { cache: raw.cache.map((cache) => ({ key: cache.key, restoreKeys: [...(cache["restore-keys"] ?? [])], paths: [...cache.paths] })) } : {}),
     steps: raw.steps.map((step) => ({
       name: step.name ?? defaultStepName(step.run),
       run: step.run,

@@ -35,9 +35,17 @@ export interface PipelineConfig {
   secrets: string[];
   /** Globs of report files to read after the last step; absent: none. */
   reports?: { junit: string[] };
+  /** Dependency caches as written (templates unresolved); absent: none. */
+  cache?: CacheConfig[];
   steps: StepConfig[];
   /** Which problem matchers read the steps' output; absent when the file says nothing (built-ins on, no custom). */
   matchers?: MatchersConfig;
+}
+
+export interface CacheConfig {
+  key: string;
+  restoreKeys: string[];
+  paths: string[];
 }
 
 /** One line's pattern of a problem matcher: GitHub Actions' fields; numbers are capture groups of `regexp`. */

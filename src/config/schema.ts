@@ -4,6 +4,7 @@ import { describeValue } from "./describe-value.js";
 import { DURATION_PATTERN, parseDuration } from "./parse-duration.js";
 import { BUILTIN_MATCHER_NAMES } from "./builtin-matchers.js";
 import { compileLinearRegExp } from "./compile-linear-regexp.js";
+import { parseCacheKey } from "./parse-cache-key.js";
 
 /** Pipeline names become check-run names and ids, so they stay short and free of spaces and slashes. */
 export const PIPELINE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -280,6 +281,56 @@ export const checkoutSchema = z
   })
   .describe("How the pushed commit is checked out before the first step. Submodules and Git LFS files are not fetched.");
 
+/** Caches a pipeline may declare, paths a cache may hold, restore keys it may try (actions/cache has no more). */
+export const MAX_CACHES = 10;
+export const MAX_CACHE_PATHS = 20;
+export const MAX_RESTORE_KEYS = 10;
+/** Characters of a key template as written (its resolved key is checked against GitHub's 512 when the run resolves it). */
+export const MAX_CACHE_KEY_CHARS = 512;
+
+const cacheKeySchema = z
+  .string({ error: (issue) => `${describeValue(issue.input)} is not a key (quote it)` })
+  .refine((key) => key.trim() !== "", { error: 'is empty; give a key such as npm-{{ hashFiles "package-lock.json" }}' })
+  .refine((key) => key.length <= MAX_CACHE_KEY_CHARS, { error: `is longer than ${MAX_CACHE_KEY_CHARS} characters` })
+  .superRefine((key, context) => {
+    const parsed = parseCacheKey(key);
+    if (!parsed.ok) context.addIssue({ code: "custom", message: `${describeValue(key)} ${parsed.problem}` });
+  });
+
+/** Why a cache path is refused, or null: it must stay in the step's home (`~/…`) or the checkout. */
+function cachePathProblem(path: string): string | null {
+  if (path.trim() === "") return "is empty";
+  if (path.startsWith("/")) return 'is absolute; cache paths are "~/…" (the step\'s home) or relative to the repository root';
+  if (path.startsWith("~") && path !== "~" && !path.startsWith("~/")) return 'names another user\'s home; only "~/…" (the step\'s own) is allowed';
+  const relative = path === "~" ? "" : path.startsWith("~/") ? path.slice(2) : path;
+  if (relative.split("/").includes("..")) return 'has a ".." segment; cache paths must stay inside the home or the checkout';
+  return null;
+}
+
+const cachePathSchema = z
+  .string({ error: (issue) => `${describeValue(issue.input)} is not a path (quote it)` })
+  .refine((path) => cachePathProblem(path) === null, {
+    error: (issue) => `${describeValue(issue.input)} ${cachePathProblem(String(issue.input))}`,
+  });
+
+export const cacheSchema = z
+  .strictObject({
+    key: cacheKeySchema.describe(
+      'The exact key saved and looked for: text plus {{ hashFiles "glob" … }} (sha256 over the matching files of the checkout, "" when none match), {{ os }} and {{ arch }}. No commas; resolved, at most 512 characters.',
+    ),
+    "restore-keys": z
+      .array(cacheKeySchema, { error: (issue) => notAList(issue.input) })
+      .max(MAX_RESTORE_KEYS, { error: `has more than ${MAX_RESTORE_KEYS} keys` })
+      .optional()
+      .describe("Key prefixes (templates like key) tried in order when the exact key is missing: the newest cache whose key starts with one is restored (a partial hit)."),
+    paths: z
+      .array(cachePathSchema, { error: (issue) => notAList(issue.input) })
+      .min(1, { error: 'is empty; list what to cache, such as "~/.npm" or "node_modules"' })
+      .max(MAX_CACHE_PATHS, { error: `has more than ${MAX_CACHE_PATHS} paths` })
+      .describe('What the cache holds: "~/…" is in the step\'s home, anything else relative to the repository root. No absolute paths, no "..".'),
+  })
+  .describe("One dependency cache, like actions/cache: restored before the first step, saved after the pipeline succeeds when its exact key was missing.");
+
 export const pipelineSchema = z
   .strictObject({
     on: triggerSchema.optional(),
@@ -331,6 +382,11 @@ export const pipelineSchema = z
         "Names of operator-held secrets (from the server's secrets file) that this pipeline's steps receive as environment variables. Only the names listed here are given; a name this push may not have fails the pipeline before its first step.",
       ),
     reports: reportsSchema.optional(),
+    cache: z
+      .array(cacheSchema, { error: (issue) => notAList(issue.input) })
+      .max(MAX_CACHES, { error: `has more than ${MAX_CACHES} caches` })
+      .optional()
+      .describe("Dependency caches. A run reads its own branch's caches and the default branch's, and saves into its own branch's only; a tag reads the default branch's."),
     matchers: matchersSchema.optional(),
     steps: z
       .array(stepSchema, { error: (issue) => `${describeValue(issue.input)} is not a list of steps` })

@@ -17,6 +17,8 @@ export function pushContextFromPayload(payload: PushPayload, installationId: num
     private: payload.repository.private,
     owner: payload.repository.owner?.login ?? payload.repository.full_name.split("/")[0]!,
     repo: payload.repository.name,
+    // a caller-built payload (a test's, an old CLI's) may lack it: caches then read only the run's own branch
+    ...(payload.repository.default_branch ? { defaultBranch: payload.repository.default_branch } : {}),
     ref: payload.ref,
     before: payload.before,
     sha: payload.after,

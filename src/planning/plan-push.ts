@@ -60,6 +60,7 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
     ...(pipeline.checkout && pipeline.checkout.depth !== 1 ? { checkout: { depth: pipeline.checkout.depth } } : {}),
     secrets: [...pipeline.secrets],
     ...(pipeline.reports ? { reports: { junit: [...pipeline.reports.junit] } } : {}),
+    ...(pipeline.cache ? { cache: pipeline.cache.map((cache) => ({ key: cache.key, restoreKeys: [...cache.restoreKeys], paths: [...cache.paths] })) } : {}),
     steps: pipeline.steps.map((step) => ({
       name: step.name,
       run: step.run,
