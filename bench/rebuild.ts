@@ -6,6 +6,7 @@ import { openDatabase } from "../src/backend/open-database.js";
 import { SqliteStore } from "../src/backend/storage/sqlite-store.js";
 import type { CacheReport, RunResult } from "../src/runs/run-types.js";
 import type { FakeGitHub, HostedRepo } from "../test/fake-github/fake-github.js";
+import { measureStoreAlone, type StoreAloneResult } from "./cache-store-alone.js";
 import { checkRunTimings } from "./checks.js";
 import { installationToken, startFake, type Push } from "./fake.js";
 import { logTime } from "./first-step.js";
@@ -50,6 +51,8 @@ export interface RebuildPush {
 export interface RebuildResult {
   sandbox: "bwrap" | "off";
   cache: boolean;
+  /** openCacheStore by itself on the by-hand clone's node_modules and ~/.npm, beside GNU tar and cp -a. */
+  storeAlone: StoreAloneResult;
   /** Entries (`node_modules/…`) in the fixture's package-lock.json. */
   lockPackages: number;
   /** The by-hand floor: `npm ci` once (not in the ratio), then `npm test` in that clone, ms per round. */
@@ -101,6 +104,8 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
     // the by-hand clone and its one install, from the same git server gantry fetches from
     const hand = await handClone(fake, app, repo, files, options.scratch);
     log(`  by hand: npm ci ${hand.installMs.toFixed(0)} ms (not counted); ${lockPackages} packages in the lock file`);
+    const storeAlone = await measureStoreAlone(hand.roots, options.scratch);
+    log(`  the cache store alone on those trees: ${describeStoreAlone(storeAlone)}`);
 
     let previous = (await repo.resolve("refs/heads/main")) ?? "0".repeat(40);
     const pushOnce = async (changes: Record<string, string>, message: string): Promise<RebuildPush> => {
@@ -134,6 +139,7 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
     const ratios = warm.map((w, i) => w.completedMs / baselineSamples[i]!);
     const pipelineRatios = warm.flatMap((w, i) => (w.pipelineMs === null ? [] : [w.pipelineMs / baselineSamples[i]!]));
     return {
+      storeAlone,
       sandbox: options.sandbox,
       cache: options.cache,
       lockPackages,
@@ -207,7 +213,7 @@ async function handClone(
   repo: HostedRepo,
   files: Record<string, string>,
   scratch: string,
-): Promise<{ installMs: number; test: (edit: string) => Promise<number> }> {
+): Promise<{ installMs: number; roots: { workspace: string; home: string }; test: (edit: string) => Promise<number> }> {
   // the same files as push 1, cloned over HTTP like gantry's checkout (a commit of its own, on a side branch)
   const sha = await repo.commit(files, "the project, as cloned by hand");
   await repo.push("refs/heads/by-hand", sha);
@@ -228,6 +234,7 @@ async function handClone(
   const installMs = await shell("rebuild-hand-ci", "npm ci --no-audit --no-fund");
   return {
     installMs,
+    roots: { workspace: dir, home },
     test: async (edit) => {
       writeFileSync(join(dir, CHANGED_FILE), edit);
       return shell("rebuild-hand-test", "npm test");
@@ -267,5 +274,14 @@ function describePush(push: RebuildPush): string {
   return (
     `${push.completedMs.toFixed(0)} ms to completed: taken at ${push.takenMs.toFixed(0)}, pipeline ${push.pipelineMs ?? "-"} ms (${steps})${caches ? `; ${caches}` : ""}, ` +
     `ended at ${push.endedMs.toFixed(0)} (cleanup ${(push.endedMs - push.takenMs - (push.pipelineMs ?? Number.NaN)).toFixed(0)}), reported ${(push.completedMs - push.endedMs).toFixed(0)} later`
+  );
+}
+
+function describeStoreAlone(r: StoreAloneResult): string {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  return (
+    `[~/.npm, node_modules] ${mb(r.archiveBytes)}, save ${r.saveMs.toFixed(0)} ms, restore ${r.restoreMs.toFixed(0)} ms; ` +
+    `node_modules only ${mb(r.nodeModulesOnly.archiveBytes)}, save ${r.nodeModulesOnly.saveMs.toFixed(0)} ms, restore ${r.nodeModulesOnly.restoreMs.toFixed(0)} ms; ` +
+    `GNU tar (gzip -1) ${mb(r.gnuTarBytes)}, create ${r.gnuTarCreateMs.toFixed(0)} ms, extract ${r.gnuTarExtractMs.toFixed(0)} ms; cp -a ${r.copyMs.toFixed(0)} ms`
   );
 }

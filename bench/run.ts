@@ -347,6 +347,23 @@ function tableRows(): string[][] {
       "report",
       "-",
     ]);
+    const a = r.storeAlone;
+    rows.push([
+      "rebuild, the store alone: save / restore [~/.npm, node_modules]",
+      `GNU tar ${fmt(a.gnuTarCreateMs)} / ${fmt(a.gnuTarExtractMs, " ms")} (${fmt(a.gnuTarBytes / 1e6, " MB")}); cp -a ${fmt(a.copyMs, " ms")}`,
+      `${fmt(a.saveMs)} / ${fmt(a.restoreMs, " ms")} (${fmt(a.archiveBytes / 1e6, " MB")})`,
+      `restore ${fmt(a.restoreMs / a.gnuTarExtractMs)}x GNU tar`,
+      "report",
+      "-",
+    ]);
+    rows.push([
+      "rebuild, the store alone: node_modules only",
+      "-",
+      `${fmt(a.nodeModulesOnly.saveMs)} / ${fmt(a.nodeModulesOnly.restoreMs, " ms")} (${fmt(a.nodeModulesOnly.archiveBytes / 1e6, " MB")})`,
+      "-",
+      "report",
+      "-",
+    ]);
     rows.push(["rebuild, cold push 1 → completed", `npm ci ${fmt(r.baselineInstallMs, " ms")} + npm test`, `${fmt(r.cold.completedMs, " ms")} (pipeline ${fmt(r.cold.pipelineMs ?? Number.NaN, " ms")})`, "-", "report", "-"]);
     if (coldCache || warmCache.length > 0) {
       const restore = summarize(warmCache.map((c) => c.restore.durationMs));
