@@ -338,7 +338,7 @@ function tableRows(): string[][] {
     ]);
     rows.push(["rebuild, warm pipeline's own duration", `npm test ${ms(r.baseline)}`, ms(r.warmPipeline), x(r.pipelineRatio), "report", "-"]);
     const testStep = summarize(r.warm.flatMap((w) => w.steps.filter((s) => s.name === "Test").map((s) => s.durationMs ?? Number.NaN)));
-    rows.push(["rebuild, warm: its Test step (npm test in the sandbox)", `npm test ${ms(r.baseline)}`, ms(testStep), `+${fmt(testStep.median - r.baseline.median, " ms")}`, "report", "-"]);
+    rows.push(["rebuild, warm: its Test step (npm test in the sandbox)", `npm test ${ms(r.baseline)}`, ms(testStep), `${testStep.median >= r.baseline.median ? "+" : "−"}${fmt(Math.abs(testStep.median - r.baseline.median), " ms")}`, "report", "-"]);
     rows.push([
       "rebuild, warm: taken / cleanup / reported",
       "-",
