@@ -1,3 +1,5 @@
+import { join } from "node:path";
+import { openCacheStore } from "../worker/caching/open-cache-store.js";
 import type { Logger } from "probot";
 import type { Backend } from "../backend/backend.js";
 import { createDeliveryPump } from "../dispatch/delivery-pump.js";
@@ -69,6 +71,16 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     sandbox,
     createLogProcessor: logProcessorFor,
     minFreeBytes: settings.minFreeBytes,
+    // each node its own, on its own disk, like its mirrors; a repository cap of 0 is as good as caches off
+    ...(settings.cacheMaxBytes > 0 && settings.cacheRepositoryMaxBytes > 0
+      ? {
+          caches: openCacheStore({
+            root: join(settings.dataDir, "caches"),
+            maxBytes: settings.cacheMaxBytes,
+            repositoryMaxBytes: settings.cacheRepositoryMaxBytes,
+          }),
+        }
+      : {}),
     nodeId: options.nodeId,
   };
   const pump = createDeliveryPump(deps);

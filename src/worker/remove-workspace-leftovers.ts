@@ -1,4 +1,5 @@
 import { SUMMARIES_SUFFIX } from "./execution/step-summary-file.js";
+import { HOME_SUFFIX } from "./execution/run-home.js";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Store } from "../backend/storage/store.js";
@@ -24,7 +25,8 @@ export async function removeWorkspaceLeftovers(options: { store: Store; dataDir:
   }
   const removed: string[] = [];
   for (const name of names) {
-    const runId = name.endsWith(SUMMARIES_SUFFIX) ? name.slice(0, -SUMMARIES_SUFFIX.length) : name;
+    const suffix = [SUMMARIES_SUFFIX, HOME_SUFFIX].find((end) => name.endsWith(end));
+    const runId = suffix ? name.slice(0, -suffix.length) : name;
     if (!isRunId(runId)) continue;
     const run = await options.store.getRun(runId);
     if (run?.state === "running" && (!onSameHost(run.nodeId, options.nodeId) || processAlive(run.nodeId!))) continue;

@@ -23,6 +23,8 @@ import { readJunitReports, type JunitReports } from "./reports/read-junit-report
 import { collectAnnotations } from "./scanning/collect-annotations.js";
 import { workspaceRoot } from "./workspace-root.js";
 import { readFreeBytes } from "./read-free-bytes.js";
+import { cacheScopes } from "../planning/cache-scopes.js";
+import { executedPlan } from "../planning/executed-plan.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -143,6 +145,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     logTail: tail.text,
     ...(reason ? { reason } : {}),
     ...(reports ? { tests: reports.tests } : {}),
+    ...(outcome.caches && outcome.caches.length > 0 ? { caches: outcome.caches } : {}),
     ...annotationsOf(scan, reports),
   });
 }
@@ -150,7 +153,9 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
 /** The pipeline's JUnit reports, once a step ran in the checkout; null when it names none, the checkout failed or no step started. */
 async function readReports(run: RunRecord, outcome: PipelineOutcome, workspace: string | null, masker: Masker | null): Promise<JunitReports | null> {
   const globs = run.pipeline.reports?.junit;
-  const stepRan = outcome.steps[0]?.conclusion === "success" && outcome.steps.slice(1).some((step) => step.durationMs !== null);
+  // a step of the config, not gantry's own cache steps
+  const plan = executedPlan(run.pipeline);
+  const stepRan = outcome.steps[0]?.conclusion === "success" && outcome.steps.some((step, index) => plan[index]?.kind === "run" && step.durationMs !== null);
   if (!globs || workspace === null || !stepRan) return null;
   return readJunitReports({ workspace, globs, ...(masker ? { mask: (text: string) => masker.mask(text) } : {}) });
 }
@@ -237,6 +242,10 @@ async function execute(
     log: logFile,
     ...(scanner ? { scanner } : {}),
     sandbox: deps.sandbox,
+    // records from before mirrors carry no repository id: without one, no cache can be told apart from another repository's
+    ...(deps.caches && Number.isSafeInteger(run.push.repositoryId)
+      ? { caches: { store: deps.caches, repositoryId: run.push.repositoryId, scopes: cacheScopes(run.push.ref, run.push.defaultBranch) } }
+      : {}),
     hide,
     ...(masker ? { masker } : {}),
     signal,

@@ -48,6 +48,10 @@ export interface Settings {
   retentionDays: number;
   /** Runs start only while the data folder's file system has this many bytes free (GANTRY_MIN_FREE_GB); 0 = no check. */
   minFreeBytes: number;
+  /** All repositories' dependency caches on this node together stay within this (GANTRY_CACHE_MAX_GB); 0 = caches off. */
+  cacheMaxBytes: number;
+  /** One repository's caches stay within this (GANTRY_CACHE_REPOSITORY_MAX_GB, default the overall cap). */
+  cacheRepositoryMaxBytes: number;
   /** How steps are isolated from the host. */
   sandbox: SandboxSettings;
   /** The operator's secrets (GANTRY_SECRETS_FILE, default `<dataDir>/secrets.yml`); it need not exist. */
@@ -103,6 +107,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     redeliveryIntervalMs: readCount(env, "GANTRY_REDELIVERY_INTERVAL_SECONDS", 600) * 1000,
     retentionDays: readCount(env, "GANTRY_RETENTION_DAYS", 30),
     minFreeBytes: readCount(env, "GANTRY_MIN_FREE_GB", 2) * 2 ** 30,
+    cacheMaxBytes: readCount(env, "GANTRY_CACHE_MAX_GB", 10) * 2 ** 30,
+    cacheRepositoryMaxBytes: readCount(env, "GANTRY_CACHE_REPOSITORY_MAX_GB", readCount(env, "GANTRY_CACHE_MAX_GB", 10)) * 2 ** 30,
     workerLockMs: Math.max(1, readCount(env, "GANTRY_WORKER_LOCK_SECONDS", 20)) * 1000,
     sandbox: readSandboxSettings(env, { dataDir, secretsFile, cwd: process.cwd() }),
     secretsFile,

@@ -1,22 +1,29 @@
 import { executedPlan } from "../../planning/executed-plan.js";
 import type { PlannedPipeline } from "../../planning/plan-types.js";
-import type { Conclusion, StepRecord } from "../../runs/run-types.js";
+import type { CacheReport, Conclusion, StepRecord } from "../../runs/run-types.js";
 import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
 import { checkout, type CheckoutOptions } from "./workspace.js";
 import { createStepSummaryFile, SUMMARIES_SUFFIX, type StepSummaryFile } from "./step-summary-file.js";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Sandbox } from "./sandbox/sandbox.js";
 import { createMasker, type Masker } from "./masking/create-masker.js";
 import type { LogScanner } from "../scanning/start-log-scan.js";
 import { listRepositoryFiles, type RepositoryFiles } from "../scanning/list-repository-files.js";
+import { HOME_SUFFIX } from "./run-home.js";
+import type { CacheStore } from "../caching/cache-store.js";
+import type { CacheScopes } from "../../planning/cache-scopes.js";
+import { restoreCaches, type RestoredCache, type RunCaches } from "../caching/restore-caches.js";
+import { saveCaches } from "../caching/save-caches.js";
 
 export interface PipelineOutcome {
   conclusion: Conclusion;
   steps: StepRecord[];
   reason?: string;
   durationMs: number;
+  /** What each cache did; absent when the pipeline has none or the restore step did not run. */
+  caches?: CacheReport[];
 }
 
 export interface ExecutePipelineOptions {
@@ -38,6 +45,8 @@ export interface ExecutePipelineOptions {
    */
   scanner?: LogScanner;
   signal?: AbortSignal;
+  /** This worker's caches and whose this run may read and write; absent: the pipeline's `cache:` is skipped, said so in the log. */
+  caches?: { store: CacheStore; repositoryId: number; scopes: CacheScopes };
   /** Told the workspace as soon as it exists (even when the checkout then fails): the caller removes it. */
   onWorkspace?: (dir: string) => void;
   /** Told when a step's process starts (its process group id) and when a step ends, for live progress. */
@@ -52,22 +61,30 @@ export interface ExecutePipelineOptions {
 export async function executePipeline(options: ExecutePipelineOptions): Promise<PipelineOutcome> {
   // beside the workspace, not in it: a step's summary must not show up as a change to the checkout
   const summaries = join(options.checkout.root, `${options.checkout.runId}${SUMMARIES_SUFFIX}`);
+  // the steps' $HOME in the sandbox, kept across the run's steps (where `~/…` caches go); beside the workspace too
+  const home = join(options.checkout.root, `${options.checkout.runId}${HOME_SUFFIX}`);
   // an attempt before this one (on this host, before a crash) may have left its files
   rmSync(summaries, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
   try {
-    return await runPlan(options, summaries);
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    return await runPlan(options, summaries, home);
   } finally {
     rmSync(summaries, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   }
 }
 
-async function runPlan(options: ExecutePipelineOptions, summaries: string): Promise<PipelineOutcome> {
+async function runPlan(options: ExecutePipelineOptions, summaries: string, home: string): Promise<PipelineOutcome> {
   const started = Date.now();
   const deadline = started + options.pipeline.timeoutMs;
   const { pipeline, log } = options;
   const plan = executedPlan(pipeline);
   const steps: StepRecord[] = plan.map((step) => ({ name: step.name, conclusion: "skipped", exitCode: null, durationMs: null }));
   let workspace: { dir: string; env: Record<string, string>; mirror?: string } | null = null;
+  let caches: { run: RunCaches; restored: RestoredCache[] } | null = null;
+  let cacheReports: CacheReport[] | undefined;
+  const withCaches = (outcome: Omit<PipelineOutcome, "caches">): PipelineOutcome => (cacheReports ? { ...outcome, caches: cacheReports } : outcome);
   for (const [index, step] of plan.entries()) {
     let written: Pick<StepRecord, "summary" | "summaryCutBytes"> = {};
     const left = deadline - Date.now();
@@ -86,6 +103,17 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
       if (outcome.exitCode === 0) workspace = { dir: done.dir, env: options.env(done.dir), ...(done.mirror ? { mirror: done.mirror } : {}) };
       // now, before any step could plant options in .git/config that make git run code
       if (outcome.exitCode === 0 && options.scanner) options.scanner.repositoryFiles(await commitFiles(done.dir, log));
+    } else if (step.kind === "restore-caches") {
+      const began = Date.now();
+      const run = cacheRun(options, workspace!, home);
+      if (run === null) log.write("gantry: caches are off on this server (GANTRY_CACHE_MAX_GB=0); nothing is restored or saved\n");
+      else caches = { run, restored: await restoreCaches(pipeline.cache ?? [], run, (line) => log.write(`${line}\n`)) };
+      cacheReports = caches?.restored.map((cache) => cache.report);
+      outcome = cacheStepOutcome(began, options.signal);
+    } else if (step.kind === "save-caches") {
+      const began = Date.now();
+      if (caches) cacheReports = await saveCaches(caches.restored, caches.run, (line) => log.write(`${line}\n`));
+      outcome = cacheStepOutcome(began, options.signal);
     } else {
       const summary = createStepSummaryFile(summaries, index);
       try {
@@ -93,6 +121,7 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
           command: step.run,
           // step 0 checked out, or the loop ended there
           workspace: workspace!.dir,
+          home,
           env: { ...workspace!.env, GANTRY_STEP_SUMMARY: summary.path },
           writable: [summary.path],
           // the workspace's objects are the mirror's: without it `git log` fails; read-only, so no run poisons the next
@@ -118,10 +147,26 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string): Prom
     if (record.conclusion !== "success") {
       const reason = explain(outcome, step.timeoutMs, pipelineLimited ? pipeline.timeoutMs : null);
       log.write(`\n==> ${step.name}: ${reason}\n`);
-      return { conclusion: record.conclusion, steps, reason, durationMs: Date.now() - started };
+      return withCaches({ conclusion: record.conclusion, steps, reason, durationMs: Date.now() - started });
     }
   }
-  return { conclusion: "success", steps, durationMs: Date.now() - started };
+  return withCaches({ conclusion: "success", steps, durationMs: Date.now() - started });
+}
+
+/**
+ * Where this run's cache paths are: the checkout, and the home its steps see — the run's own in the sandbox, the
+ * server's $HOME without one (GANTRY_SANDBOX=off gives no step a home of its own). Null: caches are off.
+ */
+function cacheRun(options: ExecutePipelineOptions, workspace: { dir: string; env: Record<string, string> }, home: string): RunCaches | null {
+  if (!options.caches) return null;
+  const stepHome = options.sandbox.kind === "off" ? (workspace.env["HOME"] ?? home) : home;
+  return { ...options.caches, roots: { workspace: workspace.dir, home: stepHome } };
+}
+
+/** A cache step never fails the run; only a cancel ends it there. */
+function cacheStepOutcome(began: number, signal: AbortSignal | undefined): StepOutcome {
+  const cancelled = signal?.aborted ?? false;
+  return { exitCode: cancelled ? null : 0, signal: null, timedOut: false, isCanceled: cancelled, durationMs: Date.now() - began, startError: null };
 }
 
 /**

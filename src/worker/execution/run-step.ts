@@ -41,8 +41,17 @@ export type RunStepOptions = Omit<RunProcessOptions, "file" | "args" | "cwd" | "
 
 /** Runs one step's `sh -e -c` in the sandbox: the command comes from the repository's config, never from push data. */
 export function runStep(options: RunStepOptions): Promise<StepOutcome> {
-  const { command, workspace, env, network, hide, writable, readOnly, sandbox, ...rest } = options;
-  const wrapped = sandbox.wrap({ command, workspace, env, network, ...(hide ? { hide } : {}), ...(writable ? { writable } : {}), ...(readOnly ? { readOnly } : {}) });
+  const { command, workspace, env, network, hide, writable, readOnly, home, sandbox, ...rest } = options;
+  const wrapped = sandbox.wrap({
+    command,
+    workspace,
+    env,
+    network,
+    ...(hide ? { hide } : {}),
+    ...(writable ? { writable } : {}),
+    ...(readOnly ? { readOnly } : {}),
+    ...(home ? { home } : {}),
+  });
   return runProcess({ ...rest, ...wrapped });
 }
 

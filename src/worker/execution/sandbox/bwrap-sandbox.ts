@@ -6,7 +6,7 @@ import type { Sandbox, SandboxConfig, SandboxStep } from "./sandbox.js";
 
 /** The step's uid and gid inside: not root, whatever gantry runs as (its files map to gantry's user outside). */
 const INNER_ID = "1000";
-/** The step's private, empty home (a tmpfs, gone with the step). */
+/** The step's private home: the run's home folder bound here (SandboxStep.home), or an empty tmpfs gone with the step. */
 export const SANDBOX_HOME = "/home/gantry";
 /** Where tools and libraries live (FHS): seen read-only. /usr holds shareable software, no host secrets. */
 const SYSTEM_DIRS = ["/usr", "/etc", "/opt"];
@@ -43,7 +43,8 @@ export function bwrapSandbox(config: SandboxConfig, options: { file?: string } =
         ...system.mounts,
         ...binds.map((dir): Mount => ({ path: dir, rank: 0, args: ["--ro-bind", dir, dir] })),
         { path: "/tmp", rank: 0, args: ["--tmpfs", "/tmp"] },
-        { path: SANDBOX_HOME, rank: 0, args: ["--tmpfs", SANDBOX_HOME] },
+        // the run's own home, kept across its steps (restored caches are in it); else an empty one per step
+        { path: SANDBOX_HOME, rank: 0, args: step.home ? ["--bind", step.home, SANDBOX_HOME] : ["--tmpfs", SANDBOX_HOME] },
         // below the workspace's rank: a mirror inside the data directory is seen, but stays read-only
         ...(step.readOnly ?? []).map(resolveExisting).map((dir): Mount => ({ path: dir, rank: 1, args: ["--ro-bind", dir, dir] })),
         { path: step.workspace, rank: 1, args: ["--bind", step.workspace, step.workspace] },
