@@ -1,4 +1,4 @@
-import type { Annotation, CommitInfo, Conclusion, StepRecord, TestReport } from "../runs/run-types.js";
+import type { Annotation, CacheReport, CommitInfo, Conclusion, StepRecord, TestReport } from "../runs/run-types.js";
 
 export type { CommitInfo, Conclusion, TestReport };
 export type StepResult = StepRecord;
@@ -21,6 +21,8 @@ export interface RunReport {
   failingStep?: { name: string; tail: string };
   /** What the pipeline's JUnit reports say; absent when it names none. */
   tests?: TestReport;
+  /** What each dependency cache did; absent when the pipeline has none. */
+  caches?: CacheReport[];
   /** Tail of the whole log, already bounded by the caller. */
   logTail: string;
   durationMs: number | null;

@@ -5,7 +5,8 @@ import { formatDuration } from "./format-duration.js";
 import { findFailedStep } from "../runs/find-failed-step.js";
 import { MAX_ANNOTATIONS } from "../runs/log-scan.js";
 import { toPlainText } from "../runs/plain-text.js";
-import type { Annotation, AnnotationLevel } from "../runs/run-types.js";
+import type { Annotation, AnnotationLevel, CacheReport } from "../runs/run-types.js";
+import { formatCacheSize } from "../runs/format-cache-size.js";
 import { levelOf } from "./to-check-annotation.js";
 import { sortAnnotations } from "./sort-annotations.js";
 
@@ -20,6 +21,8 @@ const TESTS_BYTES = 16_000;
 const TEST_NAME_CHARS = 200;
 const TEST_MESSAGE_CHARS = 200;
 const SEPARATOR = "\n\n";
+/** A cache key in the summary (keys are up to 512 characters; at most 10 caches, so the table stays small). */
+const CACHE_KEY_CHARS = 100;
 /** The annotations section lists at most this many of those GitHub cannot show on a file, in at most this many bytes. */
 const ANNOTATIONS_LISTED = 30;
 const ANNOTATIONS_SECTION_BYTES = 16_384;
@@ -67,7 +70,7 @@ function culpritStep(report: RunReport): string | undefined {
 }
 
 function summaryOf(report: RunReport): string {
-  const details = [refSection(report), commitsSection(report), stepsSection(report)].filter((s) => s !== "");
+  const details = [refSection(report), commitsSection(report), cachesSection(report.caches), stepsSection(report)].filter((s) => s !== "");
   const first = leadSections(report);
   // the tests come right after what failed, in what gantry's other sections leave
   const lead = [...first, ...testsSection(report.tests, OUTPUT_LIMIT - utf8Length([...first, ...details].join(SEPARATOR)) - SEPARATOR.length)];
@@ -260,6 +263,24 @@ function commitItem(commit: CommitInfo): string {
 function shortSha(sha: string): string {
   const short = sha.slice(0, 7);
   return /^[0-9a-f]+$/i.test(short) ? `\`${short}\`` : escapeMarkdown(short);
+}
+
+/** One row per configured cache (at most 10, keys cut to CACHE_KEY_CHARS): what restoring found, what saving did. */
+function cachesSection(caches: readonly CacheReport[] | undefined): string {
+  if (!caches || caches.length === 0) return "";
+  const key = (text: string) => escapeMarkdown(truncateChars(text, CACHE_KEY_CHARS, "…"));
+  const rows = caches.map((cache) => {
+    const { restore, save } = cache;
+    const found = restore.match === "hit" ? "hit" : restore.match === "partial" ? `partial from ${key(restore.restoredKey ?? "")}` : "miss";
+    const size = restore.sizeBytes === undefined ? "—" : formatCacheSize(restore.sizeBytes);
+    const saved = !save
+      ? restore.match === "hit" ? "not needed (hit)" : "not saved (the pipeline did not succeed)"
+      : save.outcome === "saved"
+        ? `saved, ${formatCacheSize(save.sizeBytes ?? 0)} in ${formatDuration(save.durationMs)}`
+        : `${save.outcome === "failed" ? "⚠ failed" : "not saved"}: ${escapeMarkdown(truncateChars((save.reason ?? "").replace(/\s+/g, " "), CACHE_KEY_CHARS, "…"))}`;
+    return `| ${key(cache.key)} | ${found} | ${size} | ${formatDuration(restore.durationMs)} | ${saved} |`;
+  });
+  return ["#### Caches", "", "| Key | Restore | Size | Time | Save |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 function stepsSection(report: RunReport): string {

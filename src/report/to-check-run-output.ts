@@ -27,6 +27,7 @@ export function toCheckRunOutput(run: RunRecord, tails: { logTail: string }): Ch
     ...(failed ? { failingStep: { name: failed.name, tail: lastStepLines(tails.logTail, failed.name) } } : {}),
     logTail: tails.logTail,
     ...(result.tests ? { tests: result.tests } : {}),
+    ...(result.caches ? { caches: result.caches } : {}),
     durationMs: result.durationMs,
     ...(result.annotations ? { annotations: result.annotations } : {}),
     ...(result.omittedAnnotations ? { omittedAnnotations: result.omittedAnnotations } : {}),

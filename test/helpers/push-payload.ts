@@ -33,6 +33,8 @@ export function pushPayload(options: {
   after: string;
   commits: TestCommit[];
   deleted?: boolean;
+  /** The repository's default branch; default "main", as the test repositories' (the example's is "master"). */
+  defaultBranch?: string;
 }): PushPayload {
   const template = structuredClone(branchPush);
   const author = template.commits[0]!.author;
@@ -64,6 +66,8 @@ export function pushPayload(options: {
       private: options.private ?? template.repository.private,
       name: options.repo,
       full_name: `${options.owner}/${options.repo}`,
+      default_branch: options.defaultBranch ?? "main",
+      master_branch: options.defaultBranch ?? "main",
       owner: { ...template.repository.owner!, login: options.owner, name: options.owner },
     },
   };

@@ -55,7 +55,11 @@ export type SaveCacheResult =
 export interface CacheStore {
   /** The exact key in the first scope that has it, else for each restore key in order the newest entry (by creation) whose key starts with it, scopes in order — GitHub's order. */
   find(request: FindCacheRequest): Promise<CacheLookup | null>;
-  /** Unpacks the entry into the roots (only into them: no entry leads out, none through a symlink) and marks it used. */
+  /**
+   * Unpacks the entry into the roots (only into them: no entry leads out, none through a symlink), merging with
+   * what is there, and marks it used. Throws, naming the key, if the entry is gone (evicted since `find`) or cannot
+   * be restored (a damaged archive, a disk error); such an entry is removed, so the next run misses cleanly.
+   */
   restore(entry: CacheEntry, roots: CacheRoots): Promise<{ sizeBytes: number }>;
   /**
    * Archives the paths that exist (regular files, directories, symlinks as links; nothing else), compressed, under a

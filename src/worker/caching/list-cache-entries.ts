@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { hashMatches, isHashedName, isRepositoryName, repositoryDir } from "./cache-layout.js";
-import { readCacheEntryRecord } from "./cache-entry-record.js";
+import { readCacheEntryRecord } from "./read-cache-entry-record.js";
 import type { CacheEntry } from "./cache-store.js";
 
 /** An entry with the folder it is in. */
@@ -13,7 +13,7 @@ export interface StoredCacheEntry {
 /**
  * The entries on disk, read from their records each time: another process sharing the folder may have added or
  * removed some. Only folders named as the layout names them, with a record whose scope and key hash to those
- * names, count: temporary names and half-written entries are not entries. `scopeDirs` narrows to some scopes.
+ * names, count: temporary names and half-written entries are not entries. `only` narrows to one repository's scopes (the others are not even listed).
  */
 export async function listCacheEntries(
   root: string,

@@ -2,7 +2,7 @@ import type { PlannedCache } from "../../planning/plan-types.js";
 import type { CacheScopes } from "../../planning/cache-scopes.js";
 import type { CacheReport } from "../../runs/run-types.js";
 import type { CacheRoots, CacheStore } from "./cache-store.js";
-import { formatCacheSize } from "./format-cache-size.js";
+import { formatCacheSize } from "../../runs/format-cache-size.js";
 import { resolveCacheKey } from "./resolve-cache-key.js";
 
 /** What the cache steps of one run share: the store, whose caches it may read and write, where the paths are. */

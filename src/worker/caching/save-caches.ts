@@ -1,5 +1,5 @@
 import type { CacheReport } from "../../runs/run-types.js";
-import { formatCacheSize } from "./format-cache-size.js";
+import { formatCacheSize } from "../../runs/format-cache-size.js";
 import type { RestoredCache, RunCaches } from "./restore-caches.js";
 
 /**

@@ -32,18 +32,19 @@ export async function unpackCacheArchive(file: string, roots: CacheRoots): Promi
 async function unpackRoot(handle: FileHandle, roots: CacheRoots, root: ArchiveRoot): Promise<Set<ArchiveRoot>> {
   const seen = new Set<ArchiveRoot>();
   let damage: string | undefined;
-  let refused: string | undefined;
+  let failed: string | undefined;
   await mkdir(roots[root], { recursive: true });
   const unpack = new Unpack({
     cwd: roots[root],
     strip: 1,
     preserveOwner: false,
     strict: false,
-    onwarn: (code: string, message: string | Error) => {
+    onwarn: (code: string, message: string | Error, data: { code?: string }) => {
       const text = `${code}: ${message instanceof Error ? message.message : message}`;
-      // a refused entry (a link in its way, a disk full) leaves the restore incomplete: the caller should know
       if (DAMAGED.has(code)) damage ??= text;
-      else if (code === "TAR_ENTRY_ERROR") refused ??= text;
+      // A system error (disk full, I/O) leaves the restore incomplete: the caller must know. An entry node-tar
+      // refuses (TAR_*: a link in the way, a link target outside the root) is left out like any foreign entry.
+      else if (data.code !== undefined && /^E[A-Z]+$/.test(data.code)) failed ??= text;
     },
     filter: (path: string, entry: ReadEntry | unknown) => {
       const read = entry as ReadEntry;
@@ -63,7 +64,7 @@ async function unpackRoot(handle: FileHandle, roots: CacheRoots, root: ArchiveRo
     source.pipe(unpack);
   });
   if (damage !== undefined) throw new Error(damage);
-  if (refused !== undefined) throw new Error(refused);
+  if (failed !== undefined) throw new Error(failed);
   return seen;
 }
 

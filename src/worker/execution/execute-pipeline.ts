@@ -106,7 +106,7 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
     } else if (step.kind === "restore-caches") {
       const began = Date.now();
       const run = cacheRun(options, workspace!, home);
-      if (run === null) log.write("gantry: caches are off on this server (GANTRY_CACHE_MAX_GB=0); nothing is restored or saved\n");
+      if (run === null) log.write("gantry: caches are off here (GANTRY_CACHE_MAX_GB=0, or `gantry run`); nothing is restored or saved\n");
       else caches = { run, restored: await restoreCaches(pipeline.cache ?? [], run, (line) => log.write(`${line}\n`)) };
       cacheReports = caches?.restored.map((cache) => cache.report);
       outcome = cacheStepOutcome(began, options.signal);

@@ -22,9 +22,17 @@ const COUNTS = [
   ["GANTRY_WORKER_LOCK_SECONDS", "workerLockMs", 20_000, 1000],
   ["GANTRY_RETENTION_DAYS", "retentionDays", 30, 1],
   ["GANTRY_MIN_FREE_GB", "minFreeBytes", 2 * 2 ** 30, 2 ** 30],
+  ["GANTRY_CACHE_MAX_GB", "cacheMaxBytes", 10 * 2 ** 30, 2 ** 30],
+  ["GANTRY_CACHE_REPOSITORY_MAX_GB", "cacheRepositoryMaxBytes", 10 * 2 ** 30, 2 ** 30],
 ] as const;
 
 describe("readSettings", () => {
+  it("caps one repository's caches at the overall cap unless told otherwise", () => {
+    expect(readSettings({ GANTRY_CACHE_MAX_GB: "4" })).toMatchObject({ cacheMaxBytes: 4 * 2 ** 30, cacheRepositoryMaxBytes: 4 * 2 ** 30 });
+    expect(readSettings({ GANTRY_CACHE_MAX_GB: "4", GANTRY_CACHE_REPOSITORY_MAX_GB: "1" })).toMatchObject({ cacheRepositoryMaxBytes: 2 ** 30 });
+    expect(refusal({ GANTRY_CACHE_MAX_GB: "1.5" })).toBe('GANTRY_CACHE_MAX_GB: "1.5" is not a whole number of 0 or more');
+  });
+
   it("has a default for every setting", () => {
     expect(readSettings({})).toMatchObject({
       dataDir: resolve(".gantry"),

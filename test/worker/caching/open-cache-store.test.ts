@@ -1,8 +1,27 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { Header, list } from "tar";
 import { afterEach, expect, it } from "vitest";
-import type { CacheRoots } from "../../../src/worker/caching/cache-store.js";
+import type { CacheRoots, CacheStore } from "../../../src/worker/caching/cache-store.js";
 import { openCacheStore, type CacheStoreOptions } from "../../../src/worker/caching/open-cache-store.js";
 
 const temps: string[] = [];
@@ -74,4 +93,429 @@ it("saves a tree of folders, files, symlinks and modes, finds it by its key and 
   expect(readFileSync(join(second.home, ".npm", "_cacache", "index"), "utf8")).toBe("npm");
   expect(existsSync(join(second.workspace, "not-cached.txt"))).toBe(false);
   expect(lstatSync(join(pad, "cli.js")).uid).toBe(process.getuid!());
+});
+
+const FEATURE = "refs/heads/feature";
+
+/** Saves one file of `bytes` random (incompressible) bytes under `node_modules`, at the clock's time `at`. */
+async function saveRandom(
+  setup: ReturnType<typeof setUp>,
+  request: { repositoryId?: number; scope?: string; key: string; at: number; bytes?: number },
+): Promise<number> {
+  setup.clock.now = request.at;
+  const roots = setup.roots();
+  mkdirSync(join(roots.workspace, "node_modules"));
+  writeFileSync(join(roots.workspace, "node_modules", "blob"), randomBytes(request.bytes ?? 64));
+  const result = await setup.store.save(
+    { repositoryId: request.repositoryId ?? REPO, scope: request.scope ?? MAIN, key: request.key, paths: ["node_modules"] },
+    roots,
+  );
+  if (result.outcome !== "saved") throw new Error(`not saved: ${result.reason}`);
+  return result.sizeBytes;
+}
+
+/** Every file (not folder) under `dir`, relative. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
+}
+
+/** The paths and types inside the only archive under `root`. */
+async function archiveContents(root: string): Promise<Array<[string, string]>> {
+  const archive = filesUnder(root).filter((path) => path.endsWith("archive.tar.gz"));
+  expect(archive).toHaveLength(1);
+  const entries: Array<[string, string]> = [];
+  await list({ file: join(root, archive[0]!), onReadEntry: (entry) => void entries.push([entry.path, entry.type]) });
+  return entries.sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Replaces the bytes of the archive of the only entry under `root`. */
+function replaceArchive(root: string, bytes: Buffer): void {
+  const archive = filesUnder(root).filter((path) => path.endsWith("archive.tar.gz"));
+  expect(archive).toHaveLength(1);
+  writeFileSync(join(root, archive[0]!), bytes);
+}
+
+interface CraftedEntry {
+  path: string;
+  type?: "File" | "Directory" | "SymbolicLink" | "Link" | "FIFO" | "CharacterDevice";
+  body?: string;
+  linkpath?: string;
+  mode?: number;
+}
+
+/** A gzip'd tar written header by header: what no save would make. */
+function craftArchive(entries: readonly CraftedEntry[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const entry of entries) {
+    const type = entry.type ?? "File";
+    const body = Buffer.from(type === "File" ? (entry.body ?? "") : "");
+    const header = new Header({
+      path: entry.path,
+      type,
+      size: body.length,
+      mode: entry.mode ?? (type === "Directory" ? 0o755 : 0o644),
+      mtime: new Date(0),
+      ...(entry.linkpath === undefined ? {} : { linkpath: entry.linkpath }),
+      // a step's uid: a restore must not hand files to it (or to anyone but gantry)
+      uid: 1234,
+      gid: 1234,
+    });
+    header.encode();
+    blocks.push(header.block!);
+    if (body.length > 0) blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+const find = (store: CacheStore, key: string, restoreKeys: string[] = [], scopes = [MAIN], repositoryId = REPO) =>
+  store.find({ repositoryId, scopes, key, restoreKeys });
+
+it("marks an entry used when it is restored, not when it is found", async () => {
+  const setup = setUp();
+  await saveRandom(setup, { key: "k", at: 1_000 });
+  setup.clock.now = 5_000;
+  const found = await find(setup.store, "k");
+  expect(found?.entry.lastUsedAt).toBe(1_000);
+  await setup.store.restore(found!.entry, setup.roots());
+  expect((await setup.store.list()).map(({ lastUsedAt, createdAt }) => ({ lastUsedAt, createdAt }))).toEqual([
+    { lastUsedAt: 5_000, createdAt: 1_000 },
+  ]);
+});
+
+it("finds the exact key in the first scope that has it, else per restore key the newest entry by creation, scopes in order", async () => {
+  const setup = setUp();
+  await saveRandom(setup, { key: "npm-linux-aaa", at: 1 });
+  await saveRandom(setup, { key: "npm-linux-bbb", at: 2 });
+  await saveRandom(setup, { key: "npm-other", at: 3 });
+  await saveRandom(setup, { key: "npm-linux-ccc", scope: FEATURE, at: 4 });
+  await saveRandom(setup, { key: "npm-linux-bbb", scope: FEATURE, at: 5 });
+  const { store } = setup;
+  const both = [FEATURE, MAIN];
+  const summary = (lookup: Awaited<ReturnType<CacheStore["find"]>>) => lookup && [lookup.match, lookup.entry.scope, lookup.entry.key];
+
+  // an exact key anywhere beats a prefix in the first scope
+  expect(summary(await find(store, "npm-other", ["npm-linux-"], both))).toEqual(["hit", MAIN, "npm-other"]);
+  expect(summary(await find(store, "npm-linux-bbb", [], both))).toEqual(["hit", FEATURE, "npm-linux-bbb"]);
+  expect(summary(await find(store, "npm-linux-bbb", [], [MAIN, FEATURE]))).toEqual(["hit", MAIN, "npm-linux-bbb"]);
+  // the first restore key in the first scope that has a match; the newest there
+  expect(summary(await find(store, "npm-linux-zzz", ["npm-linux-", "npm-"], both))).toEqual(["partial", FEATURE, "npm-linux-bbb"]);
+  expect(summary(await find(store, "npm-linux-zzz", ["npm-linux-", "npm-"], [MAIN]))).toEqual(["partial", MAIN, "npm-linux-bbb"]);
+  expect(summary(await find(store, "npm-zzz", ["npm-windows-", "npm-"], [MAIN]))).toEqual(["partial", MAIN, "npm-other"]);
+  // a restore key earlier in the list wins over a newer entry matching a later one
+  expect(summary(await find(store, "x", ["npm-linux-a", "npm-"], both))).toEqual(["partial", MAIN, "npm-linux-aaa"]);
+
+  // newest by creation, not by use
+  setup.clock.now = 100;
+  const aaa = await find(store, "npm-linux-aaa");
+  await store.restore(aaa!.entry, setup.roots());
+  expect(summary(await find(store, "npm-linux-zzz", ["npm-linux-"], [MAIN]))).toEqual(["partial", MAIN, "npm-linux-bbb"]);
+
+  // keys and prefixes compare exactly
+  expect(await find(store, "NPM-linux-aaa", ["NPM-", "npm-linux-aaa-"], both)).toBeNull();
+});
+
+it("never reads a scope that was not asked for, nor another repository's entries", async () => {
+  const setup = setUp();
+  await saveRandom(setup, { key: "npm-1", scope: FEATURE, at: 1 });
+  await saveRandom(setup, { key: "npm-1", repositoryId: 43, at: 2 });
+  await saveRandom(setup, { key: "npm-0", at: 3 });
+  const { store } = setup;
+  expect(await find(store, "npm-1")).toBeNull();
+  expect(await find(store, "npm-1", ["npm-"])).toMatchObject({ match: "partial", entry: { key: "npm-0", scope: MAIN, repositoryId: REPO } });
+  expect(await find(store, "npm-1", [], [MAIN], 44)).toBeNull();
+  expect(await find(store, "npm-0", ["npm-"], [FEATURE, MAIN], 43)).toMatchObject({ match: "partial", entry: { key: "npm-1", repositoryId: 43 } });
+});
+
+const keysOf = async (store: CacheStore) =>
+  (await store.list()).map(({ repositoryId, key }) => `${repositoryId}/${key}`).sort();
+
+it("after a save, evicts least recently used entries until the repository's and the overall caps hold", async () => {
+  // ~20 KB archives (random bytes do not compress): two fit a repository, four fit the whole store
+  const setup = setUp({ repositoryMaxBytes: 50_000, maxBytes: 90_000 });
+  const { store } = setup;
+  const size = await saveRandom(setup, { key: "a1", at: 1, bytes: 20_000 });
+  expect(size).toBeGreaterThan(20_000);
+  expect(size).toBeLessThan(22_500);
+  await saveRandom(setup, { key: "a2", at: 2, bytes: 20_000 });
+  setup.clock.now = 3;
+  await store.restore((await find(store, "a1"))!.entry, setup.roots());
+  // a2 is now the least recently used of repository 42
+  await saveRandom(setup, { key: "a3", at: 4, bytes: 20_000 });
+  expect(await keysOf(store)).toEqual(["42/a1", "42/a3"]);
+
+  await saveRandom(setup, { repositoryId: 7, key: "b1", at: 5, bytes: 20_000 });
+  await saveRandom(setup, { repositoryId: 7, key: "b2", at: 6, bytes: 20_000 });
+  expect(await keysOf(store)).toEqual(["42/a1", "42/a3", "7/b1", "7/b2"]);
+  // a fifth entry passes the overall cap: the least recently used of all (a1, used at 3) goes
+  await saveRandom(setup, { repositoryId: 8, key: "c1", at: 7, bytes: 20_000 });
+  expect(await keysOf(store)).toEqual(["42/a3", "7/b1", "7/b2", "8/c1"]);
+  // the store's own files agree: a removed entry leaves nothing behind
+  expect(filesUnder(setup.root).filter((path) => path.endsWith(".tar.gz"))).toHaveLength(4);
+});
+
+it("removeUnusedSince removes entries last used before a time; evictOldest frees bytes least recently used first", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  const sizes = {
+    old: await saveRandom(setup, { key: "old", at: 10 }),
+    older: await saveRandom(setup, { key: "older", at: 5, scope: FEATURE }),
+    recent: await saveRandom(setup, { key: "recent", at: 20 }),
+    used: await saveRandom(setup, { key: "used", at: 1, repositoryId: 9 }),
+  };
+  setup.clock.now = 30;
+  await store.restore((await find(store, "used", [], [MAIN], 9))!.entry, setup.roots());
+
+  expect(await store.removeUnusedSince(10)).toBe(sizes.older);
+  expect(await keysOf(store)).toEqual(["42/old", "42/recent", "9/used"]);
+  expect(await store.removeUnusedSince(10)).toBe(0);
+
+  // one byte is freed by the least recently used entry, whole
+  expect(await store.evictOldest(1)).toBe(sizes.old);
+  expect(await keysOf(store)).toEqual(["42/recent", "9/used"]);
+  expect(await store.evictOldest(sizes.recent + 1)).toBe(sizes.recent + sizes.used);
+  expect(await store.list()).toEqual([]);
+  expect(await store.evictOldest(1)).toBe(0);
+});
+
+it("skips a key its scope has already (first writer wins), and of two concurrent saves of one key keeps one sound entry", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  await saveRandom(setup, { key: "k", at: 1 });
+  const again = setup.roots();
+  mkdirSync(join(again.workspace, "node_modules"));
+  expect(await store.save({ repositoryId: REPO, scope: MAIN, key: "k", paths: ["node_modules"] }, again)).toEqual({
+    outcome: "skipped",
+    reason: `the key exists in ${MAIN} already`,
+  });
+  // the same key in another scope is another entry
+  expect(await store.save({ repositoryId: REPO, scope: FEATURE, key: "k", paths: ["node_modules"] }, again)).toMatchObject({ outcome: "saved" });
+
+  const trees = [setup.roots(), setup.roots(), setup.roots()];
+  trees.forEach((roots, index) => {
+    mkdirSync(join(roots.workspace, "node_modules"));
+    // different content and sizes, so that a mix of two saves would show
+    writeFileSync(join(roots.workspace, "node_modules", "who"), String(index).repeat(1000 * (index + 1)));
+    writeFileSync(join(roots.workspace, "node_modules", "noise"), randomBytes(5000 * (index + 1)));
+  });
+  const results = await Promise.all(
+    trees.map((roots) => store.save({ repositoryId: REPO, scope: MAIN, key: "race", paths: ["node_modules"] }, roots)),
+  );
+  expect(results.filter((result) => result.outcome === "saved")).toHaveLength(1);
+  expect((await store.list()).filter(({ key }) => key === "race")).toHaveLength(1);
+  const found = await find(store, "race");
+  const target = setup.roots();
+  await store.restore(found!.entry, target);
+  const who = readFileSync(join(target.workspace, "node_modules", "who"), "utf8");
+  const winner = results.findIndex((result) => result.outcome === "saved");
+  expect(who).toBe(String(winner).repeat(1000 * (winner + 1)));
+  expect(found!.entry.sizeBytes).toBe((results[winner] as { sizeBytes: number }).sizeBytes);
+  expect(filesUnder(setup.root).filter((path) => path.includes(".tmp-"))).toEqual([]);
+});
+
+it("abandons an archive that grows past the repository's cap, leaving no temporary file", async () => {
+  const setup = setUp({ repositoryMaxBytes: 100_000 });
+  const roots = setup.roots();
+  mkdirSync(join(roots.workspace, "node_modules"));
+  for (let index = 0; index < 20; index++) writeFileSync(join(roots.workspace, "node_modules", `blob${index}`), randomBytes(100_000));
+  expect(await setup.store.save({ repositoryId: REPO, scope: MAIN, key: "big", paths: ["node_modules"] }, roots)).toEqual({
+    outcome: "skipped",
+    reason: "the archive grew past repositoryMaxBytes (100000 bytes)",
+  });
+  expect(await setup.store.list()).toEqual([]);
+  expect(filesUnder(setup.root)).toEqual([]);
+  expect(await setup.store.save({ repositoryId: REPO, scope: MAIN, key: "big", paths: ["missing", "~/missing"] }, roots)).toEqual({
+    outcome: "skipped",
+    reason: "none of the paths exist",
+  });
+});
+
+it("archives a configured path that is a symlink as the link only, and skips a path reached through one", async () => {
+  const setup = setUp();
+  const outside = join(setup.base, "outside");
+  mkdirSync(outside);
+  writeFileSync(join(outside, "host-secret"), "root's");
+  const roots = setup.roots();
+  symlinkSync("/etc", join(roots.workspace, "node_modules"));
+  symlinkSync(outside, join(roots.workspace, "deps"));
+  symlinkSync(outside, join(roots.home, ".npm"));
+  const saved = await setup.store.save(
+    { repositoryId: REPO, scope: MAIN, key: "k", paths: ["node_modules", "deps/host-secret", "~/.npm/host-secret"] },
+    roots,
+  );
+  expect(saved).toMatchObject({ outcome: "saved" });
+  expect(await archiveContents(setup.root)).toEqual([["workspace/node_modules", "SymbolicLink"]]);
+
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  // node-tar restores an absolute link target relative to the root: no restored link leads out of it
+  expect(readlinkSync(join(later.workspace, "node_modules"))).toBe("etc");
+  expect(readdirSync(later.workspace)).toEqual(["node_modules"]);
+  expect(readdirSync(outside)).toEqual(["host-secret"]);
+});
+
+it("leaves FIFOs, sockets and hard links out of an archive: a FIFO does not hang the save, a hard link is a plain file", async () => {
+  const setup = setUp();
+  const roots = setup.roots();
+  const modules = join(roots.workspace, "node_modules");
+  mkdirSync(modules);
+  writeFileSync(join(modules, "a.js"), "a");
+  linkSync(join(modules, "a.js"), join(modules, "b.js"));
+  execFileSync("mkfifo", [join(modules, "pipe"), join(roots.workspace, "pipe-itself")]);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(join(modules, "socket"), resolve));
+  try {
+    const saved = await setup.store.save(
+      { repositoryId: REPO, scope: MAIN, key: "k", paths: ["node_modules", "pipe-itself"] },
+      roots,
+    );
+    expect(saved).toMatchObject({ outcome: "saved" });
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  expect(await archiveContents(setup.root)).toEqual([
+    ["workspace/node_modules/", "Directory"],
+    ["workspace/node_modules/a.js", "File"],
+    ["workspace/node_modules/b.js", "File"],
+  ]);
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  expect(readFileSync(join(later.workspace, "node_modules", "b.js"), "utf8")).toBe("a");
+  expect(lstatSync(join(later.workspace, "node_modules", "b.js")).nlink).toBe(1);
+});
+
+it("restores from a crafted archive only plain entries under the two prefixes: no escape, no absolute path, no hard link, no device, no setuid", async () => {
+  const setup = setUp();
+  const outside = join(setup.base, "outside");
+  mkdirSync(outside);
+  await saveRandom(setup, { key: "k", at: 1 });
+  replaceArchive(
+    setup.root,
+    craftArchive([
+      { path: "workspace/ok.txt", body: "fine" },
+      { path: "workspace/../escape", body: "out" },
+      { path: "workspace/node_modules/../../../outside/escape", body: "out" },
+      { path: "../outside/escape", body: "out" },
+      { path: `${outside}/absolute`, body: "out" },
+      { path: `/workspace/absolute`, body: "out" },
+      { path: "elsewhere/file", body: "out" },
+      { path: "workspace/hard", type: "Link", linkpath: "/etc/passwd" },
+      { path: "workspace/hard-inside", type: "Link", linkpath: "workspace/ok.txt" },
+      { path: "workspace/fifo", type: "FIFO" },
+      { path: "workspace/null", type: "CharacterDevice" },
+      { path: "workspace/suid", body: "#!/bin/sh\n", mode: 0o6755 },
+      { path: "workspace/shared", type: "Directory", mode: 0o3777 },
+      { path: "workspace/", type: "Directory", mode: 0o777 },
+      { path: "home/.npmrc", body: "registry=x" },
+    ]),
+  );
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  expect(readdirSync(later.workspace).sort()).toEqual(["ok.txt", "shared", "suid"]);
+  expect(readFileSync(join(later.workspace, "ok.txt"), "utf8")).toBe("fine");
+  expect(lstatSync(join(later.workspace, "suid")).mode & 0o7777).toBe(0o755);
+  expect(lstatSync(join(later.workspace, "shared")).mode & 0o7000).toBe(0);
+  expect(lstatSync(later.workspace).mode & 0o777).toBe(0o755);
+  expect(lstatSync(join(later.workspace, "suid")).uid).toBe(process.getuid!());
+  expect(readFileSync(join(later.home, ".npmrc"), "utf8")).toBe("registry=x");
+  expect(readdirSync(outside)).toEqual([]);
+  expect(filesUnder(setup.base).filter((path) => path.endsWith("escape") || path.endsWith("absolute"))).toEqual([]);
+});
+
+it("writes nothing through a symlink, whether the archive made it or the workspace had it", async () => {
+  const setup = setUp();
+  const outside = join(setup.base, "outside");
+  mkdirSync(outside);
+  await saveRandom(setup, { key: "k", at: 1 });
+  replaceArchive(
+    setup.root,
+    craftArchive([
+      { path: "workspace/link", type: "SymbolicLink", linkpath: outside },
+      { path: "workspace/link/pwned", body: "out" },
+      { path: "workspace/file-link", type: "SymbolicLink", linkpath: join(outside, "target") },
+      { path: "workspace/file-link", body: "out" },
+      { path: "workspace/up-link", type: "SymbolicLink", linkpath: "../../outside" },
+      { path: "workspace/up-link/pwned", body: "out" },
+      { path: "workspace/abs-link", type: "SymbolicLink", linkpath: outside },
+      { path: "workspace/abs-link/pwned", body: "out" },
+    ]),
+  );
+  const later = setup.roots();
+  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
+  expect(readdirSync(outside)).toEqual([]);
+  // a link whose target is outside the root is refused (the file after it lands in a plain folder of the
+  // workspace); an absolute one is made relative (see above)
+  expect(lstatSync(join(later.workspace, "up-link")).isDirectory()).toBe(true);
+  expect(lstatSync(join(later.workspace, "link")).isSymbolicLink()).toBe(true);
+  expect(existsSync(join(later.workspace, outside.slice(1), "pwned"))).toBe(false);
+  // the second entry replaced the link with a file: a link in the way is removed, never written through
+  expect(lstatSync(join(later.workspace, "file-link")).isFile()).toBe(true);
+
+  // a workspace whose checkout has a link where the cache has a folder
+  await saveRandom(setup, { key: "k2", at: 2 });
+  const checkout = setup.roots();
+  symlinkSync(outside, join(checkout.workspace, "node_modules"));
+  await setup.store.restore((await find(setup.store, "k2"))!.entry, checkout);
+  expect(readdirSync(outside)).toEqual([]);
+  expect(lstatSync(join(checkout.workspace, "node_modules")).isDirectory()).toBe(true);
+  expect(readdirSync(join(checkout.workspace, "node_modules"))).toEqual(["blob"]);
+});
+
+it("throws naming the key for a truncated or garbage archive, and removes the entry so the next run misses", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  await saveRandom(setup, { key: "truncated", at: 1, bytes: 50_000 });
+  const archive = filesUnder(setup.root).find((path) => path.endsWith("archive.tar.gz"))!;
+  truncateSync(join(setup.root, archive), 20_000);
+  const truncated = (await find(store, "truncated"))!.entry;
+  await expect(store.restore(truncated, setup.roots())).rejects.toThrow(/^cache "truncated" of refs\/heads\/main could not be restored and is removed: /);
+  expect(await find(store, "truncated")).toBeNull();
+  expect(await store.list()).toEqual([]);
+  expect(filesUnder(setup.root)).toEqual([]);
+
+  for (const [key, bytes] of [
+    ["garbage", randomBytes(10_000)],
+    ["gzip of garbage", gzipSync(randomBytes(10_000))],
+    ["empty", Buffer.alloc(0)],
+  ] as const) {
+    await saveRandom(setup, { key, at: 2 });
+    replaceArchive(setup.root, bytes);
+    await expect(store.restore((await find(store, key))!.entry, setup.roots())).rejects.toThrow(
+      `cache ${JSON.stringify(key)} of refs/heads/main could not be restored and is removed: `,
+    );
+    expect(await store.list()).toEqual([]);
+  }
+  // an entry removed between find and restore
+  await saveRandom(setup, { key: "gone", at: 3 });
+  const gone = (await find(store, "gone"))!.entry;
+  await store.evictOldest(1);
+  await expect(store.restore(gone, setup.roots())).rejects.toThrow('cache "gone" of refs/heads/main is gone');
+});
+
+it("removes at open what a crashed save left, keeps a live process's, and never takes a temporary folder for an entry", async () => {
+  const setup = setUp();
+  await saveRandom(setup, { key: "k", at: 1 });
+  const [entryPath] = filesUnder(setup.root).filter((path) => path.endsWith("entry.json"));
+  const entryFolder = join(setup.root, entryPath!, "..");
+  const scopeFolder = join(entryFolder, "..");
+  // a finished-looking entry under a temporary name of a gone process (pid 0 is never one)
+  const crashed = join(scopeFolder, ".tmp-0-abc-def");
+  execFileSync("cp", ["-r", entryFolder, crashed]);
+  writeFileSync(join(entryFolder, ".tmp-0-abc-123"), "{half a record");
+  writeFileSync(join(scopeFolder, ".tmp-junk"), "");
+  // the parent of this test process is alive: another gantry saving right now
+  const live = join(scopeFolder, `.tmp-${process.ppid}-abc-def`);
+  mkdirSync(live);
+  rmSync(entryFolder, { recursive: true });
+  expect(await setup.store.list()).toEqual([]);
+  expect(await find(setup.store, "k")).toBeNull();
+
+  setup.open();
+  expect(existsSync(crashed)).toBe(false);
+  expect(existsSync(join(scopeFolder, ".tmp-junk"))).toBe(false);
+  expect(existsSync(live)).toBe(true);
 });

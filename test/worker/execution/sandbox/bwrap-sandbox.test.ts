@@ -28,6 +28,18 @@ async function inside(config: Partial<SandboxConfig>, command: string, step: Par
 }
 
 describe("bwrapSandbox", () => {
+  it("binds the run's home at $HOME when given: what one step leaves there the next one sees, and it is on the host", async () => {
+    const home = join(base, "data", "workspaces", "run-1.home");
+    await mkdir(home);
+    const first = await inside({}, 'mkdir -p "$HOME/.cache-test" && echo kept > "$HOME/.cache-test/v" && echo "$HOME"', { home });
+    expect(first).toEqual({ output: SANDBOX_HOME, exitCode: 0 });
+    const second = await inside({}, 'cat "$HOME/.cache-test/v"', { home });
+    expect(second).toEqual({ output: "kept", exitCode: 0 });
+    expect(await readFile(join(home, ".cache-test", "v"), "utf8")).toBe("kept\n");
+    // without one, each step's home is empty
+    expect(await inside({}, 'ls -A "$HOME" | wc -l')).toEqual({ output: "0", exitCode: 0 });
+  });
+
   it("puts the environment in the process's environment, never on bwrap's command line, with a private HOME and TMPDIR", () => {
     const wrapped = bwrapSandbox({ mode: "bwrap", bind: [], hide: [] }).wrap({ command: "true", workspace, env: { TOKEN: "s3cr3t-value", HOME: "/root" }, network: "host" });
     expect(wrapped.args.join(" ")).not.toContain("s3cr3t-value");
