@@ -13,14 +13,16 @@ import { benchMasking, type MaskingResult } from "./masking.js";
 import { benchMatching, type MatchingResult } from "./matching.js";
 import { GANTRY_MAIN, killAllTrackedSync, ROOT, stopAllTracked } from "./processes.js";
 import { topSelfTime } from "./profile.js";
+import { benchRebuild, type RebuildResult } from "./rebuild.js";
 import { benchSandbox, type SandboxResult } from "./sandbox.js";
 import { benchScaleOut, type ScaleOutResult } from "./scale-out.js";
-import { fmt, fmtSpread, table, type Summary } from "./stats.js";
+import { fmt, fmtSpread, summarize, table, type Summary } from "./stats.js";
 
 const USAGE = `npm run bench [-- options]
 
   --only LIST       suites to run, comma-separated: ingest,first-step,logs,burst,scale-out,sandbox,masking,matching,checkout (default: all)
                     and profile (not in the default: gantry's server under node --cpu-prof, top self-time)
+                    and rebuild (not in the default: minutes, and the npm registry: bench/fixtures/rebuild-project)
   --full            the sizes of issue #4: 10 s loads, bursts of 1000/100/10 and 500/50/10, 1-8 workers
   --rounds N        ingestion and scale-out measurements per figure (default 3); checkout rounds (default 5)
   --duration S      seconds of load per ingestion measurement (default 5; --full 10)
@@ -28,6 +30,8 @@ const USAGE = `npm run bench [-- options]
   --iterations N    first-step iterations (default 10), 1 GiB log runs (default 5), sandbox step pairs (default 100), masking and matching runs (default 3)
   --burst LIST      bursts as deliveries/repos/installations, comma-separated (default 500/50/10)
   --workers LIST    worker counts for scale-out (default 1,2,4)
+  --sandbox MODE    GANTRY_SANDBOX for rebuild: bwrap (default, as every other suite runs) or off
+  --rebuild-cache X on (default): the fixture's pipeline with its cache; off: without (a gantry that has no caches)
 `;
 
 const { values } = parseArgs({
@@ -40,6 +44,8 @@ const { values } = parseArgs({
     iterations: { type: "string" },
     burst: { type: "string" },
     workers: { type: "string" },
+    sandbox: { type: "string" },
+    "rebuild-cache": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -50,7 +56,7 @@ if (values.help) {
 
 const ALL = ["ingest", "first-step", "logs", "burst", "scale-out", "sandbox", "masking", "matching", "checkout"];
 const only = (values.only ?? ALL.join(",")).split(",").map((s) => s.trim());
-for (const name of only) if (![...ALL, "profile"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
+for (const name of only) if (![...ALL, "profile", "rebuild"].includes(name)) throw new Error(`unknown suite ${name}\n${USAGE}`);
 const full = values.full;
 const rounds = Number(values.rounds ?? 3);
 const duration = Number(values.duration ?? (full ? 10 : 5));
@@ -61,6 +67,10 @@ const bursts = (values.burst ?? (full ? "1000/100/10,500/50/10" : "500/50/10")).
   if (!deliveries || !repos || !installations) throw new Error(`--burst: "${text}" is not deliveries/repos/installations`);
   return { deliveries, repos, installations };
 });
+const sandbox = values.sandbox ?? "bwrap";
+if (sandbox !== "bwrap" && sandbox !== "off") throw new Error(`--sandbox: "${sandbox}" is not bwrap or off`);
+const rebuildCache = values["rebuild-cache"] ?? "on";
+if (rebuildCache !== "on" && rebuildCache !== "off") throw new Error(`--rebuild-cache: "${rebuildCache}" is not on or off`);
 const workerCounts = (values.workers ?? (full ? "1,2,4,8" : "1,2,4")).split(",").map(Number);
 
 if (!existsSync(GANTRY_MAIN)) throw new Error(`${GANTRY_MAIN} is missing: run npm run build first (npm run bench does)`);
@@ -88,6 +98,7 @@ const results: {
   matching?: MatchingResult;
   checkout?: CheckoutResult;
   profile?: unknown;
+  rebuild?: RebuildResult;
 } = {};
 let failed: unknown = null;
 
@@ -147,6 +158,10 @@ try {
     log(`\n▶ 9. Checkout: a 10,000-file, 100 MB repository, gantry cold and warm (mirror) vs cp -r of the same tree and git clone --depth=1`);
     results.checkout = await benchCheckout({ scratch, rounds: values.rounds === undefined ? 5 : rounds }, log);
   }
+  if (only.includes("rebuild")) {
+    log(`\n▶ 10. Rebuild: a TypeScript project with its registry dependencies, second push ${rebuildCache === "on" ? "with" : "WITHOUT"} the cache vs npm test in an installed clone (GANTRY_SANDBOX=${sandbox})`);
+    results.rebuild = await benchRebuild({ scratch, iterations: iterations ?? 5, sandbox, cache: rebuildCache === "on" }, log);
+  }
   if (only.includes("profile")) {
     log(`\n▶ Profile: gantry's server under node --cpu-prof (figures from a profiled run are not comparable)`);
     results.profile = await profileSuites(log);
@@ -178,7 +193,7 @@ writeFileSync(
       started: started.toISOString(),
       seconds: (Date.now() - started.getTime()) / 1000,
       machine,
-      options: { only, full, rounds, duration, iterations, bursts, workerCounts },
+      options: { only, full, rounds, duration, iterations, bursts, workerCounts, sandbox, rebuildCache },
       failed: failed === null ? null : String(failed),
       table: rows,
       results,
@@ -208,7 +223,7 @@ function tableRows(): string[][] {
   const yes = (ok: boolean) => (ok ? "yes" : "NO");
   const ms = (s: Summary) => fmtSpread(s, " ms");
   const x = (s: Summary) => fmtSpread(s, "x");
-  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking, matching, checkout } = results;
+  const { ingest, firstStep, logs, burst, scaleOut, sandbox, masking, matching, checkout, rebuild } = results;
   if (ingest) {
     for (const size of Object.keys(ingest.summary)) {
       const label = size === "small" ? `${(ingest.payloadBytes[size]! / 1000).toFixed(1)} kB` : `${(ingest.payloadBytes[size]! / 1e6).toFixed(1)} MB`;
@@ -321,6 +336,61 @@ function tableRows(): string[][] {
     rows.push(["checkout: git clone --depth=1 (actions/checkout)", `cp -r ${ms(c.cp)}`, ms(c.clone), x(c.cloneToCp), "report", "-"]);
     rows.push(["checkout: CPU time, all processes (server's too)", `cp -r ${ms(c.cpCpu)}`, `warm ${ms(c.warmCpu)}; cold ${ms(c.coldCpu)}; clone ${ms(c.cloneCpu)}`, "-", "report", "-"]);
     rows.push(["checkout: gantry warm vs git clone --depth=1", `clone ${ms(c.clone)}`, ms(c.warm), x(c.warmToClone), "report", "-"]);
+  }
+  if (rebuild) {
+    const r = rebuild;
+    const cacheOf = (push: RebuildResult["cold"]) => push.caches[0];
+    const warmCache = r.warm.map(cacheOf).filter((c) => c !== undefined);
+    const coldCache = cacheOf(r.cold);
+    rows.push([
+      `rebuild, warm push → completed (${r.cache ? "cache" : "NO cache"}, ${r.sandbox})`,
+      `npm test ${ms(r.baseline)}`,
+      ms(r.warmCompleted),
+      x(r.ratio),
+      "≤ 1.3x",
+      yes(r.ratio.median <= 1.3),
+    ]);
+    rows.push(["rebuild, warm pipeline's own duration", `npm test ${ms(r.baseline)}`, ms(r.warmPipeline), x(r.pipelineRatio), "report", "-"]);
+    const testStep = summarize(r.warm.flatMap((w) => w.steps.filter((s) => s.name === "Test").map((s) => s.durationMs ?? Number.NaN)));
+    rows.push(["rebuild, warm: its Test step (npm test in the sandbox)", `npm test ${ms(r.baseline)}`, ms(testStep), `${testStep.median >= r.baseline.median ? "+" : "−"}${fmt(Math.abs(testStep.median - r.baseline.median), " ms")}`, "report", "-"]);
+    rows.push([
+      "rebuild, warm: taken / cleanup / reported",
+      "-",
+      `${fmt(r.warmTaken.median)} / ${fmt(r.warmCleanup.median)} / ${fmt(r.warmReported.median, " ms")}`,
+      "-",
+      "report",
+      "-",
+    ]);
+    const a = r.storeAlone;
+    rows.push([
+      "rebuild, the store alone: save / restore [~/.npm, node_modules]",
+      `GNU tar ${fmt(a.gnuTarCreateMs)} / ${fmt(a.gnuTarExtractMs, " ms")} (${fmt(a.gnuTarBytes / 1e6, " MB")}); cp -a ${fmt(a.copyMs, " ms")}`,
+      `${fmt(a.saveMs)} / ${fmt(a.restoreMs, " ms")} (${fmt(a.archiveBytes / 1e6, " MB")})`,
+      `restore ${fmt(a.restoreMs / a.gnuTarExtractMs)}x GNU tar`,
+      "report",
+      "-",
+    ]);
+    rows.push([
+      "rebuild, the store alone: node_modules only",
+      "-",
+      `${fmt(a.nodeModulesOnly.saveMs)} / ${fmt(a.nodeModulesOnly.restoreMs, " ms")} (${fmt(a.nodeModulesOnly.archiveBytes / 1e6, " MB")})`,
+      "-",
+      "report",
+      "-",
+    ]);
+    rows.push(["rebuild, cold push 1 → completed", `npm ci ${fmt(r.baselineInstallMs, " ms")} + npm test`, `${fmt(r.cold.completedMs, " ms")} (pipeline ${fmt(r.cold.pipelineMs ?? Number.NaN, " ms")})`, "-", "report", "-"]);
+    if (coldCache || warmCache.length > 0) {
+      const restore = summarize(warmCache.map((c) => c.restore.durationMs));
+      const size = coldCache?.save?.sizeBytes ?? warmCache[0]?.restore.sizeBytes ?? Number.NaN;
+      rows.push([
+        "rebuild, cache: archive / save (push 1) / restore (warm)",
+        "-",
+        `${fmt(size / 1e6, " MB")} / ${coldCache?.save ? `${coldCache.save.outcome} ${fmt(coldCache.save.durationMs, " ms")}` : "-"} / ${warmCache.length ? `${warmCache.map((c) => c.restore.match).join(",")} ${ms(restore)}` : "-"}`,
+        "-",
+        "report",
+        "-",
+      ]);
+    }
   }
   return rows;
 }
