@@ -120,11 +120,15 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
       log.warn({ err: error }, "log scan failed; the run is reported without its annotations");
       return null;
     }) ?? null;
-    if (workspace) await removeWorkspace(workspace).catch((error: unknown) => log.warn({ err: error }, "workspace not removed"));
   }
+  // after the result is recorded (a big checkout takes seconds to delete), but before a shutdown puts the run back
+  const cleanUp = async () => {
+    if (workspace) await removeWorkspace(workspace).catch((error: unknown) => log.warn({ err: error }, "workspace not removed"));
+  };
 
   // 6. Interrupted by a shutdown: back to the queue, as if it had never started.
   if (shutdown.aborted && outcome.conclusion === "cancelled") {
+    await cleanUp();
     await deps.store.updateRun(run.id, ["running"], { state: "queued", attempt: run.attempt, progress: [], pid: null, startedAt: null });
     await releaseLocks(deps.store, run);
     deps.wakeSyncer();
@@ -136,7 +140,7 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
   const reason = watch.cancelReason() ?? outcome.reason;
   const tail = await readLogTail(logFile.path, { maxBytes: OUTPUT_LIMIT });
   log.info(`pipeline ${outcome.conclusion}`);
-  return finish(deps, taken, {
+  await finish(deps, taken, {
     conclusion: outcome.conclusion,
     steps: outcome.steps,
     durationMs: outcome.durationMs,
@@ -146,6 +150,8 @@ export async function runPipeline(deps: WorkerDeps, runId: string, shutdown: Abo
     ...(outcome.caches && outcome.caches.length > 0 ? { caches: outcome.caches } : {}),
     ...annotationsOf(scan, reports),
   });
+  // a crash before this leaves it to the next start's leftover sweep (the run is completed by then)
+  await cleanUp();
 }
 
 /** The pipeline's JUnit reports, once a step ran in the checkout; null when it names none, the checkout failed or no step started. */

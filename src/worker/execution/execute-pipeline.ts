@@ -5,7 +5,7 @@ import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
 import { checkout, type CheckoutOptions } from "./workspace.js";
 import { createStepSummaryFile, SUMMARIES_SUFFIX, type StepSummaryFile } from "./step-summary-file.js";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Sandbox } from "./sandbox/sandbox.js";
 import { createMasker, type Masker } from "./masking/create-masker.js";
@@ -63,15 +63,15 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
   const summaries = join(options.checkout.root, `${options.checkout.runId}${SUMMARIES_SUFFIX}`);
   // the steps' $HOME in the sandbox, kept across the run's steps (where `~/…` caches go); beside the workspace too
   const home = join(options.checkout.root, `${options.checkout.runId}${HOME_SUFFIX}`);
-  // an attempt before this one (on this host, before a crash) may have left its files
-  rmSync(summaries, { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
+  // an attempt before this one (on this host, before a crash) may have left its files; not rmSync: a home holding
+  // a restored ~/.npm is thousands of files, and the event loop also answers webhooks
+  await Promise.all([summaries, home].map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 })));
   try {
-    mkdirSync(home, { recursive: true, mode: 0o700 });
+    await mkdir(home, { recursive: true, mode: 0o700 });
     return await runPlan(options, summaries, home);
   } finally {
-    rmSync(summaries, { recursive: true, force: true });
-    rmSync(home, { recursive: true, force: true });
+    // the home goes with the workspace (removeWorkspace, by the caller told of it): after the result is recorded
+    await rm(summaries, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 

@@ -5,6 +5,7 @@ import { runProcess, type StepOutcome } from "./run-step.js";
 import { lockMirror } from "./mirror/lock-mirror.js";
 import { markMirrorUsed } from "./mirror/mark-mirror-used.js";
 import { mirrorStamps } from "./mirror/mirror-stamps.js";
+import { HOME_SUFFIX } from "./run-home.js";
 
 export interface CheckoutOptions {
   /** Parent of all workspaces; each run gets `root/<runId>`, never a path built from a branch name. */
@@ -191,6 +192,7 @@ function say(fd: number, line: string): void {
   writeSync(fd, line);
 }
 
+/** The workspace and the run's home beside it (`<dir>.home`, where its steps' `~/…` went): one removal for both. */
 export async function removeWorkspace(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  await Promise.all([dir, `${dir}${HOME_SUFFIX}`].map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 })));
 }
