@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createAppKey, signAppJwt } from "../test/fake-github/app-key.js";
 import { startFakeGitHub, type FakeGitHub, type HostedRepo } from "../test/fake-github/fake-github.js";
-import { OPENAPI_SUBSET_PATH } from "../test/fake-github/openapi-operations.js";
+import { OPENAPI_SPEC_PATHS } from "../test/fake-github/openapi-operations.js";
 import { ROOT } from "./processes.js";
 
 const run = promisify(execFile);
@@ -23,11 +23,11 @@ export interface App {
 
 /** The fake GitHub of the end-to-end tests (test/fake-github), in this process, with a fresh app key. */
 export async function startFake(reposRoot: string, options: { latencyMs?: [number, number] } = {}): Promise<{ fake: FakeGitHub; app: App }> {
-  // compiled, the fake looks for its OpenAPI subset beside its own output: put a copy there
-  const spec = fileURLToPath(OPENAPI_SUBSET_PATH);
-  if (!existsSync(spec)) {
+  // compiled, the fake looks for its OpenAPI descriptions beside its own output: put fresh copies there
+  for (const url of OPENAPI_SPEC_PATHS) {
+    const spec = fileURLToPath(url);
     mkdirSync(dirname(spec), { recursive: true });
-    copyFileSync(join(ROOT, "test", "fixtures", "openapi-subset.json"), spec);
+    copyFileSync(join(ROOT, "test", "fixtures", basename(spec)), spec);
   }
   const { privateKey, publicKey } = createAppKey();
   const fake = await startFakeGitHub({ appId: APP_ID, publicKey, reposRoot, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });

@@ -104,6 +104,9 @@ export function loadOperations(spec: unknown = readSpecs()): OperationIndex {
   };
 }
 
+/** Every description the fake validates against, in the order they are merged. */
+export const OPENAPI_SPEC_PATHS = [OPENAPI_SUBSET_PATH, OPENAPI_EXTRA_PATH];
+
 export function readSpec(path: URL | string = OPENAPI_SUBSET_PATH): unknown {
   return JSON.parse(readFileSync(path, "utf8"));
 }
@@ -111,7 +114,7 @@ export function readSpec(path: URL | string = OPENAPI_SUBSET_PATH): unknown {
 /** The subset and the extra operations as one description (the two share no path template and method). */
 export function readSpecs(): { paths: Record<string, Record<string, unknown>> } {
   const merged: Record<string, Record<string, unknown>> = {};
-  for (const path of [OPENAPI_SUBSET_PATH, OPENAPI_EXTRA_PATH]) {
+  for (const path of OPENAPI_SPEC_PATHS) {
     const spec = readSpec(path) as { paths: Record<string, Record<string, unknown>> };
     for (const [template, methods] of Object.entries(spec.paths)) merged[template] = { ...merged[template], ...methods };
   }
