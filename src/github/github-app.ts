@@ -1,4 +1,5 @@
 import type { Probot, ProbotOctokit } from "probot";
+import { cacheCheckoutTokens } from "./checkout-token-cache.js";
 
 export type InstallationOctokit = ProbotOctokit;
 
@@ -8,25 +9,27 @@ export interface GitHubApp {
   /** Authenticated as the app itself (JWT), for app-level APIs such as webhook deliveries. */
   app(): Promise<ProbotOctokit>;
   /**
-   * A fresh token for git only: limited to one repository and to reading its contents, so a token that leaked
-   * from a checkout could do nothing else.
+   * A token for git only: limited to one repository and to reading its contents, so a token that leaked
+   * from a checkout could do nothing else. Reused while it stays valid for CHECKOUT_TOKEN_MARGIN_MS.
    */
   checkoutToken(installationId: number, repo: string): Promise<string>;
 }
 
-export function githubAppFromProbot(probot: Probot): GitHubApp {
+/** `now` is the clock tokens' expiry is judged by (a test's, to see one renewed). */
+export function githubAppFromProbot(probot: Probot, now: () => number = Date.now): GitHubApp {
+  const checkoutToken = cacheCheckoutTokens(async (installationId, repo) => {
+    // through the app's own client: Probot's installation auth would ask api.github.com even on GHES
+    const app = await probot.auth();
+    const { data } = await app.rest.apps.createInstallationAccessToken({
+      installation_id: installationId,
+      repositories: [repo],
+      permissions: { contents: "read" },
+    });
+    return { token: data.token, expiresAt: Date.parse(data.expires_at) };
+  }, now);
   return {
     octokit: (installationId) => probot.auth(installationId),
     app: () => probot.auth(),
-    async checkoutToken(installationId, repo) {
-      // through the app's own client: Probot's installation auth would ask api.github.com even on GHES
-      const app = await probot.auth();
-      const { data } = await app.rest.apps.createInstallationAccessToken({
-        installation_id: installationId,
-        repositories: [repo],
-        permissions: { contents: "read" },
-      });
-      return data.token;
-    },
+    checkoutToken,
   };
 }
