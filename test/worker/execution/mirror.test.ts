@@ -1,78 +1,24 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, stat, truncate, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ProbotOctokit } from "probot";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LogFile } from "../../../src/worker/execution/log-file.js";
-import { checkout, type CheckoutOptions } from "../../../src/worker/execution/workspace.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CheckoutOptions } from "../../../src/worker/execution/workspace.js";
 import { listRepositoryFiles } from "../../../src/worker/scanning/list-repository-files.js";
-import { git, gitEnv } from "../../helpers/git-repo.js";
-import { createAppKey } from "../../fake-github/app-key.js";
-import { startFakeGitHub, type FakeGitHub, type HostedRepo } from "../../fake-github/fake-github.js";
+import type { HostedRepo } from "../../fake-github/fake-github.js";
+import { useMirrorFixture } from "./use-mirror-fixture.js";
 
-const APP_ID = 4243;
-const key = createAppKey();
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-let fake: FakeGitHub;
-let token: string;
-beforeAll(async () => {
-  fake = await startFakeGitHub({ appId: APP_ID, publicKey: key.publicKey });
-  const octokit = new ProbotOctokit({ auth: { appId: APP_ID, privateKey: key.privateKey }, baseUrl: fake.apiUrl, throttle: { enabled: false }, log: silent });
-  token = ((await octokit.auth({ type: "installation", installationId: 1 })) as { token: string }).token;
-});
-afterAll(async () => {
-  await fake.close();
-});
-
-let root: string;
-let log: LogFile;
+const m = useMirrorFixture("mirror");
 let repo: HostedRepo;
-let count = 0;
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "gantry-mirror-"));
-  log = new LogFile(join(root, "logs", "run.log"));
-  repo = await fake.createRepo("octo", `app${++count}`);
-});
-afterEach(async () => {
-  log.close();
-  await rm(root, { recursive: true, force: true });
+  repo = await m.createRepo();
 });
 
 /** More files than git's unpack limit (100): a fetch of all of them lands as a pack, a fetch of a few as loose objects. */
 const manyFiles = () => Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`src/f${i}.txt`, `file ${i}\n`]));
-
-async function pushed(files: Record<string, string | null>, message: string): Promise<string> {
-  const sha = await repo.commit(files, message);
-  await repo.push("refs/heads/main", sha);
-  return sha;
-}
-
-const mirrorOf = () => join(root, "mirrors", String(repo.id));
-
-function run(runId: string, sha: string, extra: Partial<CheckoutOptions> = {}) {
-  return checkout({
-    root: join(root, "workspaces"),
-    runId,
-    cloneUrl: repo.cloneUrl,
-    sha,
-    token,
-    mirrors: { root: join(root, "mirrors"), repositoryId: repo.id },
-    logFd: log.fd,
-    timeoutMs: 30_000,
-    ...extra,
-  });
-}
-
-/** Every object the mirror holds, loose and packed (a mirror never loses objects: what it gained is what was fetched). */
-async function objectCount(dir: string): Promise<number> {
-  const out = await git(["count-objects", "-v"], { cwd: dir, env: gitEnv(root) });
-  const field = (name: string) => Number(/^(\S+): (\d+)$/m.exec(out.split("\n").find((line) => line.startsWith(`${name}:`)) ?? "")?.[2]);
-  return field("count") + field("in-pack");
-}
-
-const head = (dir: string) => git(["log", "-1", "--format=%H"], { cwd: dir, env: gitEnv(root) });
+const pushed = (files: Record<string, string | null>, message: string) => m.pushed(repo, files, message);
+const mirrorOf = () => join(m.mirrors, String(repo.id));
+const run = (runId: string, sha: string, extra: Partial<CheckoutOptions> = {}) => m.checkout(repo, runId, sha, extra);
+const head = (dir: string) => m.git(["log", "-1", "--format=%H"], dir);
 
 describe("checkout from the repository's mirror", () => {
   it("fetches only what the mirror lacks: the second run of a repository transfers the new commit's objects alone", async () => {
@@ -81,31 +27,31 @@ describe("checkout from the repository's mirror", () => {
     expect(cold.outcome.exitCode).toBe(0);
     expect(cold.mirror).toBe(mirrorOf());
     // commit, 2 trees, 150 blobs
-    expect(await objectCount(mirrorOf())).toBe(153);
+    expect(await m.objectCount(mirrorOf())).toBe(153);
     expect(await head(cold.dir)).toBe(first);
 
     const second = await pushed({ "src/f7.txt": "changed\n" }, "second");
-    const requests = fake.gitRequests.length;
+    const requests = m.fake.gitRequests.length;
     const warm = await run("run-2", second);
     expect(warm.outcome.exitCode).toBe(0);
     // the new commit, its root tree, src/ and one blob: not the 150 files again
-    expect(await objectCount(mirrorOf())).toBe(157);
-    expect(fake.gitRequests.slice(requests).some((r) => r.path.endsWith("/git-upload-pack"))).toBe(true);
+    expect(await m.objectCount(mirrorOf())).toBe(157);
+    expect(m.fake.gitRequests.slice(requests).some((r) => r.path.endsWith("/git-upload-pack"))).toBe(true);
     expect(await readFile(join(warm.dir, "src", "f7.txt"), "utf8")).toBe("changed\n");
     expect(await head(warm.dir)).toBe(second);
     // the workspace borrows, it does not copy
-    expect(await objectCount(warm.dir)).toBe(0);
+    expect(await m.objectCount(warm.dir)).toBe(0);
     // what gantry's scanner lists right after the checkout
     const files = await listRepositoryFiles(warm.dir);
     expect(files?.paths.size).toBe(150);
 
     // a commit the mirror has already: no request at all
-    const before = fake.gitRequests.length;
+    const before = m.fake.gitRequests.length;
     const again = await run("run-3", first);
     expect(again.outcome.exitCode).toBe(0);
-    expect(fake.gitRequests.length).toBe(before);
+    expect(m.fake.gitRequests.length).toBe(before);
     expect(await readFile(join(again.dir, "src", "f7.txt"), "utf8")).toBe("file 7\n");
-    expect(await git(["config", "gc.auto"], { cwd: mirrorOf(), env: gitEnv(root) })).toBe("0");
+    expect(await m.git(["config", "gc.auto"], mirrorOf())).toBe("0");
   });
 
   it("leaves a workspace on a detached HEAD at the commit, with no sample hooks, whether fetched or already in the mirror", async () => {
@@ -113,9 +59,9 @@ describe("checkout from the repository's mirror", () => {
     for (const runId of ["run-1", "run-2"]) {
       const done = await run(runId, first);
       expect(done.outcome.exitCode).toBe(0);
-      expect(await git(["rev-parse", "HEAD"], { cwd: done.dir, env: gitEnv(root) })).toBe(first);
-      await expect(git(["symbolic-ref", "-q", "HEAD"], { cwd: done.dir, env: gitEnv(root) })).rejects.toThrow();
-      expect(await git(["status", "--porcelain"], { cwd: done.dir, env: gitEnv(root) })).toBe("");
+      expect(await m.git(["rev-parse", "HEAD"], done.dir)).toBe(first);
+      await expect(m.git(["symbolic-ref", "-q", "HEAD"], done.dir)).rejects.toThrow();
+      expect(await m.git(["status", "--porcelain"], done.dir)).toBe("");
       expect(existsSync(join(done.dir, ".git", "hooks"))).toBe(false);
     }
   });
@@ -134,14 +80,14 @@ describe("checkout from the repository's mirror", () => {
     const sha = await pushed({ "a.txt": "a\n" }, "one");
     const done = await run("run-1", sha);
     expect(done.outcome.exitCode).toBe(0);
-    const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+    const basic = Buffer.from(`x-access-token:${m.token}`).toString("base64");
     for (const dir of [mirrorOf(), done.dir]) {
       for (const file of await filesUnder(dir)) {
         const text = await readFile(file, "latin1");
-        expect(text.includes(token) || text.includes(basic), file).toBe(false);
+        expect(text.includes(m.token) || text.includes(basic), file).toBe(false);
       }
     }
-    await expect(git(["config", "--get-regexp", "http"], { cwd: mirrorOf(), env: gitEnv(root) })).rejects.toThrow();
+    await expect(m.git(["config", "--get-regexp", "http"], mirrorOf())).rejects.toThrow();
   });
 
   it("serves two runs of one repository at once, each fetching its own commit, and leaves the mirror sound", async () => {
@@ -154,8 +100,8 @@ describe("checkout from the repository's mirror", () => {
     expect(b.outcome.exitCode).toBe(0);
     expect(await head(a.dir)).toBe(one);
     expect(await head(b.dir)).toBe(two);
-    await git(["fsck", "--no-dangling"], { cwd: mirrorOf(), env: gitEnv(root) });
-    const refs = await git(["for-each-ref", "--format=%(refname)"], { cwd: mirrorOf(), env: gitEnv(root) });
+    await m.git(["fsck", "--no-dangling"], mirrorOf());
+    const refs = await m.git(["for-each-ref", "--format=%(refname)"], mirrorOf());
     expect(refs.split("\n").sort()).toEqual([base, one, two].map((sha) => `refs/gantry/${sha}`).sort());
     expect(existsSync(`${mirrorOf()}.lock`)).toBe(false);
   });
@@ -163,7 +109,7 @@ describe("checkout from the repository's mirror", () => {
   const corruptions: Array<[string, (mirror: string, sha: string) => Promise<void>]> = [
     ["a deleted object file", async (mirror, sha) => {
       // the commit's root tree: the commit is there (no fetch), its files are not
-      const tree = await git(["rev-parse", `${sha}^{tree}`], { cwd: mirror, env: gitEnv(root) });
+      const tree = await m.git(["rev-parse", `${sha}^{tree}`], mirror);
       await unlink(join(mirror, "objects", tree.slice(0, 2), tree.slice(2)));
     }],
     ["a truncated pack", async (mirror) => {
@@ -184,8 +130,8 @@ describe("checkout from the repository's mirror", () => {
       const done = await run("run-2", sha);
       expect(done.outcome.exitCode).toBe(0);
       expect(await head(done.dir)).toBe(sha);
-      expect(await readFile(log.path, "utf8"), what).toContain("rebuilding it");
-      await git(["fsck"], { cwd: mirrorOf(), env: gitEnv(root) });
+      expect(await readFile(m.log.path, "utf8"), what).toContain("rebuilding it");
+      await m.git(["fsck"], mirrorOf());
     });
   }
 
@@ -194,11 +140,11 @@ describe("checkout from the repository's mirror", () => {
     expect((await run("run-1", sha)).outcome.exitCode).toBe(0);
     const done = await run("run-2", "1".repeat(40));
     expect(done.outcome.exitCode).not.toBe(0);
-    const text = await readFile(log.path, "utf8");
+    const text = await readFile(m.log.path, "utf8");
     expect(text).toContain("fetching it alone");
     expect(text).not.toContain("rebuilding it");
     // the first run's commit is still there: the mirror was not thrown away
-    expect(await git(["cat-file", "-t", sha], { cwd: mirrorOf(), env: gitEnv(root) })).toBe("commit");
+    expect(await m.git(["cat-file", "-t", sha], mirrorOf())).toBe("commit");
   });
 
   it("takes over a lock left by a process that is gone", async () => {
@@ -215,12 +161,12 @@ describe("checkout from the repository's mirror", () => {
   it("fetches the commit alone when no mirror can be made", async () => {
     const sha = await pushed({ "a.txt": "a\n" }, "one");
     // a file where the mirrors' directory should be
-    await writeFile(join(root, "mirrors"), "not a directory");
+    await writeFile(m.mirrors, "not a directory");
     const done = await run("run-1", sha);
     expect(done.outcome.exitCode).toBe(0);
     expect(done.mirror).toBeUndefined();
     expect(await head(done.dir)).toBe(sha);
-    expect(await readFile(log.path, "utf8")).toContain("fetching the commit alone");
+    expect(await readFile(m.log.path, "utf8")).toContain("fetching the commit alone");
   });
 
   it("fetches the pipeline's depth of history into the mirror", async () => {
@@ -229,7 +175,7 @@ describe("checkout from the repository's mirror", () => {
     const third = await pushed({ "a.txt": "3\n" }, "three");
     const done = await run("run-1", third, { depth: 2 });
     expect(done.outcome.exitCode).toBe(0);
-    const history = await git(["log", "--format=%H"], { cwd: done.dir, env: gitEnv(root) });
+    const history = await m.git(["log", "--format=%H"], done.dir);
     expect(history.split("\n")).toEqual([third, second]);
     expect(history).not.toContain(first);
   });
