@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listCacheEntries } from "../../src/worker/caching/list-cache-entries.js";
 import { startStack, type Stack } from "./stack.js";
 
 let stack: Stack;
@@ -97,6 +99,33 @@ describe("caches", () => {
     const other = await stack.repo("caches-other", { ".github/gantry.yml": CONFIG });
     const foreign = await build(other, { "deps.lock": "main-1" });
     expect(foreign.log).toContain(`gantry: cache ${key("main-1")}: miss`);
+  });
+
+  it("a tag reads the default branch's caches and saves into the tag's own scope, which the default branch never reads", async () => {
+    const onTags = CONFIG.replace("  build:\n", '  build:\n    on: { branches: [main], tags: ["v*"] }\n');
+    const repo = await stack.repo("caches-tag", { ".github/gantry.yml": onTags });
+    await build(repo, { "deps.lock": "main-1" });
+
+    const tag = await build(repo, { "deps.lock": "main-1", "x.txt": "1" }, "refs/tags/v1");
+    expect(tag.log, tag.log).toContain("FOUND main-1");
+    expect(tag.log).toContain(`restored ${key("main-1")} (hit)`);
+    expect(tag.summary).toMatch(/\| hit \| [\d.]+ (B|kB) \| [^|]+ \| not needed \(hit\) \|/);
+
+    const missed = await build(repo, { "deps.lock": "tag-1" }, "refs/tags/v2");
+    expect(missed.log).toContain(`gantry: cache ${key("tag-1")}: partial hit from ${key("main-1")}`);
+    expect(missed.log).toContain(`gantry: cache ${key("tag-1")}: saved`);
+    const saved = (await listCacheEntries(join(stack.app.dataDir, "caches"), { repositoryId: repo.id, scopes: ["refs/tags/v2", "refs/heads/main"] }))
+      .map(({ entry }) => [entry.scope, entry.key])
+      .sort();
+    expect(saved).toEqual([
+      ["refs/heads/main", key("main-1")],
+      ["refs/tags/v2", key("tag-1")],
+    ]);
+
+    // the default branch, with the key the tag saved, does not see it
+    const main = await build(repo, { "deps.lock": "tag-1", "y.txt": "1" });
+    expect(main.log).toContain(`gantry: cache ${key("tag-1")}: partial hit from ${key("main-1")}`);
+    expect(main.log).toContain("FOUND main-1");
   });
 
   const bwrapWorks = spawnSync("bwrap", ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-user", "true"]).status === 0;
