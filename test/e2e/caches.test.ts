@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listCacheEntries } from "../../src/worker/caching/list-cache-entries.js";
@@ -33,9 +34,9 @@ const CONFIG = [
   "",
 ].join("\n");
 
-async function build(repo: Awaited<ReturnType<Stack["repo"]>>, files: Record<string, string | null>, ref = "refs/heads/main") {
-  const { sha } = await stack.push(repo, { files, ref });
-  const run = await stack.completed(repo, sha, "build");
+async function build(repo: Awaited<ReturnType<Stack["repo"]>>, files: Record<string, string | null>, ref = "refs/heads/main", on = stack) {
+  const { sha } = await on.push(repo, { files, ref });
+  const run = await on.completed(repo, sha, "build");
   return { run, log: run.output.text ?? "", summary: run.output.summary ?? "" };
 }
 
@@ -154,5 +155,28 @@ describe("caches", () => {
     expect(first.log).toContain(`SECOND ${wrote}`);
     const second = await build(repo, { "a.txt": "2" });
     expect(second.log).toMatch(new RegExp(`^RESTORED ${wrote} in /home/gantry$`, "m"));
+  });
+});
+
+describe("caches off (GANTRY_CACHE_MAX_GB=0)", () => {
+  let off: Stack;
+  beforeAll(async () => {
+    off = await startStack({ GANTRY_CACHE_MAX_GB: "0" });
+  });
+  afterAll(async () => {
+    await off?.stop();
+  });
+
+  it("restores and saves nothing, keeps no caches folder, and the pipeline still succeeds", async () => {
+    const repo = await off.repo("caches-off", { ".github/gantry.yml": CONFIG });
+    for (const files of [{ "deps.lock": "lock-1" }, { "deps.lock": "lock-1", "x.txt": "1" }]) {
+      const { run, log } = await build(repo, files, "refs/heads/main", off);
+      expect(run.conclusion, log).toBe("success");
+      expect(log).toContain("gantry: caches are off here (GANTRY_CACHE_MAX_GB=0, or `gantry run`); nothing is restored or saved");
+      // the second run too: the first saved nothing
+      expect(log).toMatch(/^EMPTY$/m);
+      expect(log).not.toContain("gantry: cache deps-");
+    }
+    expect(existsSync(join(off.app.dataDir, "caches"))).toBe(false);
   });
 });
