@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listCacheEntries } from "../../src/worker/caching/list-cache-entries.js";
 import { startStack, type Stack } from "./stack.js";
 
 let stack: Stack;
@@ -31,9 +34,9 @@ const CONFIG = [
   "",
 ].join("\n");
 
-async function build(repo: Awaited<ReturnType<Stack["repo"]>>, files: Record<string, string | null>, ref = "refs/heads/main") {
-  const { sha } = await stack.push(repo, { files, ref });
-  const run = await stack.completed(repo, sha, "build");
+async function build(repo: Awaited<ReturnType<Stack["repo"]>>, files: Record<string, string | null>, ref = "refs/heads/main", on = stack) {
+  const { sha } = await on.push(repo, { files, ref });
+  const run = await on.completed(repo, sha, "build");
   return { run, log: run.output.text ?? "", summary: run.output.summary ?? "" };
 }
 
@@ -99,6 +102,33 @@ describe("caches", () => {
     expect(foreign.log).toContain(`gantry: cache ${key("main-1")}: miss`);
   });
 
+  it("a tag reads the default branch's caches and saves into the tag's own scope, which the default branch never reads", async () => {
+    const onTags = CONFIG.replace("  build:\n", '  build:\n    on: { branches: [main], tags: ["v*"] }\n');
+    const repo = await stack.repo("caches-tag", { ".github/gantry.yml": onTags });
+    await build(repo, { "deps.lock": "main-1" });
+
+    const tag = await build(repo, { "deps.lock": "main-1", "x.txt": "1" }, "refs/tags/v1");
+    expect(tag.log, tag.log).toContain("FOUND main-1");
+    expect(tag.log).toContain(`restored ${key("main-1")} (hit)`);
+    expect(tag.summary).toMatch(/\| hit \| [\d.]+ (B|kB) \| [^|]+ \| not needed \(hit\) \|/);
+
+    const missed = await build(repo, { "deps.lock": "tag-1" }, "refs/tags/v2");
+    expect(missed.log).toContain(`gantry: cache ${key("tag-1")}: partial hit from ${key("main-1")}`);
+    expect(missed.log).toContain(`gantry: cache ${key("tag-1")}: saved`);
+    const saved = (await listCacheEntries(join(stack.app.dataDir, "caches"), { repositoryId: repo.id, scopes: ["refs/tags/v2", "refs/heads/main"] }))
+      .map(({ entry }) => [entry.scope, entry.key])
+      .sort();
+    expect(saved).toEqual([
+      ["refs/heads/main", key("main-1")],
+      ["refs/tags/v2", key("tag-1")],
+    ]);
+
+    // the default branch, with the key the tag saved, does not see it
+    const main = await build(repo, { "deps.lock": "tag-1", "y.txt": "1" });
+    expect(main.log).toContain(`gantry: cache ${key("tag-1")}: partial hit from ${key("main-1")}`);
+    expect(main.log).toContain("FOUND main-1");
+  });
+
   const bwrapWorks = spawnSync("bwrap", ["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--unshare-user", "true"]).status === 0;
   it.runIf(bwrapWorks)("in the sandbox, ~ is kept across a run's steps and a ~/ cache is restored into the next run's home", async () => {
     const repo = await stack.repo("caches-home", {
@@ -125,5 +155,28 @@ describe("caches", () => {
     expect(first.log).toContain(`SECOND ${wrote}`);
     const second = await build(repo, { "a.txt": "2" });
     expect(second.log).toMatch(new RegExp(`^RESTORED ${wrote} in /home/gantry$`, "m"));
+  });
+});
+
+describe("caches off (GANTRY_CACHE_MAX_GB=0)", () => {
+  let off: Stack;
+  beforeAll(async () => {
+    off = await startStack({ GANTRY_CACHE_MAX_GB: "0" });
+  });
+  afterAll(async () => {
+    await off?.stop();
+  });
+
+  it("restores and saves nothing, keeps no caches folder, and the pipeline still succeeds", async () => {
+    const repo = await off.repo("caches-off", { ".github/gantry.yml": CONFIG });
+    for (const files of [{ "deps.lock": "lock-1" }, { "deps.lock": "lock-1", "x.txt": "1" }]) {
+      const { run, log } = await build(repo, files, "refs/heads/main", off);
+      expect(run.conclusion, log).toBe("success");
+      expect(log).toContain("gantry: caches are off here (GANTRY_CACHE_MAX_GB=0, or `gantry run`); nothing is restored or saved");
+      // the second run too: the first saved nothing
+      expect(log).toMatch(/^EMPTY$/m);
+      expect(log).not.toContain("gantry: cache deps-");
+    }
+    expect(existsSync(join(off.app.dataDir, "caches"))).toBe(false);
   });
 });

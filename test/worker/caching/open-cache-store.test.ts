@@ -172,6 +172,15 @@ function craftArchive(entries: readonly CraftedEntry[]): Buffer {
   return gzipSync(Buffer.concat(blocks));
 }
 
+/** A store with one entry, "k", whose archive a test replaces by a crafted one, and a folder beside the caches that its entries aim at. */
+async function setUpCraftedEntry() {
+  const setup = setUp();
+  const outside = join(setup.base, "outside");
+  mkdirSync(outside);
+  await saveRandom(setup, { key: "k", at: 1 });
+  return { setup, outside };
+}
+
 const find = (store: CacheStore, key: string, restoreKeys: string[] = [], scopes = [MAIN], repositoryId = REPO) =>
   store.find({ repositoryId, scopes, key, restoreKeys });
 
@@ -389,10 +398,7 @@ it("leaves FIFOs, sockets and hard links out of an archive: a FIFO does not hang
 });
 
 it("restores from a crafted archive only plain entries under the two prefixes: no escape, no absolute path, no hard link, no device, no setuid", async () => {
-  const setup = setUp();
-  const outside = join(setup.base, "outside");
-  mkdirSync(outside);
-  await saveRandom(setup, { key: "k", at: 1 });
+  const { setup, outside } = await setUpCraftedEntry();
   replaceArchive(
     setup.root,
     craftArchive([
@@ -427,10 +433,7 @@ it("restores from a crafted archive only plain entries under the two prefixes: n
 });
 
 it("writes nothing through a symlink, whether the archive made it or the workspace had it", async () => {
-  const setup = setUp();
-  const outside = join(setup.base, "outside");
-  mkdirSync(outside);
-  await saveRandom(setup, { key: "k", at: 1 });
+  const { setup, outside } = await setUpCraftedEntry();
   replaceArchive(
     setup.root,
     craftArchive([
