@@ -1,0 +1,154 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { HostedRepo } from "../../fake-github/fake-github.js";
+import { git } from "../../helpers/git-repo.js";
+import { useMirrorFixture } from "./use-mirror-fixture.js";
+
+const m = useMirrorFixture("submodules");
+
+/**
+ * Commits a tree of `files` (text) and `gitlinks` (path → commit) straight into `repo`'s bare repository and makes it
+ * refs/heads/main: git's own commands refuse to stage a gitlink whose folder holds no repository, or a path like `-x`.
+ */
+async function commitTree(repo: HostedRepo, files: Record<string, string>, gitlinks: Record<string, string> = {}): Promise<string> {
+  const scratch = await mkdtemp(join(m.root, "tree-"));
+  const env = { ...repo.env(), GIT_DIR: repo.bareDir, GIT_INDEX_FILE: join(scratch, "index") };
+  const run = (args: string[]) => git(args, { cwd: scratch, env });
+  for (const [path, content] of Object.entries(files)) {
+    const file = join(scratch, "blob");
+    await writeFile(file, content);
+    const blob = await run(["hash-object", "-w", file]);
+    await run(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
+  }
+  for (const [path, commit] of Object.entries(gitlinks)) await run(["update-index", "--add", "--cacheinfo", `160000,${commit},${path}`]);
+  const tree = await run(["write-tree"]);
+  const commit = await run(["commit-tree", tree, "-m", "a tree with submodules"]);
+  await run(["update-ref", "refs/heads/main", commit]);
+  await rm(scratch, { recursive: true, force: true });
+  return commit;
+}
+
+const gitmodules = (modules: Array<{ name: string; path: string; url: string }>) =>
+  modules.map((module) => `[submodule "${module.name}"]\n\tpath = ${module.path}\n\turl = ${module.url}\n`).join("");
+
+/** Every file below `dir`, `.git` folders included. */
+async function allFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** A superproject `app` with `vendor/lib` (an absolute URL), which has `deps/leaf` (a relative one); each gitlink an older commit than its repository's tip. */
+async function nested(): Promise<{ app: HostedRepo; top: string; libCommit: string; leafCommit: string }> {
+  const leaf = await m.createRepo();
+  const leafCommit = await commitTree(leaf, { "leaf.txt": "leaf at the gitlink\n" });
+  await commitTree(leaf, { "leaf.txt": "leaf's newer tip\n" });
+  const lib = await m.createRepo();
+  const libCommit = await commitTree(
+    lib,
+    { "lib.txt": "lib at the gitlink\n", ".gitmodules": gitmodules([{ name: "leaf", path: "deps/leaf", url: `../${leaf.name}.git` }]) },
+    { "deps/leaf": leafCommit },
+  );
+  await commitTree(lib, { "lib.txt": "lib's newer tip\n" });
+  const app = await m.createRepo();
+  const top = await commitTree(app, { "app.txt": "app\n", ".gitmodules": gitmodules([{ name: "lib", path: "vendor/lib", url: lib.cloneUrl }]) }, { "vendor/lib": libCommit });
+  return { app, top, libCommit, leafCommit };
+}
+
+/** A superproject whose one submodule has `url` and `path`, its gitlink a real commit of another repository. */
+async function withSubmodule(url: string, path = "vendor/x", name = "x"): Promise<{ app: HostedRepo; top: string }> {
+  const other = await m.createRepo();
+  const commit = await commitTree(other, { "x.txt": "x\n" });
+  const app = await m.createRepo();
+  const top = await commitTree(app, { ".gitmodules": gitmodules([{ name, path, url: url.replace("{other}", other.cloneUrl).replace("{otherDir}", other.bareDir) }]) }, { [path]: commit });
+  return { app, top };
+}
+
+const log = () => readFile(m.log.path, "utf8");
+
+describe("checkout of submodules", () => {
+  it("checks out submodules two levels deep at their gitlinks' commits, through the mirror and without it", async () => {
+    const { app, top, libCommit, leafCommit } = await nested();
+    for (const [runId, extra] of [["run-mirror", {}], ["run-alone", { mirrors: { root: m.mirrors, repositoryId: Number.NaN } }]] as const) {
+      const done = await m.checkout(app, runId, top, { submodules: true, ...extra });
+      expect(done.outcome.exitCode, await log()).toBe(0);
+      expect(await readFile(join(done.dir, "vendor/lib/lib.txt"), "utf8")).toBe("lib at the gitlink\n");
+      expect(await readFile(join(done.dir, "vendor/lib/deps/leaf/leaf.txt"), "utf8")).toBe("leaf at the gitlink\n");
+      expect(await m.git(["rev-parse", "HEAD"], join(done.dir, "vendor/lib"))).toBe(libCommit);
+      expect(await m.git(["rev-parse", "HEAD"], join(done.dir, "vendor/lib/deps/leaf"))).toBe(leafCommit);
+      // the superproject sees its submodules at the commits it names
+      expect(await m.git(["status", "--porcelain"], done.dir)).toBe("");
+    }
+  });
+
+  it("leaves the token in no file of the workspace, .git folders included", async () => {
+    const { app, top } = await nested();
+    const done = await m.checkout(app, "run-1", top, { submodules: true });
+    expect(done.outcome.exitCode, await log()).toBe(0);
+    const files = await allFiles(done.dir);
+    expect(files.some((file) => file.endsWith("/vendor/lib/deps/leaf/.git/HEAD"))).toBe(true);
+    const basic = Buffer.from(`x-access-token:${m.token}`).toString("base64");
+    for (const file of files) {
+      const text = await readFile(file, "latin1");
+      expect(text.includes(m.token) || text.includes(basic), file).toBe(false);
+    }
+  });
+
+  it("leaves the gitlinks' folders empty when the pipeline does not ask for submodules", async () => {
+    const { app, top } = await nested();
+    const done = await m.checkout(app, "run-1", top);
+    expect(done.outcome.exitCode).toBe(0);
+    expect(await readdir(join(done.dir, "vendor/lib"))).toEqual([]);
+  });
+
+  describe("refusals", () => {
+    let elsewhere: Server;
+    const seen: IncomingHttpHeaders[] = [];
+    beforeAll(async () => {
+      // another host: the same address on another port
+      elsewhere = createServer((req, res) => {
+        seen.push(req.headers);
+        res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    });
+    afterAll(() => new Promise<void>((resolve) => elsewhere.close(() => resolve())));
+
+    it("refuses a submodule on another host, which is sent nothing, the token least of all", async () => {
+      const { port } = elsewhere.address() as AddressInfo;
+      const { app, top } = await withSubmodule(`http://127.0.0.1:${port}/octo/x.git`);
+      const done = await m.checkout(app, "run-1", top, { submodules: true });
+      expect(done.outcome.exitCode).toBe(1);
+      expect(await log()).toContain(`gantry: submodule "x" refused: its URL is on 127.0.0.1:${port}, not on the repository's host ${new URL(app.cloneUrl).host}`);
+      expect(seen.filter((headers) => headers.authorization !== undefined)).toEqual([]);
+      expect(seen).toEqual([]);
+    });
+
+    it("refuses file:// and ext:: URLs, running nothing", async () => {
+      const marker = join(m.root, "ext-ran");
+      const cases = [
+        ["file://{otherDir}", "is a local file:// URL"],
+        [`ext::sh -c touch% ${marker}`, "has a control or space character"],
+        [`ext::sh%20-c%20touch%25%20${marker}`, "uses a remote helper"],
+      ] as const;
+      for (const [index, [url, reason]] of cases.entries()) {
+        const { app, top } = await withSubmodule(url);
+        const done = await m.checkout(app, `run-${index}`, top, { submodules: true });
+        expect(done.outcome.exitCode, url).toBe(1);
+        expect(await log()).toContain(`gantry: submodule "x" refused: its URL ${reason}`);
+      }
+      expect(existsSync(marker)).toBe(false);
+    });
+
+    it("refuses a path that git would read as an option", async () => {
+      const { app, top } = await withSubmodule("{other}", "-evil");
+      const done = await m.checkout(app, "run-1", top, { submodules: true });
+      expect(done.outcome.exitCode).toBe(1);
+      expect(await log()).toContain(`gantry: submodule "x" refused: its path starts with '-'`);
+      expect(existsSync(join(done.dir, "-evil", ".git"))).toBe(false);
+    });
+  });
+});
