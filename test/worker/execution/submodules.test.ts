@@ -121,10 +121,10 @@ describe("checkout of submodules", () => {
       const { port } = elsewhere.address() as AddressInfo;
       const { app, top } = await withSubmodule(`http://127.0.0.1:${port}/octo/x.git`);
       const done = await m.checkout(app, "run-1", top, { submodules: true });
-      expect(done.outcome.exitCode).toBe(1);
-      expect(await log()).toContain(`gantry: submodule "x" refused: its URL is on 127.0.0.1:${port}, not on the repository's host ${new URL(app.cloneUrl).host}`);
       expect(seen.filter((headers) => headers.authorization !== undefined)).toEqual([]);
       expect(seen).toEqual([]);
+      expect(done.outcome.exitCode).toBe(1);
+      expect(await log()).toContain(`gantry: submodule "x" refused: its URL is on 127.0.0.1:${port}, not on the repository's host ${new URL(app.cloneUrl).host}`);
     });
 
     it("refuses file:// and ext:: URLs, running nothing", async () => {
