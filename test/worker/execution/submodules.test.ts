@@ -1,39 +1,21 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostedRepo } from "../../fake-github/fake-github.js";
-import { git } from "../../helpers/git-repo.js";
+import { commitTree as committed, gitmodules } from "../../helpers/commit-tree.js";
 import { useMirrorFixture } from "./use-mirror-fixture.js";
 
 const m = useMirrorFixture("submodules");
 
-/**
- * Commits a tree of `files` (text) and `gitlinks` (path → commit) straight into `repo`'s bare repository and makes it
- * refs/heads/main: git's own commands refuse to stage a gitlink whose folder holds no repository, or a path like `-x`.
- */
+/** commitTree's commit, pushed to the repository's main branch. */
 async function commitTree(repo: HostedRepo, files: Record<string, string>, gitlinks: Record<string, string> = {}): Promise<string> {
-  const scratch = await mkdtemp(join(m.root, "tree-"));
-  const env = { ...repo.env(), GIT_DIR: repo.bareDir, GIT_INDEX_FILE: join(scratch, "index") };
-  const run = (args: string[]) => git(args, { cwd: scratch, env });
-  for (const [path, content] of Object.entries(files)) {
-    const file = join(scratch, "blob");
-    await writeFile(file, content);
-    const blob = await run(["hash-object", "-w", file]);
-    await run(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
-  }
-  for (const [path, commit] of Object.entries(gitlinks)) await run(["update-index", "--add", "--cacheinfo", `160000,${commit},${path}`]);
-  const tree = await run(["write-tree"]);
-  const commit = await run(["commit-tree", tree, "-m", "a tree with submodules"]);
-  await run(["update-ref", "refs/heads/main", commit]);
-  await rm(scratch, { recursive: true, force: true });
-  return commit;
+  const sha = await committed(repo, files, gitlinks);
+  await repo.push("refs/heads/main", sha);
+  return sha;
 }
-
-const gitmodules = (modules: Array<{ name: string; path: string; url: string }>) =>
-  modules.map((module) => `[submodule "${module.name}"]\n\tpath = ${module.path}\n\turl = ${module.url}\n`).join("");
 
 /** Every file below `dir`, `.git` folders included. */
 async function allFiles(dir: string): Promise<string[]> {
