@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_SUBMODULE_LEVELS } from "../../../src/config/schema.js";
 import type { HostedRepo } from "../../fake-github/fake-github.js";
 import { commitTree as committed, gitmodules } from "../../helpers/commit-tree.js";
 import { useMirrorFixture } from "./use-mirror-fixture.js";
@@ -84,6 +85,28 @@ describe("checkout of submodules", () => {
     const done = await m.checkout(app, "run-1", top);
     expect(done.outcome.exitCode).toBe(0);
     expect(await readdir(join(done.dir, "vendor/lib"))).toEqual([]);
+  });
+
+  it(`checks out ${MAX_SUBMODULE_LEVELS} levels of submodules and refuses one more`, async () => {
+    /** A chain of `levels` submodules below a superproject, each the only submodule of the one above. */
+    const chain = async (levels: number) => {
+      let below = await m.createRepo();
+      let commit = await commitTree(below, { "bottom.txt": "bottom\n" });
+      for (let level = 0; level < levels; level++) {
+        const above = await m.createRepo();
+        commit = await commitTree(above, { ".gitmodules": gitmodules([{ name: `s${level}`, path: "s", url: `../${below.name}.git` }]) }, { s: commit });
+        below = above;
+      }
+      return { app: below, top: commit };
+    };
+    const deepest = await chain(MAX_SUBMODULE_LEVELS);
+    const done = await m.checkout(deepest.app, "run-deepest", deepest.top, { submodules: true });
+    expect(done.outcome.exitCode, await log()).toBe(0);
+    expect(await readFile(join(done.dir, ...Array<string>(MAX_SUBMODULE_LEVELS).fill("s"), "bottom.txt"), "utf8")).toBe("bottom\n");
+    const deeper = await chain(MAX_SUBMODULE_LEVELS + 1);
+    const refused = await m.checkout(deeper.app, "run-deeper", deeper.top, { submodules: true });
+    expect(refused.outcome.exitCode).toBe(1);
+    expect(await log()).toContain(`gantry: submodule "s0" refused: it is more than ${MAX_SUBMODULE_LEVELS} levels of submodules deep`);
   });
 
   describe("refusals", () => {
