@@ -60,6 +60,7 @@ export async function checkoutSubmodules(options: SubmoduleOptions): Promise<Ste
       const target = join(dir, ...path.split("/"));
       if (!(await insideRepository(dir, path))) return refuse(`submodule ${quote(module.name)}`, "its path leads through a symbolic link");
       await mkdir(target, { recursive: true });
+      writeSync(options.logFd, `gantry: submodule ${quote(module.name)} at ${quote(path)}: ${commit} from ${found.url.href}\n`);
       const outcome = await one(target, commit, found.url);
       if (outcome.exitCode !== 0) return outcome;
       const nested = await level(target, commit, found.url.href, depth + 1);
@@ -106,7 +107,7 @@ async function readTree(dir: string, sha: string, read: GitRead): Promise<Tree |
   return tree;
 }
 
-/** The submodules `.gitmodules` of commit `sha` names, with a path and a URL each (git skips the others too). */
+/** The submodules `.gitmodules` of commit `sha` names with a path. */
 async function readGitmodules(dir: string, sha: string, read: GitRead): Promise<Submodule[] | null> {
   const out = await read(["config", "--no-includes", "--blob", `${sha}:.gitmodules`, "--list", "-z"], dir);
   if (out === null) return null;
@@ -122,7 +123,8 @@ async function readGitmodules(dir: string, sha: string, read: GitRead): Promise<
     if (variable !== "path" && variable !== "url") continue;
     found.set(name, { ...found.get(name), name, [variable]: value });
   }
-  return [...found.values()].filter((module): module is Submodule => module.path !== undefined && module.url !== undefined);
+  // without a path git skips the entry too; without a URL it is checked (and refused) as an empty one
+  return [...found.values()].filter((module) => module.path !== undefined).map((module) => ({ url: "", ...module }) as Submodule);
 }
 
 /** Whether each folder on the way to `path` below `dir` is a real folder (or not there yet), not a symbolic link. */

@@ -48,13 +48,17 @@ export interface Checkout {
  */
 export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   const dir = join(options.root, options.runId);
-  const git = gitRunner(options, dir);
+  // one limit for the whole checkout, however many git processes it takes (submodules can take hundreds)
+  const deadline = Date.now() + options.timeoutMs;
+  const git = gitRunner(options, dir, deadline);
   // after either way of checking out the commit: its submodules come from the commit itself
   const finish = async (outcome: StepOutcome): Promise<StepOutcome> => {
     if (outcome.exitCode !== 0 || !options.submodules) return outcome;
-    const done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir), logFd: options.logFd });
-    // a read git stopped by the cancel is no refusal
-    return options.signal?.aborted && done.exitCode !== 0 ? { ...done, exitCode: null, isCanceled: true } : done;
+    const done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir, deadline), logFd: options.logFd });
+    // a read git stopped by the cancel or the limit is no refusal
+    if (done.exitCode === 0) return done;
+    if (options.signal?.aborted) return { ...done, exitCode: null, isCanceled: true };
+    return Date.now() >= deadline ? { ...done, exitCode: null, timedOut: true } : done;
   };
   try {
     if (options.mirrors && Number.isSafeInteger(options.mirrors.repositoryId)) {
@@ -173,7 +177,7 @@ function gitEnv(dir: string): Record<string, string> {
 }
 
 /** For what gantry reads from the commit's objects: never with the token, never to the network. */
-function gitReader(options: CheckoutOptions, dir: string): GitRead {
+function gitReader(options: CheckoutOptions, dir: string, deadline: number): GitRead {
   return async (args, cwd) => {
     const result = await execa("git", args, {
       cwd,
@@ -182,7 +186,7 @@ function gitReader(options: CheckoutOptions, dir: string): GitRead {
       stdin: "ignore",
       stderr: options.logFd as 3,
       reject: false,
-      timeout: options.timeoutMs,
+      timeout: left(deadline),
       maxBuffer: 256 * 1024 * 1024,
       ...(options.signal ? { cancelSignal: options.signal } : {}),
     });
@@ -190,7 +194,7 @@ function gitReader(options: CheckoutOptions, dir: string): GitRead {
   };
 }
 
-function gitRunner(options: CheckoutOptions, dir: string): Git {
+function gitRunner(options: CheckoutOptions, dir: string, deadline: number): Git {
   const env = gitEnv(dir);
   let auth: Record<string, string> | null = null;
   return async (args, cwd, withToken = false) => {
@@ -204,10 +208,15 @@ function gitRunner(options: CheckoutOptions, dir: string): Git {
       cwd,
       env: withToken && auth ? { ...env, ...auth } : env,
       logFd: options.logFd,
-      timeoutMs: options.timeoutMs,
+      timeoutMs: left(deadline),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   };
+}
+
+/** At least a millisecond: git then times out at once instead of running without a limit. */
+function left(deadline: number): number {
+  return Math.max(1, deadline - Date.now());
 }
 
 async function freshDir(dir: string): Promise<void> {

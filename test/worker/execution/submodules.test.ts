@@ -25,7 +25,7 @@ async function allFiles(dir: string): Promise<string[]> {
 }
 
 /** A superproject `app` with `vendor/lib` (an absolute URL), which has `deps/leaf` (a relative one); each gitlink an older commit than its repository's tip. */
-async function nested(): Promise<{ app: HostedRepo; top: string; libCommit: string; leafCommit: string }> {
+async function nested(): Promise<{ app: HostedRepo; lib: HostedRepo; top: string; libCommit: string; leafCommit: string }> {
   const leaf = await m.createRepo();
   const leafCommit = await commitTree(leaf, { "leaf.txt": "leaf at the gitlink\n" });
   await commitTree(leaf, { "leaf.txt": "leaf's newer tip\n" });
@@ -38,7 +38,7 @@ async function nested(): Promise<{ app: HostedRepo; top: string; libCommit: stri
   await commitTree(lib, { "lib.txt": "lib's newer tip\n" });
   const app = await m.createRepo();
   const top = await commitTree(app, { "app.txt": "app\n", ".gitmodules": gitmodules([{ name: "lib", path: "vendor/lib", url: lib.cloneUrl }]) }, { "vendor/lib": libCommit });
-  return { app, top, libCommit, leafCommit };
+  return { app, lib, top, libCommit, leafCommit };
 }
 
 /** A superproject whose one submodule has `url` and `path`, its gitlink a real commit of another repository. */
@@ -107,6 +107,24 @@ describe("checkout of submodules", () => {
     const refused = await m.checkout(deeper.app, "run-deeper", deeper.top, { submodules: true });
     expect(refused.outcome.exitCode).toBe(1);
     expect(await log()).toContain(`gantry: submodule "s0" refused: it is more than ${MAX_SUBMODULE_LEVELS} levels of submodules deep`);
+  });
+
+  it("keeps the whole checkout, submodules included, within its one time limit", async () => {
+    const { app, lib: libRepo, top } = await nested();
+    const limitMs = 6_000;
+    // the commit's own fetch takes most of the limit, then the submodule's never answers
+    const own = m.fake.hold("POST", new RegExp(`^/octo/${app.name}\\.git/git-upload-pack$`));
+    const lib = m.fake.hold("*", new RegExp(`^/octo/${libRepo.name}\\.git/`));
+    const started = Date.now();
+    const done = m.checkout(app, "run-1", top, { submodules: true, timeoutMs: limitMs });
+    await own.reached;
+    await new Promise((resolve) => setTimeout(resolve, limitMs * 0.7));
+    own.release();
+    const { outcome } = await done;
+    lib.release();
+    expect(outcome.timedOut).toBe(true);
+    // each git process with the full limit would take 1.7 of it
+    expect(Date.now() - started).toBeLessThan(limitMs * 1.4);
   });
 
   describe("refusals", () => {
