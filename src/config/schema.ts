@@ -268,6 +268,9 @@ export const matchersSchema = z
 
 /** Deeper than this is a full clone in all but name: a mistake, not a checkout. */
 export const MAX_CHECKOUT_DEPTH = 10_000;
+/** Submodules inside submodules, the commit's own being level 1; and submodules of a checkout in all (a tree of them). */
+export const MAX_SUBMODULE_LEVELS = 8;
+export const MAX_SUBMODULES = 100;
 
 export const checkoutSchema = z
   .strictObject({
@@ -278,8 +281,19 @@ export const checkoutSchema = z
       .max(MAX_CHECKOUT_DEPTH, { error: (issue) => `${describeValue(issue.input)} is more than ${MAX_CHECKOUT_DEPTH} commits` })
       .default(1)
       .describe("Commits of history fetched, the pushed one included (git fetch --depth). Default 1: the pushed commit only."),
+    submodules: z
+      .boolean({ error: (issue) => `${describeValue(issue.input)} is not true or false` })
+      .default(false)
+      .describe(
+        `Also check out the commit's submodules (recursively, at most ${MAX_SUBMODULE_LEVELS} levels and ${MAX_SUBMODULES} submodules), each at the commit its gitlink names, one commit deep. Only submodules on the repository's own scheme and host (relative URLs such as ../lib.git included) are fetched; any other URL, and any odd name or path, fails the checkout. Default false: submodule folders stay empty.`,
+      ),
+    // a literal, not a boolean: an editor reading the JSON schema flags `lfs: true` too
+    lfs: z
+      .literal(false, { error: (issue) => (issue.input === true ? "checkout.lfs is not supported yet" : `${describeValue(issue.input)} is not false`) })
+      .default(false)
+      .describe("Git LFS files. Not supported yet: only false is accepted (LFS pointer files are checked out as they are committed)."),
   })
-  .describe("How the pushed commit is checked out before the first step. Submodules and Git LFS files are not fetched.");
+  .describe("How the pushed commit is checked out before the first step.");
 
 /** Caches a pipeline may declare, paths a cache may hold, restore keys it may try (actions/cache has no more). */
 export const MAX_CACHES = 10;

@@ -57,7 +57,9 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
     timeoutMs: pipeline.timeoutMs,
     env: { ...pipeline.env },
     network: pipeline.network,
-    ...(pipeline.checkout && pipeline.checkout.depth !== 1 ? { checkout: { depth: pipeline.checkout.depth } } : {}),
+    ...(pipeline.checkout && (pipeline.checkout.depth !== 1 || pipeline.checkout.submodules)
+      ? { checkout: { depth: pipeline.checkout.depth, ...(pipeline.checkout.submodules ? { submodules: true as const } : {}) } }
+      : {}),
     secrets: [...pipeline.secrets],
     ...(pipeline.reports ? { reports: { junit: [...pipeline.reports.junit] } } : {}),
     ...(pipeline.cache ? { cache: pipeline.cache.map((cache) => ({ key: cache.key, restoreKeys: [...cache.restoreKeys], paths: [...cache.paths] })) } : {}),

@@ -236,6 +236,7 @@ async function execute(
       // records from before mirrors carry no repository id: their runs fetch the commit alone
       ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps.dataDir), repositoryId: run.push.repositoryId } } : {}),
       ...(run.pipeline.checkout?.depth ? { depth: run.pipeline.checkout.depth } : {}),
+      ...(run.pipeline.checkout?.submodules ? { submodules: true } : {}),
     },
     env: (workspace) => ({
       ...buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),

@@ -355,11 +355,24 @@ describe("parseConfig errors: network and secrets", () => {
 
   it("takes a checkout depth of whole commits from 1 and refuses anything else at the value", () => {
     const parsed = parseConfig(yaml("pipelines:", "  a: { checkout: { depth: 50 }, steps: [{ run: x }] }"));
-    expect(parsed.ok && parsed.config.pipelines[0]?.checkout).toEqual({ depth: 50 });
+    expect(parsed.ok && parsed.config.pipelines[0]?.checkout).toEqual({ depth: 50, submodules: false });
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: 0 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: 0 is less than 1 commit`]);
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: 1.5 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: 1.5 is not a whole number of commits`]);
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: all }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: "all" is not a number of commits`]);
-    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { submodules: true }, steps: [{ run: x }] }"))).toHaveLength(1);
+  });
+
+  it("takes checkout submodules as true or false, false when not given, and refuses lfs: true until it is supported", () => {
+    const parsed = (text: string) => {
+      const result = parseConfig(yaml("pipelines:", `  a: { checkout: ${text}, steps: [{ run: x }] }`));
+      return result.ok ? result.config.pipelines[0]?.checkout : result.errors;
+    };
+    expect(parsed("{ submodules: true }")).toEqual({ depth: 1, submodules: true });
+    expect(parsed("{ depth: 3 }")).toEqual({ depth: 3, submodules: false });
+    expect(parsed("{ lfs: false }")).toEqual({ depth: 1, submodules: false });
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { submodules: yes }, steps: [{ run: x }] }"))).toEqual([`${F}:2:32: pipelines.a.checkout.submodules: "yes" is not true or false`]);
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { lfs: true }, steps: [{ run: x }] }"))).toEqual([`${F}:2:25: pipelines.a.checkout.lfs: checkout.lfs is not supported yet`]);
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { lfs: 1 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:25: pipelines.a.checkout.lfs: 1 is not false`]);
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { recursive: true }, steps: [{ run: x }] }"))).toHaveLength(1);
   });
 
   it("points at a secret name that is not a variable name, is reserved, is listed twice or is also in env", () => {

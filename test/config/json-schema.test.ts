@@ -29,7 +29,7 @@ describe("buildJsonSchema", () => {
       for (const [key, child] of Object.entries(schema)) walk(child, key === "properties" ? path : `${path}/${key}`);
     };
     walk(buildJsonSchema(), "");
-    expect(options).toHaveLength(42);
+    expect(options).toHaveLength(44);
     expect(undocumented).toEqual([]);
   });
 

@@ -530,6 +530,18 @@ describe("fake GitHub", () => {
       expect(denied.length).toBeGreaterThanOrEqual(3);
       expect(denied.every((r) => r.status === 401)).toBe(true);
     });
+
+    it("lets any valid token read a public repository, as GitHub does, but no token a private one it is not for", async () => {
+      const env = gitEnv(scratch);
+      const token7 = await installationToken(fake, 7);
+      const open = await fake.createRepo("octo", "open", { private: false });
+      await open.push("refs/heads/main", await open.commit({ "open.txt": "o\n" }, "open"));
+      const readable = await runGit(["-c", basicHeader(token7), "clone", "-q", open.cloneUrl, join(scratch, "open")], scratch, env);
+      expect(readable.code).toBe(0);
+      expect(await readFile(join(scratch, "open", "open.txt"), "utf8")).toBe("o\n");
+      const hidden = await runGit(["-c", basicHeader(token7), "clone", "-q", repo.cloneUrl, join(scratch, "hidden")], scratch, env);
+      expect(hidden.code).not.toBe(0);
+    });
   });
 });
 

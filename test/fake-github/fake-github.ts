@@ -457,7 +457,10 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     const key = `${owner}/${name}`.toLowerCase();
     const repo = this.repos.get(key);
     const token = credentials?.user === "x-access-token" ? this.lookupToken(`token ${credentials.password}`) : undefined;
-    if (!token || (repo && (token.installationId !== repo.installationId || (token.repositories && !token.repositories.has(key))))) {
+    // as on GitHub, any valid token reads a public repository, also one it is not scoped to (how a repository's
+    // token fetches public submodules in other repositories); a private one only with a token for it
+    const scoped = (found: HostedRepo) => token && token.installationId === found.installationId && (!token.repositories || token.repositories.has(key));
+    if (!token || (repo && repo.private && !scoped(repo))) {
       return finish(401, "Invalid username or token. Password authentication is not supported for Git operations.", {
         "www-authenticate": 'Basic realm="GitHub"',
       });

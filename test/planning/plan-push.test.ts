@@ -128,6 +128,13 @@ describe("planPush", () => {
       expect(b && "checkout" in b).toBe(false);
     });
 
+    it("carries submodules into the plan only when the pipeline asks for them", () => {
+      const deep = config("pipelines:", "  a: { checkout: { submodules: true }, steps: [{ run: x }] }", "  b: { checkout: { submodules: false }, steps: [{ run: x }] }");
+      const [a, b] = planPush(push(), deep).pipelines;
+      expect(a?.checkout).toEqual({ depth: 1, submodules: true });
+      expect(b && "checkout" in b).toBe(false);
+    });
+
     it("does not skip for a near miss", () => {
       expect(summary(push({ headCommitMessage: "Fix [skip  ci] parsing" }), EXAMPLE)).toEqual(["build: run", "deploy: run"]);
     });

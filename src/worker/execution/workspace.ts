@@ -1,6 +1,8 @@
 import { existsSync, writeSync } from "node:fs";
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
+import { checkoutSubmodules, type Git, type GitRead } from "./checkout-submodules.js";
 import { runProcess, type StepOutcome } from "./run-step.js";
 import { lockMirror } from "./mirror/lock-mirror.js";
 import { markMirrorUsed } from "./mirror/mark-mirror-used.js";
@@ -23,6 +25,8 @@ export interface CheckoutOptions {
   mirrors?: { root: string; repositoryId: number };
   /** Commits of history to fetch (`git fetch --depth`); 1 (the commit only) unless the pipeline says. */
   depth?: number;
+  /** Also check out the commit's submodules (checkoutSubmodules); not unless the pipeline says. */
+  submodules?: boolean;
   logFd: number;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -35,8 +39,6 @@ export interface Checkout {
   mirror?: string;
 }
 
-type Git = (args: string[], cwd: string, withToken?: boolean) => Promise<StepOutcome>;
-
 /**
  * Makes `root/<runId>` a checkout of the pushed commit. With a mirror: what the mirror lacks is fetched into it
  * (under its lock), and the workspace borrows the mirror's objects (alternates, like `git clone --shared`; never
@@ -46,7 +48,18 @@ type Git = (args: string[], cwd: string, withToken?: boolean) => Promise<StepOut
  */
 export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   const dir = join(options.root, options.runId);
-  const git = gitRunner(options, dir);
+  // one limit for the whole checkout, however many git processes it takes (submodules can take hundreds)
+  const deadline = Date.now() + options.timeoutMs;
+  const git = gitRunner(options, dir, deadline);
+  // after either way of checking out the commit: its submodules come from the commit itself
+  const finish = async (outcome: StepOutcome): Promise<StepOutcome> => {
+    if (outcome.exitCode !== 0 || !options.submodules) return outcome;
+    const done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir, deadline), logFd: options.logFd });
+    // a read git stopped by the cancel or the limit is no refusal
+    if (done.exitCode === 0) return done;
+    if (options.signal?.aborted) return { ...done, exitCode: null, isCanceled: true };
+    return Date.now() >= deadline ? { ...done, exitCode: null, timedOut: true } : done;
+  };
   try {
     if (options.mirrors && Number.isSafeInteger(options.mirrors.repositoryId)) {
       const mirror = join(options.mirrors.root, String(options.mirrors.repositoryId));
@@ -64,7 +77,7 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
         }
         if (outcome && (outcome.exitCode === 0 || outcome.isCanceled || outcome.timedOut)) {
           const { mirrorSound: _, ...step } = outcome;
-          return { dir, outcome: step, mirror };
+          return { dir, outcome: await finish(step), mirror };
         }
         if (outcome?.mirrorSound) {
           say(options.logFd, "gantry: the commit could not be fetched into the repository's mirror; fetching it alone\n");
@@ -74,7 +87,7 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
       }
     }
     await freshDir(dir);
-    return { dir, outcome: await alone(options, dir, git) };
+    return { dir, outcome: await finish(await alone(options, dir, git)) };
   } catch (error) {
     await removeWorkspace(dir);
     throw error;
@@ -159,12 +172,30 @@ async function used(mirror: string, sha: string): Promise<null> {
   return null;
 }
 
-function gitRunner(options: CheckoutOptions, dir: string): Git {
-  const env: Record<string, string> = {
-    PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-    HOME: process.env["HOME"] ?? dir,
-    GIT_TERMINAL_PROMPT: "0",
+function gitEnv(dir: string): Record<string, string> {
+  return { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? dir, GIT_TERMINAL_PROMPT: "0" };
+}
+
+/** For what gantry reads from the commit's objects: never with the token, never to the network. */
+function gitReader(options: CheckoutOptions, dir: string, deadline: number): GitRead {
+  return async (args, cwd) => {
+    const result = await execa("git", args, {
+      cwd,
+      env: gitEnv(dir),
+      extendEnv: false,
+      stdin: "ignore",
+      stderr: options.logFd as 3,
+      reject: false,
+      timeout: left(deadline),
+      maxBuffer: 256 * 1024 * 1024,
+      ...(options.signal ? { cancelSignal: options.signal } : {}),
+    });
+    return result.exitCode === 0 ? result.stdout : null;
   };
+}
+
+function gitRunner(options: CheckoutOptions, dir: string, deadline: number): Git {
+  const env = gitEnv(dir);
   let auth: Record<string, string> | null = null;
   return async (args, cwd, withToken = false) => {
     if (withToken && options.token !== undefined && auth === null) {
@@ -177,10 +208,15 @@ function gitRunner(options: CheckoutOptions, dir: string): Git {
       cwd,
       env: withToken && auth ? { ...env, ...auth } : env,
       logFd: options.logFd,
-      timeoutMs: options.timeoutMs,
+      timeoutMs: left(deadline),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   };
+}
+
+/** At least a millisecond: git then times out at once instead of running without a limit. */
+function left(deadline: number): number {
+  return Math.max(1, deadline - Date.now());
 }
 
 async function freshDir(dir: string): Promise<void> {
