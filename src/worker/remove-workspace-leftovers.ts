@@ -1,5 +1,6 @@
 import { SUMMARIES_SUFFIX } from "./execution/step-summary-file.js";
 import { HOME_SUFFIX } from "./execution/run-home.js";
+import { CACHE_RESTORE_SUFFIX } from "./caching/unpack-cache-archive.js";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Store } from "../backend/storage/store.js";
@@ -26,7 +27,7 @@ export async function removeWorkspaceLeftovers(options: { store: Store; dataDir:
   }
   const removed: string[] = [];
   for (const name of names) {
-    const suffix = [SUMMARIES_SUFFIX, HOME_SUFFIX].find((end) => name.endsWith(end));
+    const suffix = [SUMMARIES_SUFFIX, HOME_SUFFIX, CACHE_RESTORE_SUFFIX].find((end) => name.endsWith(end));
     const runId = suffix ? name.slice(0, -suffix.length) : name;
     if (!isRunId(runId)) continue;
     const run = await options.store.getRun(runId);

@@ -34,6 +34,8 @@ it("removes a crash's workspaces and summaries at start-up, keeping those of run
     writeFileSync(join(root, id, "src", "a.ts"), "x");
     mkdirSync(join(root, `${id}.summaries`));
     mkdirSync(join(root, `${id}.home`, ".npm"), { recursive: true });
+    // a restore's staging folder, left by a crash mid-restore
+    mkdirSync(join(root, `${id}.cache-restore`, "workspace"), { recursive: true });
   }
   mkdirSync(join(root, "not-a-run"));
   writeFileSync(join(root, "notes.txt"), "mine");
@@ -41,16 +43,18 @@ it("removes a crash's workspaces and summaries at start-up, keeping those of run
   const removed = await removeWorkspaceLeftovers({ store, dataDir, nodeId: self });
 
   const gone = [ids.dead, ids.completed, ids.unknown];
-  expect(removed.sort()).toEqual(gone.flatMap((id) => [id, `${id}.summaries`, `${id}.home`]).sort());
+  expect(removed.sort()).toEqual(gone.flatMap((id) => [id, `${id}.summaries`, `${id}.home`, `${id}.cache-restore`]).sort());
   for (const id of gone) {
     expect(existsSync(join(root, id))).toBe(false);
     expect(existsSync(join(root, `${id}.summaries`))).toBe(false);
     expect(existsSync(join(root, `${id}.home`))).toBe(false);
+    expect(existsSync(join(root, `${id}.cache-restore`))).toBe(false);
   }
   for (const id of [ids.live, ids.elsewhere]) {
     expect(existsSync(join(root, id, "src", "a.ts"))).toBe(true);
     expect(existsSync(join(root, `${id}.summaries`))).toBe(true);
     expect(existsSync(join(root, `${id}.home`, ".npm"))).toBe(true);
+    expect(existsSync(join(root, `${id}.cache-restore`, "workspace"))).toBe(true);
   }
   expect(existsSync(join(root, "not-a-run"))).toBe(true);
   expect(existsSync(join(root, "notes.txt"))).toBe(true);

@@ -1,10 +1,12 @@
 import type { Stats } from "node:fs";
 import { createWriteStream } from "node:fs";
+import { readlinkSync } from "node:fs";
 import { mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { Pack } from "tar";
+import { Pack, type WriteEntry } from "tar";
 import type { CacheRoots } from "./cache-store.js";
+import { isContainedLink } from "./is-contained-link.js";
 import type { ResolvedCachePath } from "./resolve-cache-paths.js";
 
 /**
@@ -32,7 +34,9 @@ class TooLarge extends Error {}
 
 /**
  * Writes a gzip'd tar of `paths` to `file`: regular files, folders and symlinks (as links, never followed);
- * FIFOs, sockets and devices are left out (never opened: a FIFO would hang the save). Stops, and removes
+ * FIFOs, sockets and devices are left out (never opened: a FIFO would hang the save), and so are symlinks that
+ * lead out of their root (absolute, or `..` past it) and setuid, setgid and sticky bits: a restore refuses an
+ * archive with any of them (see validateCacheArchive), so a save never writes one. Stops, and removes
  * `file`, as soon as the compressed bytes pass `maxBytes`. `viewDir` is a new folder for the links `home` and
  * `workspace` to the roots, so that archive paths start with them; the caller removes it.
  */
@@ -55,9 +59,13 @@ export async function packCacheArchive(options: {
     follow: false,
     linkCache: new NoHardLinks(),
     jobs: 8,
-    filter: (_path: string, stat: Stats | unknown) => {
+    filter: (path: string, stat: Stats | unknown) => {
       const s = stat as Stats;
-      return s.isFile() || s.isDirectory() || s.isSymbolicLink();
+      if (s.isSymbolicLink()) return isContainedLink(path.slice(path.indexOf("/") + 1), readlinkSync(join(viewDir, path)));
+      return s.isFile() || s.isDirectory();
+    },
+    onWriteEntry: (entry: WriteEntry) => {
+      if (entry.stat) entry.stat.mode &= ~0o7000;
     },
   });
   // after an abort node-tar may still report a file it was reading: nobody listens then

@@ -68,6 +68,10 @@ it("saves a tree of folders, files, symlinks and modes, finds it by its key and 
   chmodSync(join(first.workspace, "node_modules", "left-pad", "secret.txt"), 0o600);
   mkdirSync(join(first.workspace, "node_modules", ".bin"));
   symlinkSync("../left-pad/cli.js", join(first.workspace, "node_modules", ".bin", "left-pad"));
+  symlinkSync("left-pad/lib", join(first.workspace, "node_modules", "lib-link"));
+  mkdirSync(join(first.workspace, "node_modules", "empty"));
+  writeFileSync(join(first.workspace, "node_modules", "left-pad", "suid"), "x");
+  chmodSync(join(first.workspace, "node_modules", "left-pad", "suid"), 0o4755);
   mkdirSync(join(first.home, ".npm", "_cacache"), { recursive: true });
   writeFileSync(join(first.home, ".npm", "_cacache", "index"), "npm");
   writeFileSync(join(first.workspace, "not-cached.txt"), "no");
@@ -89,6 +93,10 @@ it("saves a tree of folders, files, symlinks and modes, finds it by its key and 
   expect(lstatSync(join(pad, "cli.js")).mode & 0o777).toBe(0o755);
   expect(lstatSync(join(pad, "secret.txt")).mode & 0o777).toBe(0o600);
   expect(readlinkSync(join(second.workspace, "node_modules", ".bin", "left-pad"))).toBe("../left-pad/cli.js");
+  expect(readlinkSync(join(second.workspace, "node_modules", "lib-link"))).toBe("left-pad/lib");
+  expect(readdirSync(join(second.workspace, "node_modules", "empty"))).toEqual([]);
+  // a save drops setuid, setgid and sticky bits (a restore refuses an archive with them)
+  expect(lstatSync(join(pad, "suid")).mode & 0o7777).toBe(0o755);
   expect(readFileSync(join(second.workspace, "node_modules", "already-here.txt"), "utf8")).toBe("merged");
   expect(readFileSync(join(second.home, ".npm", "_cacache", "index"), "utf8")).toBe("npm");
   expect(existsSync(join(second.workspace, "not-cached.txt"))).toBe(false);
@@ -343,27 +351,28 @@ it("abandons an archive that grows past the repository's cap, leaving no tempora
   });
 });
 
-it("archives a configured path that is a symlink as the link only, and skips a path reached through one", async () => {
+it("archives a configured path that is a symlink as the link only, leaves out links that lead out of the root, and skips a path reached through one", async () => {
   const setup = setUp();
   const outside = join(setup.base, "outside");
   mkdirSync(outside);
   writeFileSync(join(outside, "host-secret"), "root's");
   const roots = setup.roots();
   symlinkSync("/etc", join(roots.workspace, "node_modules"));
+  symlinkSync("vendor/lib", join(roots.workspace, "local"));
+  symlinkSync("../outside", join(roots.workspace, "up"));
   symlinkSync(outside, join(roots.workspace, "deps"));
   symlinkSync(outside, join(roots.home, ".npm"));
   const saved = await setup.store.save(
-    { repositoryId: REPO, scope: MAIN, key: "k", paths: ["node_modules", "deps/host-secret", "~/.npm/host-secret"] },
+    { repositoryId: REPO, scope: MAIN, key: "k", paths: ["node_modules", "local", "up", "deps/host-secret", "~/.npm/host-secret"] },
     roots,
   );
   expect(saved).toMatchObject({ outcome: "saved" });
-  expect(await archiveContents(setup.root)).toEqual([["workspace/node_modules", "SymbolicLink"]]);
+  expect(await archiveContents(setup.root)).toEqual([["workspace/local", "SymbolicLink"]]);
 
   const later = setup.roots();
   await setup.store.restore((await find(setup.store, "k"))!.entry, later);
-  // node-tar restores an absolute link target relative to the root: no restored link leads out of it
-  expect(readlinkSync(join(later.workspace, "node_modules"))).toBe("etc");
-  expect(readdirSync(later.workspace)).toEqual(["node_modules"]);
+  expect(readlinkSync(join(later.workspace, "local"))).toBe("vendor/lib");
+  expect(readdirSync(later.workspace)).toEqual(["local"]);
   expect(readdirSync(outside)).toEqual(["host-secret"]);
 });
 
@@ -397,75 +406,120 @@ it("leaves FIFOs, sockets and hard links out of an archive: a FIFO does not hang
   expect(lstatSync(join(later.workspace, "node_modules", "b.js")).nlink).toBe(1);
 });
 
-it("restores from a crafted archive only plain entries under the two prefixes: no escape, no absolute path, no hard link, no device, no setuid", async () => {
-  const { setup, outside } = await setUpCraftedEntry();
+it("restores a crafted archive of plain entries under the two prefixes", async () => {
+  const { setup } = await setUpCraftedEntry();
   replaceArchive(
     setup.root,
     craftArchive([
-      { path: "workspace/ok.txt", body: "fine" },
-      { path: "workspace/../escape", body: "out" },
-      { path: "workspace/node_modules/../../../outside/escape", body: "out" },
-      { path: "../outside/escape", body: "out" },
-      { path: `${outside}/absolute`, body: "out" },
-      { path: `/workspace/absolute`, body: "out" },
-      { path: "elsewhere/file", body: "out" },
-      { path: "workspace/hard", type: "Link", linkpath: "/etc/passwd" },
-      { path: "workspace/hard-inside", type: "Link", linkpath: "workspace/ok.txt" },
-      { path: "workspace/fifo", type: "FIFO" },
-      { path: "workspace/null", type: "CharacterDevice" },
-      { path: "workspace/suid", body: "#!/bin/sh\n", mode: 0o6755 },
-      { path: "workspace/shared", type: "Directory", mode: 0o3777 },
-      { path: "workspace/", type: "Directory", mode: 0o777 },
+      { path: "workspace/dir/", type: "Directory" },
+      { path: "workspace/dir/ok.txt", body: "fine" },
+      { path: "workspace/dir/up-link", type: "SymbolicLink", linkpath: "../dir/ok.txt" },
       { path: "home/.npmrc", body: "registry=x" },
     ]),
   );
   const later = setup.roots();
   await setup.store.restore((await find(setup.store, "k"))!.entry, later);
-  expect(readdirSync(later.workspace).sort()).toEqual(["ok.txt", "shared", "suid"]);
-  expect(readFileSync(join(later.workspace, "ok.txt"), "utf8")).toBe("fine");
-  expect(lstatSync(join(later.workspace, "suid")).mode & 0o7777).toBe(0o755);
-  expect(lstatSync(join(later.workspace, "shared")).mode & 0o7000).toBe(0);
-  expect(lstatSync(later.workspace).mode & 0o777).toBe(0o755);
-  expect(lstatSync(join(later.workspace, "suid")).uid).toBe(process.getuid!());
+  expect(readFileSync(join(later.workspace, "dir", "up-link"), "utf8")).toBe("fine");
+  expect(lstatSync(join(later.workspace, "dir", "ok.txt")).uid).toBe(process.getuid!());
   expect(readFileSync(join(later.home, ".npmrc"), "utf8")).toBe("registry=x");
-  expect(readdirSync(outside)).toEqual([]);
-  expect(filesUnder(setup.base).filter((path) => path.endsWith("escape") || path.endsWith("absolute"))).toEqual([]);
 });
 
-it("writes nothing through a symlink, whether the archive made it or the workspace had it", async () => {
+/** Entries no save writes: each one makes its archive refused whole. */
+const REFUSED: Array<[string, CraftedEntry[]]> = [
+  ["a `..` in the path", [{ path: "workspace/../escape", body: "out" }]],
+  ["a `..` deeper in the path", [{ path: "workspace/node_modules/../../../outside/escape", body: "out" }]],
+  ["a path outside the prefixes", [{ path: "../outside/escape", body: "out" }]],
+  ["an absolute path", [{ path: "/workspace/absolute", body: "out" }]],
+  ["another prefix", [{ path: "elsewhere/file", body: "out" }]],
+  ["a backslash", [{ path: "workspace\\..\\escape", body: "out" }]],
+  ["the root itself", [{ path: "workspace/", type: "Directory", mode: 0o777 }]],
+  ["a hard link", [{ path: "workspace/hard", type: "Link", linkpath: "/etc/passwd" }]],
+  ["a hard link inside", [{ path: "workspace/hard-inside", type: "Link", linkpath: "workspace/ok.txt" }]],
+  ["a FIFO", [{ path: "workspace/fifo", type: "FIFO" }]],
+  ["a device", [{ path: "workspace/null", type: "CharacterDevice" }]],
+  ["a setuid file", [{ path: "workspace/suid", body: "#!/bin/sh\n", mode: 0o6755 }]],
+  ["a sticky folder", [{ path: "workspace/shared", type: "Directory", mode: 0o1777 }]],
+  ["an absolute link", [{ path: "workspace/abs-link", type: "SymbolicLink", linkpath: "/etc" }]],
+  ["a link out of its root", [{ path: "workspace/up-link", type: "SymbolicLink", linkpath: "../../outside" }]],
+  ["a link from home into the workspace", [{ path: "home/up-link", type: "SymbolicLink", linkpath: "../workspace" }]],
+  [
+    "a `..` after a name in a link",
+    [
+      { path: "workspace/dot", type: "SymbolicLink", linkpath: "." },
+      { path: "workspace/climb", type: "SymbolicLink", linkpath: "dot/.." },
+    ],
+  ],
+  [
+    "a file under a link the archive made",
+    [
+      { path: "workspace/link", type: "SymbolicLink", linkpath: "dir" },
+      { path: "workspace/link/pwned", body: "out" },
+    ],
+  ],
+  [
+    "a file where the archive made a link",
+    [
+      { path: "workspace/file-link", type: "SymbolicLink", linkpath: "target" },
+      { path: "workspace/file-link", body: "out" },
+    ],
+  ],
+];
+
+it.each(REFUSED)("refuses a crafted archive with %s: extracts none of it and removes the entry, so the next run misses", async (_, bad) => {
   const { setup, outside } = await setUpCraftedEntry();
+  replaceArchive(setup.root, craftArchive([{ path: "workspace/ok.txt", body: "fine" }, ...bad, { path: "workspace/after.txt", body: "fine" }]));
+  const later = setup.roots();
+  await expect(setup.store.restore((await find(setup.store, "k"))!.entry, later)).rejects.toThrow(
+    /^cache "k" of refs\/heads\/main could not be restored and is removed: archive entry /,
+  );
+  expect(await find(setup.store, "k")).toBeNull();
+  expect(readdirSync(later.workspace)).toEqual([]);
+  expect(readdirSync(later.home)).toEqual([]);
+  expect(readdirSync(outside)).toEqual([]);
+  expect(existsSync(`${later.workspace}.cache-restore`)).toBe(false);
+  expect(filesUnder(setup.base).filter((path) => path.endsWith("escape") || path.endsWith("absolute") || path.endsWith("pwned"))).toEqual([]);
+});
+
+it("writes nothing through a symlink the checkout has where the cache has a folder or a file, and merges into real folders", async () => {
+  const { setup, outside } = await setUpCraftedEntry();
+  writeFileSync(join(outside, "kept"), "host");
+  const checkout = setup.roots();
+  // the pushed commit has `node_modules -> <outside>` committed
+  symlinkSync(outside, join(checkout.workspace, "node_modules"));
+  await setup.store.restore((await find(setup.store, "k"))!.entry, checkout);
+  expect(readdirSync(outside)).toEqual(["kept"]);
+  expect(lstatSync(join(checkout.workspace, "node_modules")).isDirectory()).toBe(true);
+  expect(readdirSync(join(checkout.workspace, "node_modules"))).toEqual(["blob"]);
+
+  // a link where the cache has a file, a file where it has a folder, a real folder merged
   replaceArchive(
     setup.root,
     craftArchive([
-      { path: "workspace/link", type: "SymbolicLink", linkpath: outside },
-      { path: "workspace/link/pwned", body: "out" },
-      { path: "workspace/file-link", type: "SymbolicLink", linkpath: join(outside, "target") },
-      { path: "workspace/file-link", body: "out" },
-      { path: "workspace/up-link", type: "SymbolicLink", linkpath: "../../outside" },
-      { path: "workspace/up-link/pwned", body: "out" },
-      { path: "workspace/abs-link", type: "SymbolicLink", linkpath: outside },
-      { path: "workspace/abs-link/pwned", body: "out" },
+      { path: "workspace/node_modules/", type: "Directory" },
+      { path: "workspace/node_modules/a/", type: "Directory" },
+      { path: "workspace/node_modules/a/new.js", body: "new" },
+      { path: "workspace/node_modules/file-link", body: "cache" },
+      { path: "workspace/node_modules/was-file/", type: "Directory" },
+      { path: "workspace/node_modules/was-file/x", body: "x" },
+      { path: "home/.npm/", type: "Directory" },
+      { path: "home/.npm/index", body: "npm" },
     ]),
   );
-  const later = setup.roots();
-  await setup.store.restore((await find(setup.store, "k"))!.entry, later);
-  expect(readdirSync(outside)).toEqual([]);
-  // a link whose target is outside the root is refused (the file after it lands in a plain folder of the
-  // workspace); an absolute one is made relative (see above)
-  expect(lstatSync(join(later.workspace, "up-link")).isDirectory()).toBe(true);
-  expect(lstatSync(join(later.workspace, "link")).isSymbolicLink()).toBe(true);
-  expect(existsSync(join(later.workspace, outside.slice(1), "pwned"))).toBe(false);
-  // the second entry replaced the link with a file: a link in the way is removed, never written through
-  expect(lstatSync(join(later.workspace, "file-link")).isFile()).toBe(true);
-
-  // a workspace whose checkout has a link where the cache has a folder
-  await saveRandom(setup, { key: "k2", at: 2 });
-  const checkout = setup.roots();
-  symlinkSync(outside, join(checkout.workspace, "node_modules"));
-  await setup.store.restore((await find(setup.store, "k2"))!.entry, checkout);
-  expect(readdirSync(outside)).toEqual([]);
-  expect(lstatSync(join(checkout.workspace, "node_modules")).isDirectory()).toBe(true);
-  expect(readdirSync(join(checkout.workspace, "node_modules"))).toEqual(["blob"]);
+  const merged = setup.roots();
+  mkdirSync(join(merged.workspace, "node_modules", "a"), { recursive: true });
+  writeFileSync(join(merged.workspace, "node_modules", "a", "old.js"), "old");
+  symlinkSync(join(outside, "kept"), join(merged.workspace, "node_modules", "file-link"));
+  writeFileSync(join(merged.workspace, "node_modules", "was-file"), "file");
+  symlinkSync(outside, join(merged.home, ".npm"));
+  await setup.store.restore((await find(setup.store, "k"))!.entry, merged);
+  expect(readdirSync(join(merged.workspace, "node_modules", "a")).sort()).toEqual(["new.js", "old.js"]);
+  expect(readFileSync(join(merged.workspace, "node_modules", "file-link"), "utf8")).toBe("cache");
+  expect(lstatSync(join(merged.workspace, "node_modules", "file-link")).isFile()).toBe(true);
+  expect(readFileSync(join(merged.workspace, "node_modules", "was-file", "x"), "utf8")).toBe("x");
+  expect(lstatSync(join(merged.home, ".npm")).isDirectory()).toBe(true);
+  expect(readdirSync(outside)).toEqual(["kept"]);
+  expect(readFileSync(join(outside, "kept"), "utf8")).toBe("host");
+  expect(existsSync(`${merged.workspace}.cache-restore`)).toBe(false);
 });
 
 it("throws naming the key for a truncated or garbage archive, and removes the entry so the next run misses", async () => {
