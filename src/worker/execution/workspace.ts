@@ -91,7 +91,7 @@ async function alone(options: CheckoutOptions, dir: string, git: Git): Promise<S
 }
 
 /** What a push names (its `after`): anything else goes through git, which resolves or refuses it. */
-const FULL_SHA = /^[0-9a-f]{40}$/;
+export const FULL_SHA = /^[0-9a-f]{40}$/;
 
 /** Under the mirror's lock: fetch into it what it lacks, then a workspace borrowing its objects. */
 async function fromMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<StepOutcome & { mirrorSound?: true }> {
