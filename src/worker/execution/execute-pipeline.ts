@@ -64,18 +64,22 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
   // the steps' $HOME in the sandbox, kept across the run's steps (where `~/…` caches go); beside the workspace too
   const home = join(options.checkout.root, `${options.checkout.runId}${HOME_SUFFIX}`);
   // an attempt before this one (on this host, before a crash) may have left its files; not rmSync: a home holding
-  // a restored ~/.npm is thousands of files, and the event loop also answers webhooks
-  await Promise.all([summaries, home].map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 })));
+  // a restored ~/.npm is thousands of files, and the event loop also answers webhooks. Beside the checkout, which
+  // needs neither: awaited before the first step after it
+  const prepared = Promise.all([summaries, home].map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 }))).then(() =>
+    mkdir(home, { recursive: true, mode: 0o700 }),
+  );
+  prepared.catch(() => {}); // a failure surfaces where it is awaited
   try {
-    await mkdir(home, { recursive: true, mode: 0o700 });
-    return await runPlan(options, summaries, home);
+    return await runPlan(options, summaries, home, prepared);
   } finally {
     // the home goes with the workspace (removeWorkspace, by the caller told of it): after the result is recorded
+    await prepared.catch(() => {});
     await rm(summaries, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
-async function runPlan(options: ExecutePipelineOptions, summaries: string, home: string): Promise<PipelineOutcome> {
+async function runPlan(options: ExecutePipelineOptions, summaries: string, home: string, prepared: Promise<unknown>): Promise<PipelineOutcome> {
   const started = Date.now();
   const deadline = started + options.pipeline.timeoutMs;
   const { pipeline, log } = options;
@@ -102,6 +106,7 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
     log.write(`${index === 0 ? "" : "\n"}${header}`);
     options.scanner?.stepStarted({ index, name: step.name, headerByte: log.size() - Buffer.byteLength(header) });
     let outcome: StepOutcome;
+    if (step.kind !== "checkout") await prepared;
     if (step.kind === "checkout") {
       log.write(`${options.checkout.sha}\n`);
       const done = await checkout({ ...options.checkout, logFd: log.fd, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });

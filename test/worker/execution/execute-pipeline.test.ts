@@ -199,6 +199,18 @@ describe("executePipeline: step summaries", () => {
   });
 });
 
+describe("executePipeline's run home", () => {
+  it("empties what an earlier attempt left in the run's home beside the checkout, before the first step sees it", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const home = join(scratch.root, "ws", "run-1.home");
+    await mkdir(join(home, ".npm"), { recursive: true });
+    await writeFile(join(home, ".npm", "stale"), "from the attempt before\n");
+    const outcome = await executePipeline(options(sha, [{ name: "Home", run: 'ls -A ~ > "$W/home.txt"; stat -c %a ~ >> "$W/home.txt"', timeoutMs: 30_000 }]));
+    expect(outcome.conclusion, await readFile(scratch.log.path, "utf8")).toBe("success");
+    expect(await readFile(join(scratch.root, "ws", "run-1", "home.txt"), "utf8")).toBe("700\n");
+  });
+});
+
 describe("executePipeline with a log scanner", () => {
   const startScanner = () =>
     startLogScan({
