@@ -3,14 +3,14 @@ import type { PlannedPipeline } from "../../planning/plan-types.js";
 import type { CacheReport, Conclusion, StepRecord } from "../../runs/run-types.js";
 import type { LogFile } from "./log-file.js";
 import { runStep, type StepOutcome } from "./run-step.js";
-import { checkout, type CheckoutOptions } from "./workspace.js";
+import { checkout, FULL_SHA, type CheckoutOptions } from "./workspace.js";
 import { createStepSummaryFile, SUMMARIES_SUFFIX, type StepSummaryFile } from "./step-summary-file.js";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Sandbox } from "./sandbox/sandbox.js";
 import { createMasker, type Masker } from "./masking/create-masker.js";
 import type { LogScanner } from "../scanning/start-log-scan.js";
-import { listRepositoryFiles, type RepositoryFiles } from "../scanning/list-repository-files.js";
+import { listRepositoryFiles } from "../scanning/list-repository-files.js";
 import { HOME_SUFFIX } from "./run-home.js";
 import type { CacheStore } from "../caching/cache-store.js";
 import type { CacheScopes } from "../../planning/cache-scopes.js";
@@ -64,18 +64,22 @@ export async function executePipeline(options: ExecutePipelineOptions): Promise<
   // the steps' $HOME in the sandbox, kept across the run's steps (where `~/…` caches go); beside the workspace too
   const home = join(options.checkout.root, `${options.checkout.runId}${HOME_SUFFIX}`);
   // an attempt before this one (on this host, before a crash) may have left its files; not rmSync: a home holding
-  // a restored ~/.npm is thousands of files, and the event loop also answers webhooks
-  await Promise.all([summaries, home].map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 })));
+  // a restored ~/.npm is thousands of files, and the event loop also answers webhooks. Beside the checkout, which
+  // needs neither: awaited before the first step after it
+  const prepared = Promise.all([summaries, home].map((path) => rm(path, { recursive: true, force: true, maxRetries: 3 }))).then(() =>
+    mkdir(home, { recursive: true, mode: 0o700 }),
+  );
+  prepared.catch(() => {}); // a failure surfaces where it is awaited
   try {
-    await mkdir(home, { recursive: true, mode: 0o700 });
-    return await runPlan(options, summaries, home);
+    return await runPlan(options, summaries, home, prepared);
   } finally {
     // the home goes with the workspace (removeWorkspace, by the caller told of it): after the result is recorded
+    await prepared.catch(() => {});
     await rm(summaries, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
-async function runPlan(options: ExecutePipelineOptions, summaries: string, home: string): Promise<PipelineOutcome> {
+async function runPlan(options: ExecutePipelineOptions, summaries: string, home: string, prepared: Promise<unknown>): Promise<PipelineOutcome> {
   const started = Date.now();
   const deadline = started + options.pipeline.timeoutMs;
   const { pipeline, log } = options;
@@ -84,7 +88,14 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
   let workspace: { dir: string; env: Record<string, string>; mirror?: string } | null = null;
   let caches: { run: RunCaches; restored: RestoredCache[] } | null = null;
   let cacheReports: CacheReport[] | undefined;
-  const withCaches = (outcome: Omit<PipelineOutcome, "caches">): PipelineOutcome => (cacheReports ? { ...outcome, caches: cacheReports } : outcome);
+  // the commit's files, when they can be listed in the mirror: once the first step has started, off its path
+  let listFiles: (() => Promise<string | null>) | null = null;
+  const withCaches = async (outcome: Omit<PipelineOutcome, "caches">): Promise<PipelineOutcome> => {
+    // no step started: the scanner still learns the commit's files before its scan is finished
+    const note = await listFiles?.();
+    if (note) log.write(note);
+    return cacheReports ? { ...outcome, caches: cacheReports } : outcome;
+  };
   for (const [index, step] of plan.entries()) {
     let written: Pick<StepRecord, "summary" | "summaryCutBytes"> = {};
     const left = deadline - Date.now();
@@ -95,14 +106,24 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
     log.write(`${index === 0 ? "" : "\n"}${header}`);
     options.scanner?.stepStarted({ index, name: step.name, headerByte: log.size() - Buffer.byteLength(header) });
     let outcome: StepOutcome;
+    if (step.kind !== "checkout") await prepared;
     if (step.kind === "checkout") {
       log.write(`${options.checkout.sha}\n`);
       const done = await checkout({ ...options.checkout, logFd: log.fd, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
       options.onWorkspace?.(done.dir);
       outcome = done.outcome;
       if (outcome.exitCode === 0) workspace = { dir: done.dir, env: options.env(done.dir), ...(done.mirror ? { mirror: done.mirror } : {}) };
-      // now, before any step could plant options in .git/config that make git run code
-      if (outcome.exitCode === 0 && options.scanner) options.scanner.repositoryFiles(await commitFiles(done.dir, log));
+      const { scanner } = options;
+      if (outcome.exitCode === 0 && scanner) {
+        const mirror = done.mirror;
+        // in the mirror, which steps see read-only, by the commit's id: a step cannot change what git says there
+        if (mirror && FULL_SHA.test(options.checkout.sha)) listFiles = () => listCommitFiles(scanner, mirror, options.checkout.sha);
+        else {
+          // in the workspace now, before any step could plant options in .git/config that make git run code
+          const note = await listCommitFiles(scanner, done.dir);
+          if (note) log.write(note);
+        }
+      }
     } else if (step.kind === "restore-caches") {
       const began = Date.now();
       const run = cacheRun(options, workspace!, home);
@@ -117,7 +138,7 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
     } else {
       const summary = createStepSummaryFile(summaries, index);
       try {
-        outcome = await runStep({
+        const running = runStep({
           command: step.run,
           // step 0 checked out, or the loop ended there
           workspace: workspace!.dir,
@@ -135,6 +156,13 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
         });
+        // the step's process is started by now (runStep spawns before it first waits)
+        const listed = listFiles?.() ?? null;
+        listFiles = null;
+        outcome = await running;
+        // what could not be listed is said after the step's output, not within it
+        const note = await listed;
+        if (note) log.write(note);
         written = await summaryOf(summary, options.masker, options.scanner);
       } finally {
         summary.close();
@@ -147,10 +175,10 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
     if (record.conclusion !== "success") {
       const reason = explain(outcome, step.timeoutMs, pipelineLimited ? pipeline.timeoutMs : null);
       log.write(`\n==> ${step.name}: ${reason}\n`);
-      return withCaches({ conclusion: record.conclusion, steps, reason, durationMs: Date.now() - started });
+      return await withCaches({ conclusion: record.conclusion, steps, reason, durationMs: Date.now() - started });
     }
   }
-  return withCaches({ conclusion: "success", steps, durationMs: Date.now() - started });
+  return await withCaches({ conclusion: "success", steps, durationMs: Date.now() - started });
 }
 
 /**
@@ -184,12 +212,16 @@ async function summaryOf(file: StepSummaryFile, masker: Masker | undefined, scan
   return { summary, ...(cutBytes > 0 ? { summaryCutBytes: cutBytes } : {}) };
 }
 
-/** The checked-out commit's files for the scanner; a commit too big to list whole is said so in the log. */
-async function commitFiles(dir: string, log: LogFile): Promise<RepositoryFiles | null> {
-  const files = await listRepositoryFiles(dir);
-  if (files === null) log.write("gantry: could not list the commit's files; annotations are not checked against them\n");
-  else if (!files.complete) log.write(`gantry: the commit has more than ${files.paths.size} files; annotations on files past those are sent as they are\n`);
-  return files;
+/**
+ * The commit's files to the scanner: those checked out in `dir`, or `commit`'s in the mirror `dir`. Returns the
+ * log's note when it could not list them (or not all), for the caller to write where it does not cut a step's output.
+ */
+async function listCommitFiles(scanner: LogScanner, dir: string, commit?: string): Promise<string | null> {
+  const files = await listRepositoryFiles(dir, commit ? { commit } : {});
+  scanner.repositoryFiles(files);
+  if (files === null) return "gantry: could not list the commit's files; annotations are not checked against them\n";
+  if (!files.complete) return `gantry: the commit has more than ${files.paths.size} files; annotations on files past those are sent as they are\n`;
+  return null;
 }
 
 function stepRecord(outcome: StepOutcome): Omit<StepRecord, "name"> {

@@ -104,16 +104,17 @@ async function alone(options: CheckoutOptions, dir: string, git: Git): Promise<S
 }
 
 /** What a push names (its `after`): anything else goes through git, which resolves or refuses it. */
-const FULL_SHA = /^[0-9a-f]{40}$/;
+export const FULL_SHA = /^[0-9a-f]{40}$/;
 
 /** Under the mirror's lock: fetch into it what it lacks, then a workspace borrowing its objects. */
 async function fromMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<StepOutcome & { mirrorSound?: true }> {
-  // the workspace's `git init` needs nothing from the mirror: it runs beside the mirror's commands, not after them
-  const initialized = git(["init", "--quiet", "--template="], dir);
-  const [fetched, init] = await Promise.all([intoMirror(options, mirror, dir, git, rebuild), initialized]);
+  // the workspace's repository needs nothing from the mirror: it is written beside the mirror's commands, not after
+  // them; and the lock is held until those are done, even when the writing fails first
+  const written = writeRepository(dir, mirror);
+  written.catch(() => {});
+  const fetched = await intoMirror(options, mirror, dir, git, rebuild);
+  await written;
   if (fetched) return fetched;
-  if (init.exitCode !== 0) return init;
-  await writeFile(join(dir, ".git", "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
   // a shallow mirror's boundary: without it `git log` in the workspace walks into parents that were never fetched
   await copyFile(join(mirror, "shallow"), join(dir, ".git", "shallow")).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "ENOENT") throw error;
@@ -126,6 +127,23 @@ async function fromMirror(options: CheckoutOptions, mirror: string, dir: string,
     if (head.exitCode !== 0) return head;
   }
   return git(["reset", "--quiet", "--hard"], dir);
+}
+
+/** What `git init --template=` makes of a new repository, on Linux (a file mode that works, case-sensitive names). */
+const WORKSPACE_CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n";
+
+/**
+ * The workspace's `.git` written as `git init --template=` would (one process less before the fetch), borrowing the
+ * mirror's objects (alternates, like `git clone --shared`); HEAD on an unborn branch until the commit is set.
+ */
+async function writeRepository(dir: string, mirror: string): Promise<void> {
+  const gitDir = join(dir, ".git");
+  await Promise.all(["objects/info", "objects/pack", "refs/heads", "refs/tags"].map((sub) => mkdir(join(gitDir, sub), { recursive: true })));
+  await Promise.all([
+    writeFile(join(gitDir, "HEAD"), "ref: refs/heads/main\n"),
+    writeFile(join(gitDir, "config"), WORKSPACE_CONFIG),
+    writeFile(join(gitDir, "objects", "info", "alternates"), `${join(mirror, "objects")}\n`),
+  ]);
 }
 
 /** The commit into the mirror, unless it is there: null when the mirror has it, else the failed command's outcome. */

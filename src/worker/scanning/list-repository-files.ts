@@ -11,13 +11,14 @@ export interface RepositoryFiles {
 }
 
 /**
- * The files of the commit checked out in `dir` (`git ls-tree` of HEAD), read with gantry's own git right after
- * the checkout and before any step ran: a step may plant options in `.git/config` (core.fsmonitor, …) that make
- * git run code, so git is not asked again later. null when git fails.
+ * The files of the commit checked out in `dir` (`git ls-tree` of HEAD), or of `commit` in the repository `dir` (a
+ * mirror), read with gantry's own git: in a workspace right after the checkout and before any step ran, since a step
+ * may plant options in `.git/config` (core.fsmonitor, …) that make git run code; in a mirror, which steps see
+ * read-only, at any time. null when git fails.
  */
-export async function listRepositoryFiles(dir: string, options: { limit?: number; timeoutMs?: number } = {}): Promise<RepositoryFiles | null> {
+export async function listRepositoryFiles(dir: string, options: { commit?: string; limit?: number; timeoutMs?: number } = {}): Promise<RepositoryFiles | null> {
   const limit = options.limit ?? MAX_REPOSITORY_FILES;
-  const child = spawn("git", ["ls-tree", "-r", "-z", "--name-only", "--full-tree", "HEAD"], {
+  const child = spawn("git", ["ls-tree", "-r", "-z", "--name-only", "--full-tree", options.commit ?? "HEAD"], {
     cwd: dir,
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" },
     stdio: ["ignore", "pipe", "ignore"],

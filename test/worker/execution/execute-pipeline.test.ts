@@ -199,6 +199,18 @@ describe("executePipeline: step summaries", () => {
   });
 });
 
+describe("executePipeline's run home", () => {
+  it("empties what an earlier attempt left in the run's home beside the checkout, before the first step sees it", async () => {
+    const sha = await scratch.repo.commit({ "a.txt": "x" }, "one");
+    const home = join(scratch.root, "ws", "run-1.home");
+    await mkdir(join(home, ".npm"), { recursive: true });
+    await writeFile(join(home, ".npm", "stale"), "from the attempt before\n");
+    const outcome = await executePipeline(options(sha, [{ name: "Home", run: 'ls -A ~ > "$W/home.txt"; stat -c %a ~ >> "$W/home.txt"', timeoutMs: 30_000 }]));
+    expect(outcome.conclusion, await readFile(scratch.log.path, "utf8")).toBe("success");
+    expect(await readFile(join(scratch.root, "ws", "run-1", "home.txt"), "utf8")).toBe("700\n");
+  });
+});
+
 describe("executePipeline with a log scanner", () => {
   const startScanner = () =>
     startLogScan({
@@ -230,15 +242,13 @@ describe("executePipeline with a log scanner", () => {
     expect(scan).toMatchObject({ complete: true, lines: scan.steps[2]!.endLine });
   });
 
-  it("gives it the commit's files as checked out, before a step could change what git says", async () => {
+  /** A step that commits a file of its own in the workspace, then points an annotation at it and one at a file of the commit. */
+  const plantedRun = async (more: (sha: string) => Partial<ExecutePipelineOptions>) => {
     const sha = await scratch.repo.commit({ "a.txt": "x", "src/b.ts": "y" }, "one");
     const scanner = startScanner();
     const commit = "echo new > planted.ts && git add planted.ts && git -c user.name=S -c user.email=s@example.invalid commit -qm planted";
     const outcome = await executePipeline(
-      options(sha, [{ name: "Annotate", run: `${commit} && echo '::error file=planted.ts,line=1::x' && echo '::error file=src/b.ts,line=1::y'`, timeoutMs: 30_000 }], {
-        sandbox: plainSandbox(),
-        scanner,
-      }),
+      options(sha, [{ name: "Annotate", run: `${commit} && echo '::error file=planted.ts,line=1::x' && echo '::error file=src/b.ts,line=1::y'`, timeoutMs: 30_000 }], { scanner, ...more(sha) }),
     );
     expect(outcome.conclusion, await readFile(scratch.log.path, "utf8")).toBe("success");
     const { annotations } = await scanner.finish();
@@ -246,6 +256,16 @@ describe("executePipeline with a log scanner", () => {
       ["planted.ts", false],
       ["src/b.ts", undefined],
     ]);
+    expect(await readFile(scratch.log.path, "utf8")).not.toContain("could not list");
+  };
+
+  it("gives it the commit's files as checked out, before a step could change what git says", async () => {
+    await plantedRun(() => ({ sandbox: plainSandbox() }));
+  });
+
+  it("lists the commit's files in the mirror, by its id, while the first step runs: what the step does to the workspace's git changes nothing", async () => {
+    const mirrors = { root: join(scratch.root, "mirrors"), repositoryId: 9 };
+    await plantedRun((sha) => ({ checkout: { root: join(scratch.root, "ws"), runId: "run-1", cloneUrl: scratch.repo.workDir, sha, mirrors } }));
   });
 
   it("masks what a step added with ::add-mask:: in the log and in its summary", async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, truncate, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -64,6 +65,44 @@ describe("checkout from the repository's mirror", () => {
       expect(await m.git(["status", "--porcelain"], done.dir)).toBe("");
       expect(existsSync(join(done.dir, ".git", "hooks"))).toBe(false);
     }
+  });
+
+  it("writes the workspace's repository as `git init` would: git reads it as one, borrowing the mirror's objects", async () => {
+    const sha = await pushed({ "a.txt": "one\n" }, "first");
+    const done = await run("run-1", sha, { depth: 1 });
+    expect(done.outcome.exitCode).toBe(0);
+    expect(await m.git(["rev-parse", "--is-bare-repository", "--is-shallow-repository"], done.dir)).toBe("false\ntrue");
+    expect(await m.git(["rev-parse", "--show-toplevel"], done.dir)).toBe(done.dir);
+    // the same settings as a repository git made itself
+    const made = join(m.root, "made");
+    await m.git(["init", "--quiet", "--template=", made], m.root);
+    const local = (dir: string) => m.git(["config", "--local", "--list"], dir);
+    expect(await local(done.dir)).toBe(await local(made));
+    expect(await readFile(join(done.dir, ".git", "objects", "info", "alternates"), "utf8")).toBe(`${join(mirrorOf(), "objects")}\n`);
+    expect(await readFile(join(done.dir, ".git", "shallow"), "utf8")).toBe(await readFile(join(mirrorOf(), "shallow"), "utf8"));
+    await m.git(["fsck", "--no-dangling"], done.dir);
+    expect(await m.git(["status", "--porcelain"], done.dir)).toBe("");
+  });
+
+  it("takes nothing of the workspace's repository from the commit: a tree holding `.git/config` is refused, and no option of it is set", async () => {
+    // a commit no `git add` would make: `.git/config` in its tree, asking git to run a command at each status
+    const env = { ...repo.env(), GIT_DIR: repo.bareDir };
+    const inBare = (args: string[], input = "") => execFileSync("git", args, { cwd: repo.bareDir, env, input, encoding: "utf8" }).trim();
+    const pwned = join(m.root, "pwned");
+    const config = inBare(["hash-object", "-w", "--stdin"], `[core]\n\tfsmonitor = touch ${pwned}\n`);
+    const dotGit = inBare(["mktree"], `100644 blob ${config}\tconfig\n`);
+    const readme = inBare(["hash-object", "-w", "--stdin"], "hi\n");
+    const tree = inBare(["mktree"], `040000 tree ${dotGit}\t.git\n100644 blob ${readme}\tREADME\n`);
+    const sha = inBare(["commit-tree", tree, "-m", "evil"]);
+    inBare(["update-ref", "refs/heads/evil", sha]);
+    const done = await run("run-1", sha);
+    expect(done.outcome.exitCode).not.toBe(0);
+    expect(await readFile(m.log.path, "utf8")).toContain("invalid path '.git/config'");
+    if (existsSync(join(done.dir, ".git", "config"))) {
+      await expect(m.git(["config", "core.fsmonitor"], done.dir)).rejects.toThrow();
+      await m.git(["status", "--porcelain"], done.dir).catch(() => "");
+    }
+    expect(existsSync(pwned)).toBe(false);
   });
 
   it("fetches a commit the mirror holds without its ref of a fetch (brought as history), and checks it out", async () => {
