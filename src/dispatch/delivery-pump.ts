@@ -29,20 +29,22 @@ export function createDeliveryPump(deps: RunDeps): WorkLoop<Delivery> {
 }
 
 async function dispatch(deps: RunDeps, delivery: Delivery, finish: (finished: FinishedDelivery) => Promise<void>): Promise<void> {
-  const logger = deps.log.child({ delivery: delivery.id, event: delivery.event });
+  // fields per line, not a child logger per delivery: a child serializes its bindings even when nothing is logged
+  const about = { delivery: delivery.id, event: delivery.event };
+  const log = deps.log;
   try {
     const handled = handledEvent(delivery.event);
     const outcome = handled ? await handled.dispatch(deps, delivery) : "event not handled";
-    logger.info(`dispatched: ${outcome}`);
+    log.info(about, `dispatched: ${outcome}`);
     await finish({ id: delivery.id });
   } catch (error) {
     const delay = RETRY_DELAYS_MS[delivery.attempts];
     const message = describeGitHubError(error);
     if (delay === undefined || !isTransient(error)) {
-      logger.error(`dispatch failed, giving up: ${message}`);
+      log.error(about, `dispatch failed, giving up: ${message}`);
       await finish({ id: delivery.id, error: message });
     } else {
-      logger.warn(`dispatch failed, retrying in ${delay / 1000}s: ${message}`);
+      log.warn(about, `dispatch failed, retrying in ${delay / 1000}s: ${message}`);
       await deps.store.retryDeliveryLater(delivery.id, Date.now() + delay, message);
     }
   }
