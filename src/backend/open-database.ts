@@ -54,12 +54,19 @@ CREATE TABLE IF NOT EXISTS deliveries (
   state TEXT NOT NULL DEFAULT 'pending',
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  -- unused since the leases moved to delivery_leases; kept so older databases need no migration
   lease_owner TEXT,
   lease_until INTEGER NOT NULL DEFAULT 0,
   error TEXT
 );
 -- claims read pending deliveries oldest first: ordered by the index, not sorted with their payloads
 CREATE INDEX IF NOT EXISTS deliveries_pending_by_time ON deliveries (state, received_at);
+-- a lease in the delivery's own row would rewrite the row, payload and all, at every claim and renewal
+CREATE TABLE IF NOT EXISTS delivery_leases (
+  id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  until INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pushes (
   key TEXT PRIMARY KEY,
   delivery_id TEXT NOT NULL,

@@ -11,7 +11,7 @@ export function openSqliteBackend(dataDir: string, log: Logger, nodeId: string):
     // one file, one process: a second gantry on the same directory would hand out the same jobs twice
     db = openDatabase(dataDir, { exclusive: true });
     // leases still held were held by this process's dead predecessor
-    db.exec("UPDATE runs SET sync_lease_owner = NULL, sync_lease_until = 0; UPDATE deliveries SET lease_owner = NULL, lease_until = 0;");
+    db.exec("UPDATE runs SET sync_lease_owner = NULL, sync_lease_until = 0; DELETE FROM delivery_leases;");
   } catch (error) {
     db?.close();
     if ((error as { code?: string }).code !== "SQLITE_BUSY") throw error;

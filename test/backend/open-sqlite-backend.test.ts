@@ -19,4 +19,15 @@ describe("the SQLite backend", () => {
     const again = openSqliteBackend(dir, memoryLog().log, "test-host:1");
     await again.close();
   });
+
+  it("frees at the start the leases the previous process held when it died, so its deliveries are not delayed", async () => {
+    dir = await mkdtemp(join(tmpdir(), "gantry-leases-"));
+    const first = openSqliteBackend(dir, memoryLog().log, "test-host:1");
+    await first.store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 1 });
+    expect((await first.store.claimDeliveries("test-host:1", Date.now(), 10, 60_000)).map((d) => d.id)).toEqual(["d1"]);
+    await first.close();
+    const again = openSqliteBackend(dir, memoryLog().log, "test-host:2");
+    expect((await again.store.claimDeliveries("test-host:2", Date.now(), 10, 60_000)).map((d) => d.id)).toEqual(["d1"]);
+    await again.close();
+  });
 });

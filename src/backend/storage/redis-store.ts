@@ -7,7 +7,7 @@ import type { LuaScript } from "./redis/lua-script.js";
 import { retentionScripts } from "./redis/retention-scripts.js";
 import { runScripts } from "./redis/run-scripts.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
-import type { Delivery, RemovedRecords, RunFilter, Store } from "./store.js";
+import type { Delivery, FinishedDelivery, RemovedRecords, RunFilter, Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** Put before every key, e.g. "gantry:". On Redis Cluster it must hold a hash tag ("{gantry}:"): scripts touch many keys. */
@@ -89,10 +89,10 @@ export class RedisStore implements Store {
     return (await this.#run(deliveryScripts.renew, owner, now + leaseMs, ...ids)) as string[];
   }
 
-  async finishDelivery(id: string, outcome: { error?: string }): Promise<void> {
+  async finishDeliveries(finished: FinishedDelivery[]): Promise<void> {
+    if (finished.length === 0) return;
     // the payload is dropped once dispatched: the runs carry what they need
-    const error = outcome.error === undefined ? [] : [outcome.error];
-    await this.#run(deliveryScripts.finish, id, outcome.error === undefined ? "done" : "failed", ...error);
+    await this.#run(deliveryScripts.finish, ...finished.flatMap(({ id, error }) => [id, error === undefined ? "done" : "failed", error ?? ""]));
   }
 
   async retryDeliveryLater(id: string, at: number, error: string): Promise<void> {

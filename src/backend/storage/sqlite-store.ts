@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../open-database.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
-import type { Delivery, RemovedRecords, RunFilter, Store } from "./store.js";
+import type { Delivery, FinishedDelivery, RemovedRecords, RunFilter, Store } from "./store.js";
 
 interface RunRow {
   id: string;
@@ -144,34 +144,47 @@ export class SqliteStore implements Store {
     return this.#db.transaction(() => {
       const rows = this
         .#prepare(
-          `SELECT id, event, payload, received_at AS receivedAt, attempts FROM deliveries
-           WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
-           ORDER BY received_at, rowid LIMIT ?`,
+          `SELECT id, event, payload, received_at AS receivedAt, attempts FROM deliveries d
+           WHERE state = 'pending' AND next_attempt_at <= ?
+             AND NOT EXISTS (SELECT 1 FROM delivery_leases l WHERE l.id = d.id AND l.until > ?)
+           ORDER BY received_at, d.rowid LIMIT ?`,
         )
         .all(now, now, limit) as Delivery[];
-      const lease = this.#prepare("UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?");
-      for (const row of rows) lease.run(owner, now + leaseMs, row.id);
+      const lease = this.#prepare("INSERT OR REPLACE INTO delivery_leases (id, owner, until) VALUES (?, ?, ?)");
+      for (const row of rows) lease.run(row.id, owner, now + leaseMs);
       return rows;
     }).immediate();
   }
 
   async renewDeliveryLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {
-    return this.#renew("UPDATE deliveries SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = 'pending'", owner, ids, now + leaseMs);
+    return this.#renew(
+      "UPDATE delivery_leases SET until = ? WHERE id = ? AND owner = ? AND id IN (SELECT id FROM deliveries WHERE state = 'pending')",
+      owner,
+      ids,
+      now + leaseMs,
+    );
   }
 
-  async finishDelivery(id: string, outcome: { error?: string }): Promise<void> {
+  async finishDeliveries(finished: FinishedDelivery[]): Promise<void> {
+    if (finished.length === 0) return;
     // the payload is dropped once dispatched: the runs carry what they need
-    this
-      .#prepare("UPDATE deliveries SET state = ?, error = ?, payload = '', lease_owner = NULL, lease_until = 0 WHERE id = ?")
-      .run(outcome.error === undefined ? "done" : "failed", outcome.error ?? null, id);
+    const finish = this.#prepare("UPDATE deliveries SET state = ?, error = ?, payload = '' WHERE id = ?");
+    const release = this.#prepare("DELETE FROM delivery_leases WHERE id = ?");
+    this.#db.transaction(() => {
+      for (const { id, error } of finished) {
+        finish.run(error === undefined ? "done" : "failed", error ?? null, id);
+        release.run(id);
+      }
+    })();
   }
 
   async retryDeliveryLater(id: string, at: number, error: string): Promise<void> {
-    this
-      .#prepare(
-        "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ?, lease_owner = NULL, lease_until = 0 WHERE id = ?",
-      )
-      .run(at, error, id);
+    const retry = this.#prepare("UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, error = ? WHERE id = ?");
+    const release = this.#prepare("DELETE FROM delivery_leases WHERE id = ?");
+    this.#db.transaction(() => {
+      retry.run(at, error, id);
+      release.run(id);
+    })();
   }
 
   async countPendingDeliveries(): Promise<number> {

@@ -8,6 +8,12 @@ export interface Delivery {
   attempts: number;
 }
 
+export interface FinishedDelivery {
+  id: string;
+  /** Set when it failed for good. */
+  error?: string;
+}
+
 /** What one step of removeOldRecords removed. */
 export interface RemovedRecords {
   deliveries: number;
@@ -44,8 +50,11 @@ export interface Store {
    * it works, so only a dead holder's lapse) and returns the ids it still holds.
    */
   renewDeliveryLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]>;
-  /** Done with it; the payload may be dropped. */
-  finishDelivery(id: string, outcome: { error?: string }): Promise<void>;
+  /**
+   * Done with these (failed, when `error` is given); their payloads may be dropped. One write for them all:
+   * the pump finishes what it dispatched in a tick together. An unknown id is left alone.
+   */
+  finishDeliveries(finished: FinishedDelivery[]): Promise<void>;
   retryDeliveryLater(id: string, at: number, error: string): Promise<void>;
   countPendingDeliveries(): Promise<number>;
   /** Claims a push (repository + ref + head SHA); false when another delivery claimed it within the window. */

@@ -59,7 +59,7 @@ async function setUp(open: (dataDir: string) => Promise<Store>) {
   const done = { state: "completed" as const, result: { conclusion: "success" as const, steps: [], durationMs: 1 } };
   for (const [id, receivedAt] of [["d-old", OLD], ["d-recent", RECENT]] as const) {
     await store.recordDelivery({ id, event: "push", payload: "{}", receivedAt });
-    await store.finishDelivery(id, {});
+    await store.finishDeliveries([{ id }]);
   }
   await store.addRuns([
     run(ids.old, "d-old", "build", { ...done, createdAt: OLD, completedAt: OLD + 1000 }),

@@ -118,7 +118,7 @@ describe("RedisStore on Redis", () => {
 
   it("leaves missing deliveries and runs alone instead of creating half records", async () => {
     const { store, redis, prefix } = await open();
-    await store.finishDelivery("ghost", {});
+    await store.finishDeliveries([{ id: "ghost" }]);
     await store.retryDeliveryLater("ghost", 1, "x");
     await store.markSynced("ghost", 1, { notBefore: 0, checkRunId: 1 });
     await store.syncFailed("ghost", 1);
@@ -136,7 +136,7 @@ describe("RedisStore on Redis", () => {
   it("removes old records with every index entry they were in, leaving no key behind", async () => {
     const { store, redis, prefix } = await open();
     await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 1 });
-    await store.finishDelivery("d1", { error: "x" });
+    await store.finishDeliveries([{ id: "d1", error: "x" }]);
     const completed = { state: "completed" as const, createdAt: 1, completedAt: 2 };
     await store.addRuns([run("r1", "d1", "build", completed), run("r2", "d1", "test", completed)]);
     expect(await store.removeOldRecords(100, 10, 0)).toEqual({ deliveries: 1, runIds: ["r1", "r2"], cursor: null });

@@ -56,7 +56,7 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       expect(first.map((d) => [d.id, d.event, d.payload, d.receivedAt, d.attempts])).toEqual([["d1", "push", "{}", 10, 0]]);
       expect((await store.claimDeliveries("node-b", 100, 10, 1_000)).map((d) => d.id)).toEqual(["d2"]);
       expect(await store.claimDeliveries("node-b", 200, 10, 1_000)).toEqual([]);
-      await store.finishDelivery("d1", {});
+      await store.finishDeliveries([{ id: "d1" }]);
       expect(await store.countPendingDeliveries()).toBe(1);
       // d2's holder died: its lease lapses
       expect((await store.claimDeliveries("node-c", 1_200, 10, 1_000)).map((d) => d.id)).toEqual(["d2"]);
@@ -68,7 +68,7 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       for (const [id, receivedAt] of [["d1", 10], ["d2", 11], ["d3", 12]] as const) await store.recordDelivery({ id, event: "push", payload: "{}", receivedAt });
       expect((await store.claimDeliveries("node-a", 100, 2, 1_000)).map((d) => d.id)).toEqual(["d1", "d2"]);
       expect((await store.claimDeliveries("node-b", 100, 10, 1_000)).map((d) => d.id)).toEqual(["d3"]);
-      await store.finishDelivery("d2", {});
+      await store.finishDeliveries([{ id: "d2" }]);
       // node-a still works on d1; d2 is done and d3 is node-b's: neither is renewed, nor taken, by node-a
       expect(await store.renewDeliveryLeases("node-a", ["d1", "d2", "d3"], 900, 1_000)).toEqual(["d1"]);
       expect(await store.renewDeliveryLeases("node-a", [], 900, 1_000)).toEqual([]);
@@ -80,6 +80,22 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.close();
     });
 
+    it("finishes several deliveries in one call, done and failed alike, leaving unknown ids and the others alone", async () => {
+      const { store } = await open();
+      for (const [id, receivedAt] of [["d1", 10], ["d2", 11], ["d3", 12], ["d4", 13]] as const) await store.recordDelivery({ id, event: "push", payload: "{}", receivedAt });
+      expect(await store.claimDeliveries("node-a", 100, 10, 1_000)).toHaveLength(4);
+      await store.finishDeliveries([{ id: "d1" }, { id: "ghost" }, { id: "d3", error: "gave up" }, { id: "d4", error: "" }]);
+      await store.finishDeliveries([]);
+      expect(await store.countPendingDeliveries()).toBe(1);
+      expect(await store.hasDelivery("ghost")).toBe(false);
+      // past the lease only d2 comes back: the finished ones are not pending any more, whatever their outcome
+      expect((await store.claimDeliveries("node-b", 2_000, 10, 1_000)).map((d) => d.id)).toEqual(["d2"]);
+      // all finished ones are old records for retention; the pending one is kept
+      expect((await store.removeOldRecords(100, 10, 0)).deliveries).toBe(3);
+      expect(await store.hasDelivery("d2")).toBe(true);
+      await store.close();
+    });
+
     it("holds a delivery back until its retry time and counts attempts", async () => {
       const { store } = await open();
       await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 10 });
@@ -87,7 +103,7 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await store.retryDeliveryLater("d1", 500, "GitHub answered 502");
       expect(await store.claimDeliveries("n", 499, 10, 1_000)).toEqual([]);
       expect((await store.claimDeliveries("n", 500, 10, 1_000))[0]).toMatchObject({ id: "d1", attempts: 1 });
-      await store.finishDelivery("d1", { error: "gave up" });
+      await store.finishDeliveries([{ id: "d1", error: "gave up" }]);
       expect(await store.countPendingDeliveries()).toBe(0);
       await store.close();
     });
@@ -257,9 +273,9 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       for (const [id, receivedAt] of [["old-done", 10], ["old-failed", 11], ["old-pending", 12], ["new-done", 500]] as const) {
         await store.recordDelivery({ id, event: "push", payload: "{}", receivedAt });
       }
-      await store.finishDelivery("old-done", {});
-      await store.finishDelivery("old-failed", { error: "boom" });
-      await store.finishDelivery("new-done", {});
+      await store.finishDeliveries([{ id: "old-done" }]);
+      await store.finishDeliveries([{ id: "old-failed", error: "boom" }]);
+      await store.finishDeliveries([{ id: "new-done" }]);
       await store.addRuns([
         // five old completed runs of one finished delivery: more than one step's limit of 2
         ...[1, 2, 3, 4, 5].map((n) => run(`old-${n}`, "d-old", `p${n}`, { ...done, createdAt: n, completedAt: 20 + n })),

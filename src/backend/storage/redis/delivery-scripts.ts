@@ -52,21 +52,23 @@ end
 return held
 `),
 
-  /** ARGV: prefix, id, state ("done" | "failed"), [error]. */
+  /** ARGV: prefix, then per delivery: id, state ("done" | "failed"), error (read only when failed). */
   finish: new LuaScript(`${LUA_PRELUDE}
-local key = p .. 'delivery:' .. ARGV[2]
-if redis.call('EXISTS', key) == 0 then
-  return 0
+for i = 2, #ARGV, 3 do
+  local id = ARGV[i]
+  local key = p .. 'delivery:' .. id
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HSET', key, 'state', ARGV[i + 1], 'payload', '', 'leaseOwner', '', 'leaseUntil', '0')
+    if ARGV[i + 1] == 'failed' then
+      redis.call('HSET', key, 'error', ARGV[i + 2])
+    else
+      redis.call('HDEL', key, 'error')
+    end
+    redis.call('ZREM', p .. 'deliveries:pending', id)
+    -- what the retention sweep reads: finished deliveries by received time
+    redis.call('ZADD', p .. 'deliveries:finished', redis.call('HGET', key, 'receivedAt'), id)
+  end
 end
-redis.call('HSET', key, 'state', ARGV[3], 'payload', '', 'leaseOwner', '', 'leaseUntil', '0')
-if ARGV[4] then
-  redis.call('HSET', key, 'error', ARGV[4])
-else
-  redis.call('HDEL', key, 'error')
-end
-redis.call('ZREM', p .. 'deliveries:pending', ARGV[2])
--- what the retention sweep reads: finished deliveries by received time
-redis.call('ZADD', p .. 'deliveries:finished', redis.call('HGET', key, 'receivedAt'), ARGV[2])
 return 1
 `),
 
