@@ -1,7 +1,8 @@
-import { readdir, readFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HostedRepo } from "../../fake-github/fake-github.js";
+import { LFS_MISSING } from "../../../src/worker/execution/pull-lfs-objects.js";
 import { useMirrorFixture } from "./use-mirror-fixture.js";
 
 const m = useMirrorFixture("lfs");
@@ -13,6 +14,15 @@ const batches = (repo: HostedRepo) => m.fake.gitRequests.filter((request) => req
 async function allFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** The first `name` on PATH. */
+async function which(name: string): Promise<string> {
+  for (const dir of (process.env["PATH"] ?? "").split(":")) {
+    const found = join(dir, name);
+    if (await access(found).then(() => true, () => false)) return found;
+  }
+  throw new Error(`no ${name} on PATH`);
 }
 
 /** No file of the workspace (`.git` and git-lfs's logs included) holds the token, as it is or as the header has it. */
@@ -75,5 +85,23 @@ describe("checkout of LFS files", () => {
     expect(text).toMatch(/Object does not exist/);
     expect(text).not.toContain(m.token);
     await expectNoToken(done.dir);
+  });
+
+  it("fails the checkout, saying what to install, when the worker has git but no git-lfs", async () => {
+    const { repo, sha } = await withLfsFile("needs git-lfs\n");
+    const bin = join(m.root, "bin");
+    await mkdir(bin);
+    // git alone, as where git-lfs was never installed: without the filters its package wrote into the system config
+    await writeFile(join(bin, "git"), `#!/bin/sh\nGIT_CONFIG_NOSYSTEM=1 exec ${await which("git")} "$@"\n`, { mode: 0o755 });
+    const path = process.env["PATH"];
+    process.env["PATH"] = bin;
+    try {
+      const done = await m.checkout(repo, "run", sha, { lfs: true });
+      expect(done.outcome.exitCode, await log()).toBe(1);
+    } finally {
+      process.env["PATH"] = path;
+    }
+    expect(await log()).toContain(`gantry: ${LFS_MISSING}\n`);
+    expect(batches(repo)).toEqual([]);
   });
 });
