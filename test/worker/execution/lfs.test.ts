@@ -39,7 +39,9 @@ async function withLfsFile(content: string, stored = true): Promise<{ repo: Host
   const repo = await m.createRepo();
   // not stored: the object is another repository's, which this one's batch answers do not give
   const object = await m.fake.putLfsObject(stored ? repo : await m.createRepo(), content);
-  const sha = await m.pushed(repo, { ".gitattributes": ATTRIBUTES, "data/big.bin": object.pointer, "small.txt": "plain\n" }, "an LFS file");
+  // the commit's own .lfsconfig names another endpoint: gantry's lfs.url wins over it
+  const lfsconfig = '[lfs]\n\turl = "http://127.0.0.1:9/elsewhere/info/lfs"\n';
+  const sha = await m.pushed(repo, { ".gitattributes": ATTRIBUTES, ".lfsconfig": lfsconfig, "data/big.bin": object.pointer, "small.txt": "plain\n" }, "an LFS file");
   return { repo, sha, pointer: object.pointer };
 }
 
