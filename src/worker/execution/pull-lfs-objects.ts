@@ -23,8 +23,8 @@ export interface LfsOptions {
 /**
  * Replaces the LFS pointer files of the checkout with their objects, fetched from the repository's LFS endpoint
  * (`<cloneUrl>/info/lfs`, as GitHub serves it; the workspace has no remote to find it from). The pointers are read
- * from the checked-out commit, so only its objects are fetched. No filter is configured and git-lfs's hooks are
- * removed: a step's git runs nothing of git-lfs.
+ * from the checked-out commit, so only its objects are fetched. The workspace's config gets no filter and git-lfs's
+ * hooks are removed: nothing in the workspace has a step's git run git-lfs.
  */
 export async function pullLfsObjects(options: LfsOptions): Promise<StepOutcome> {
   const version = await options.git(["lfs", "version"], options.dir);
