@@ -42,7 +42,7 @@ function buildPipeline(name: string, raw: RawPipeline, envNode: (key: string) =>
     environment: raw.environment ?? null,
     concurrency: raw.concurrency ?? null,
     network: raw.network,
-    ...(raw.checkout ? { checkout: { depth: raw.checkout.depth, submodules: raw.checkout.submodules } } : {}),
+    ...(raw.checkout ? { checkout: { depth: raw.checkout.depth, submodules: raw.checkout.submodules, lfs: raw.checkout.lfs } } : {}),
     secrets: raw.secrets ?? [],
     ...(raw.reports ? { reports: { junit: [...raw.reports.junit] } } : {}),
     ...(raw.cache ? { cache: raw.cache.map((cache) => ({ key: cache.key, restoreKeys: [...(cache["restore-keys"] ?? [])], paths: [...cache.paths] })) } : {}),

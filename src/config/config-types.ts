@@ -29,8 +29,8 @@ export interface PipelineConfig {
   environment: string | null;
   concurrency: string | null;
   network: "host" | "none";
-  /** Commits of history the checkout fetches, and whether it fetches submodules; absent when the file says nothing (the commit only). */
-  checkout?: { depth: number; submodules: boolean };
+  /** Commits of history the checkout fetches, and whether it fetches submodules and LFS files; absent when the file says nothing (the commit only). */
+  checkout?: { depth: number; submodules: boolean; lfs: boolean };
   /** Names of operator-held secrets the steps receive; the server's secrets file decides whether this push may. */
   secrets: string[];
   /** Globs of report files to read after the last step; absent: none. */

@@ -287,11 +287,12 @@ export const checkoutSchema = z
       .describe(
         `Also check out the commit's submodules (recursively, at most ${MAX_SUBMODULE_LEVELS} levels and ${MAX_SUBMODULES} submodules), each at the commit its gitlink names, one commit deep. Only submodules on the repository's own scheme and host (relative URLs such as ../lib.git included) are fetched; any other URL, and any odd name or path, fails the checkout. Default false: submodule folders stay empty.`,
       ),
-    // a literal, not a boolean: an editor reading the JSON schema flags `lfs: true` too
     lfs: z
-      .literal(false, { error: (issue) => (issue.input === true ? "checkout.lfs is not supported yet" : `${describeValue(issue.input)} is not false`) })
+      .boolean({ error: (issue) => `${describeValue(issue.input)} is not true or false` })
       .default(false)
-      .describe("Git LFS files. Not supported yet: only false is accepted (LFS pointer files are checked out as they are committed)."),
+      .describe(
+        "Also download the commit's Git LFS files in place of their pointer files, from the repository's LFS endpoint (<clone URL>/info/lfs), with the worker's git-lfs; a submodule's LFS files stay pointers. Default false: LFS pointer files are checked out as they are committed.",
+      ),
   })
   .describe("How the pushed commit is checked out before the first step.");
 

@@ -57,8 +57,14 @@ function planPipeline(pipeline: PipelineConfig, skipReason: string | null): Plan
     timeoutMs: pipeline.timeoutMs,
     env: { ...pipeline.env },
     network: pipeline.network,
-    ...(pipeline.checkout && (pipeline.checkout.depth !== 1 || pipeline.checkout.submodules)
-      ? { checkout: { depth: pipeline.checkout.depth, ...(pipeline.checkout.submodules ? { submodules: true as const } : {}) } }
+    ...(pipeline.checkout && (pipeline.checkout.depth !== 1 || pipeline.checkout.submodules || pipeline.checkout.lfs)
+      ? {
+          checkout: {
+            depth: pipeline.checkout.depth,
+            ...(pipeline.checkout.submodules ? { submodules: true as const } : {}),
+            ...(pipeline.checkout.lfs ? { lfs: true as const } : {}),
+          },
+        }
       : {}),
     secrets: [...pipeline.secrets],
     ...(pipeline.reports ? { reports: { junit: [...pipeline.reports.junit] } } : {}),

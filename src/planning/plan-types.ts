@@ -48,10 +48,11 @@ export interface PlannedPipeline {
   /** `none`: the steps get no network. Absent (as in runs recorded before it existed): the host's. */
   network?: "host" | "none";
   /**
-   * How the commit is checked out: commits of history (`git fetch --depth`), and its submodules too when
-   * `submodules` (absent: not). Absent (also in older runs): the commit only.
+   * How the commit is checked out: commits of history (`git fetch --depth`), its submodules too when
+   * `submodules`, and its LFS files' objects in place of their pointers when `lfs` (absent: not). Absent (also in
+   * older runs): the commit only.
    */
-  checkout?: { depth: number; submodules?: true };
+  checkout?: { depth: number; submodules?: true; lfs?: true };
   /** Names of operator-held secrets the steps receive, if this push may have them. Absent: none. */
   secrets?: string[];
   /** Globs (relative to the repository root) of the JUnit XML files read after the last step. Absent: none. */

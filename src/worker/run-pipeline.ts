@@ -237,6 +237,7 @@ async function execute(
       ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps.dataDir), repositoryId: run.push.repositoryId } } : {}),
       ...(run.pipeline.checkout?.depth ? { depth: run.pipeline.checkout.depth } : {}),
       ...(run.pipeline.checkout?.submodules ? { submodules: true } : {}),
+      ...(run.pipeline.checkout?.lfs ? { lfs: true } : {}),
     },
     env: (workspace) => ({
       ...buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),

@@ -355,23 +355,23 @@ describe("parseConfig errors: network and secrets", () => {
 
   it("takes a checkout depth of whole commits from 1 and refuses anything else at the value", () => {
     const parsed = parseConfig(yaml("pipelines:", "  a: { checkout: { depth: 50 }, steps: [{ run: x }] }"));
-    expect(parsed.ok && parsed.config.pipelines[0]?.checkout).toEqual({ depth: 50, submodules: false });
+    expect(parsed.ok && parsed.config.pipelines[0]?.checkout).toEqual({ depth: 50, submodules: false, lfs: false });
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: 0 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: 0 is less than 1 commit`]);
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: 1.5 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: 1.5 is not a whole number of commits`]);
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { depth: all }, steps: [{ run: x }] }"))).toEqual([`${F}:2:27: pipelines.a.checkout.depth: "all" is not a number of commits`]);
   });
 
-  it("takes checkout submodules as true or false, false when not given, and refuses lfs: true until it is supported", () => {
+  it("takes checkout submodules and lfs as true or false, false when not given", () => {
     const parsed = (text: string) => {
       const result = parseConfig(yaml("pipelines:", `  a: { checkout: ${text}, steps: [{ run: x }] }`));
       return result.ok ? result.config.pipelines[0]?.checkout : result.errors;
     };
-    expect(parsed("{ submodules: true }")).toEqual({ depth: 1, submodules: true });
-    expect(parsed("{ depth: 3 }")).toEqual({ depth: 3, submodules: false });
-    expect(parsed("{ lfs: false }")).toEqual({ depth: 1, submodules: false });
+    expect(parsed("{ submodules: true }")).toEqual({ depth: 1, submodules: true, lfs: false });
+    expect(parsed("{ depth: 3 }")).toEqual({ depth: 3, submodules: false, lfs: false });
+    expect(parsed("{ lfs: false }")).toEqual({ depth: 1, submodules: false, lfs: false });
+    expect(parsed("{ lfs: true, submodules: true }")).toEqual({ depth: 1, submodules: true, lfs: true });
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { submodules: yes }, steps: [{ run: x }] }"))).toEqual([`${F}:2:32: pipelines.a.checkout.submodules: "yes" is not true or false`]);
-    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { lfs: true }, steps: [{ run: x }] }"))).toEqual([`${F}:2:25: pipelines.a.checkout.lfs: checkout.lfs is not supported yet`]);
-    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { lfs: 1 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:25: pipelines.a.checkout.lfs: 1 is not false`]);
+    expect(errorsOf(yaml("pipelines:", "  a: { checkout: { lfs: 1 }, steps: [{ run: x }] }"))).toEqual([`${F}:2:25: pipelines.a.checkout.lfs: 1 is not true or false`]);
     expect(errorsOf(yaml("pipelines:", "  a: { checkout: { recursive: true }, steps: [{ run: x }] }"))).toHaveLength(1);
   });
 

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gitEnv, initRepo } from "../helpers/git-repo.js";
 import { serveGitHttpBackend } from "./git-backend.js";
+import { FakeLfs, type LfsDownload, type LfsObject } from "./fake-lfs.js";
 import { buildHookDelivery, PENDING_OUTCOME } from "./hook-deliveries.js";
 import { errorReply, HttpError, readBody, sendReply, type Reply } from "./http-util.js";
 import { OAuthWebFlow } from "./oauth-web-flow.js";
@@ -125,6 +126,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
   private readonly failures: Failure[] = [];
   private readonly holds: Hold[] = [];
   private readonly children = new Set<ChildProcess>();
+  private readonly lfs = new FakeLfs();
   private readonly owners = new Map<string, number>();
   private readonly suites = new Map<string, number>();
   private lastId = 0;
@@ -304,6 +306,14 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     return hosted;
   }
 
+  putLfsObject(repo: HostedRepo, content: string | Uint8Array): Promise<LfsObject> {
+    return this.lfs.put(repo.fullName.toLowerCase(), content);
+  }
+
+  get lfsDownloads(): LfsDownload[] {
+    return this.lfs.downloads;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -468,6 +478,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
     if (!repo) return finish(404, "Repository not found.");
 
     record.ok = true;
+    if (rest === "/info/lfs/objects/batch") return finish(await this.lfs.batch(req, res, key));
     const status = await serveGitHttpBackend(req, res, {
       projectRoot: this.reposRoot,
       pathInfo: `/${repo.owner}/${repo.name}.git${rest}`,
@@ -552,6 +563,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
         }),
     );
     await Promise.all(exits);
+    await this.lfs.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       // Octokit/undici keep connections alive; without this close() would wait for them to idle out.

@@ -1,3 +1,4 @@
+import type { LfsDownload, LfsObject } from "./fake-lfs.js";
 import type { Repo } from "../helpers/git-repo.js";
 
 export interface FakeGitHubOptions {
@@ -215,5 +216,12 @@ export interface FakeGitHub {
   readonly oauthRequests: OAuthRequestRecord[];
   /** User tokens (`ghu_…`) issued by the token exchange, in order. */
   readonly userTokens: string[];
+  /**
+   * Stores `content` as an LFS object of `repo`, served through its batch API (`…/info/lfs/objects/batch`, with the
+   * same token check as git) and downloaded from another port; commit the returned pointer in place of the file.
+   */
+  putLfsObject(repo: HostedRepo, content: string | Uint8Array): Promise<LfsObject>;
+  /** Every request the LFS download host answered, in order. */
+  readonly lfsDownloads: LfsDownload[];
   close(): Promise<void>;
 }

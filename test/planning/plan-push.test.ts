@@ -135,6 +135,13 @@ describe("planPush", () => {
       expect(b && "checkout" in b).toBe(false);
     });
 
+    it("carries lfs into the plan only when the pipeline asks for it", () => {
+      const lfs = config("pipelines:", "  a: { checkout: { lfs: true }, steps: [{ run: x }] }", "  b: { checkout: { lfs: false }, steps: [{ run: x }] }");
+      const [a, b] = planPush(push(), lfs).pipelines;
+      expect(a?.checkout).toEqual({ depth: 1, lfs: true });
+      expect(b && "checkout" in b).toBe(false);
+    });
+
     it("does not skip for a near miss", () => {
       expect(summary(push({ headCommitMessage: "Fix [skip  ci] parsing" }), EXAMPLE)).toEqual(["build: run", "deploy: run"]);
     });

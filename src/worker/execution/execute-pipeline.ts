@@ -29,7 +29,7 @@ export interface PipelineOutcome {
 export interface ExecutePipelineOptions {
   pipeline: PlannedPipeline;
   /** What step 0 checks out, and where: the workspace is `root/<runId>`. */
-  checkout: Pick<CheckoutOptions, "root" | "runId" | "cloneUrl" | "sha" | "token" | "mirrors" | "depth" | "submodules">;
+  checkout: Pick<CheckoutOptions, "root" | "runId" | "cloneUrl" | "sha" | "token" | "mirrors" | "depth" | "submodules" | "lfs">;
   /** The steps' environment, built once the workspace exists. */
   env: (workspace: string) => Record<string, string>;
   log: LogFile;

@@ -3,6 +3,7 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { checkoutSubmodules, type Git, type GitRead } from "./checkout-submodules.js";
+import { pullLfsObjects } from "./pull-lfs-objects.js";
 import { runProcess, type StepOutcome } from "./run-step.js";
 import { lockMirror } from "./mirror/lock-mirror.js";
 import { markMirrorUsed } from "./mirror/mark-mirror-used.js";
@@ -27,6 +28,8 @@ export interface CheckoutOptions {
   depth?: number;
   /** Also check out the commit's submodules (checkoutSubmodules); not unless the pipeline says. */
   submodules?: boolean;
+  /** Also replace the LFS pointer files with their objects (pullLfsObjects), after the submodules; not unless the pipeline says. */
+  lfs?: boolean;
   logFd: number;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -51,10 +54,13 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   // one limit for the whole checkout, however many git processes it takes (submodules can take hundreds)
   const deadline = Date.now() + options.timeoutMs;
   const git = gitRunner(options, dir, deadline);
-  // after either way of checking out the commit: its submodules come from the commit itself
+  // after either way of checking out the commit: its submodules and LFS files come from the commit itself
   const finish = async (outcome: StepOutcome): Promise<StepOutcome> => {
-    if (outcome.exitCode !== 0 || !options.submodules) return outcome;
-    const done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir, deadline), logFd: options.logFd });
+    if (outcome.exitCode !== 0 || (!options.submodules && !options.lfs)) return outcome;
+    let done = outcome;
+    if (options.submodules) done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir, deadline), logFd: options.logFd });
+    // the token's header only for the clone URL's origin: a batch answer may send the downloads to another host
+    if (done.exitCode === 0 && options.lfs) done = await pullLfsObjects({ dir, cloneUrl: options.cloneUrl, git: gitRunner(options, dir, deadline, true), logFd: options.logFd });
     // a read git stopped by the cancel or the limit is no refusal
     if (done.exitCode === 0) return done;
     if (options.signal?.aborted) return { ...done, exitCode: null, isCanceled: true };
@@ -191,7 +197,8 @@ async function used(mirror: string, sha: string): Promise<null> {
 }
 
 function gitEnv(dir: string): Record<string, string> {
-  return { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? dir, GIT_TERMINAL_PROMPT: "0" };
+  // no LFS filter (a worker's global `git lfs install`) downloads anything during a checkout: only pullLfsObjects does
+  return { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: process.env["HOME"] ?? dir, GIT_TERMINAL_PROMPT: "0", GIT_LFS_SKIP_SMUDGE: "1" };
 }
 
 /** For what gantry reads from the commit's objects: never with the token, never to the network. */
@@ -212,13 +219,15 @@ function gitReader(options: CheckoutOptions, dir: string, deadline: number): Git
   };
 }
 
-function gitRunner(options: CheckoutOptions, dir: string, deadline: number): Git {
+/** `scoped`: the token's header for the clone URL's scheme, host and port only (`http.<origin>/.extraHeader`). */
+function gitRunner(options: CheckoutOptions, dir: string, deadline: number, scoped = false): Git {
   const env = gitEnv(dir);
   let auth: Record<string, string> | null = null;
   return async (args, cwd, withToken = false) => {
     if (withToken && options.token !== undefined && auth === null) {
       const basic = Buffer.from(`x-access-token:${await options.token}`).toString("base64");
-      auth = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
+      const key = scoped ? `http.${new URL(options.cloneUrl).origin}/.extraHeader` : "http.extraHeader";
+      auth = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: key, GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
     }
     return runProcess({
       file: "git",
