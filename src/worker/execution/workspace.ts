@@ -60,7 +60,7 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
     let done = outcome;
     if (options.submodules) done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir, deadline), logFd: options.logFd });
     // the token's header only for the clone URL's origin: a batch answer may send the downloads to another host
-    if (done.exitCode === 0 && options.lfs) done = await pullLfsObjects({ dir, cloneUrl: options.cloneUrl, git, logFd: options.logFd });
+    if (done.exitCode === 0 && options.lfs) done = await pullLfsObjects({ dir, cloneUrl: options.cloneUrl, git: gitRunner(options, dir, deadline, true), logFd: options.logFd });
     // a read git stopped by the cancel or the limit is no refusal
     if (done.exitCode === 0) return done;
     if (options.signal?.aborted) return { ...done, exitCode: null, isCanceled: true };
@@ -219,17 +219,14 @@ function gitReader(options: CheckoutOptions, dir: string, deadline: number): Git
   };
 }
 
-/**
- * The token's header is for the clone URL's scheme, host and port only (`http.<origin>/.extraHeader`, matched by git
- * and git-lfs for each request): a redirect, a submodule or an LFS download elsewhere goes without it.
- */
-function gitRunner(options: CheckoutOptions, dir: string, deadline: number): Git {
+/** `scoped`: the token's header for the clone URL's scheme, host and port only (`http.<origin>/.extraHeader`). */
+function gitRunner(options: CheckoutOptions, dir: string, deadline: number, scoped = false): Git {
   const env = gitEnv(dir);
   let auth: Record<string, string> | null = null;
   return async (args, cwd, withToken = false) => {
     if (withToken && options.token !== undefined && auth === null) {
       const basic = Buffer.from(`x-access-token:${await options.token}`).toString("base64");
-      const key = `http.${new URL(options.cloneUrl).origin}/.extraHeader`;
+      const key = scoped ? `http.${new URL(options.cloneUrl).origin}/.extraHeader` : "http.extraHeader";
       auth = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: key, GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
     }
     return runProcess({
