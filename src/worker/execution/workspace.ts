@@ -47,7 +47,8 @@ export interface Checkout {
  * (under its lock), and the workspace borrows the mirror's objects (alternates, like `git clone --shared`; never
  * hard links, which a step could rewrite under later runs). A mirror that does not give a checkout is rebuilt
  * once, and when that fails too the commit is fetched into the workspace alone. The token travels in each git
- * process's environment as an extra header: not in any config, not in argv (visible in `ps`), not in a step's env.
+ * process's environment as an extra header for the clone URL's origin only: not in any config, not in argv (visible
+ * in `ps`), not in a step's env.
  */
 export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   const dir = join(options.root, options.runId);
@@ -59,8 +60,7 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
     if (outcome.exitCode !== 0 || (!options.submodules && !options.lfs)) return outcome;
     let done = outcome;
     if (options.submodules) done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir, deadline), logFd: options.logFd });
-    // the token's header only for the clone URL's origin: a batch answer may send the downloads to another host
-    if (done.exitCode === 0 && options.lfs) done = await pullLfsObjects({ dir, cloneUrl: options.cloneUrl, git: gitRunner(options, dir, deadline, true), logFd: options.logFd });
+    if (done.exitCode === 0 && options.lfs) done = await pullLfsObjects({ dir, cloneUrl: options.cloneUrl, git, logFd: options.logFd });
     // a read git stopped by the cancel or the limit is no refusal
     if (done.exitCode === 0) return done;
     if (options.signal?.aborted) return { ...done, exitCode: null, isCanceled: true };
@@ -219,16 +219,17 @@ function gitReader(options: CheckoutOptions, dir: string, deadline: number): Git
   };
 }
 
-/** `scoped`: the token's header for the clone URL's scheme, host and port only (`http.<origin>/.extraHeader`). */
-function gitRunner(options: CheckoutOptions, dir: string, deadline: number, scoped = false): Git {
+/**
+ * The token's header is for the clone URL's scheme, host and port only (`http.<origin>/.extraHeader`, matched by git
+ * and git-lfs for each request): a redirect, a submodule or an LFS download elsewhere goes without it. A clone URL
+ * with no origin (a local path, `gantry run`) gets no header, but the token is still awaited: a token that never
+ * comes must fail the checkout the same way whatever the URL.
+ */
+function gitRunner(options: CheckoutOptions, dir: string, deadline: number): Git {
   const env = gitEnv(dir);
-  let auth: Record<string, string> | null = null;
+  let auth: Record<string, string> | undefined;
   return async (args, cwd, withToken = false) => {
-    if (withToken && options.token !== undefined && auth === null) {
-      const basic = Buffer.from(`x-access-token:${await options.token}`).toString("base64");
-      const key = scoped ? `http.${new URL(options.cloneUrl).origin}/.extraHeader` : "http.extraHeader";
-      auth = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: key, GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
-    }
+    if (withToken && options.token !== undefined && auth === undefined) auth = authEnv(await options.token, options.cloneUrl);
     return runProcess({
       file: "git",
       args,
@@ -239,6 +240,14 @@ function gitRunner(options: CheckoutOptions, dir: string, deadline: number, scop
       ...(options.signal ? { signal: options.signal } : {}),
     });
   };
+}
+
+function authEnv(token: string, cloneUrl: string): Record<string, string> {
+  const origin = URL.canParse(cloneUrl) ? new URL(cloneUrl).origin : "null";
+  // "null": no scheme, host and port to scope the header to (a path, or a scheme URL has no origin for)
+  if (origin === "null") return {};
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: `http.${origin}/.extraHeader`, GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` };
 }
 
 /** At least a millisecond: git then times out at once instead of running without a limit. */
