@@ -60,11 +60,16 @@ describe("caches", () => {
     expect(second.log).toContain("FOUND lock-1");
     expect(second.log).toMatch(new RegExp(`gantry: cache ${key("lock-1")}: restored ${key("lock-1")} \\(hit\\), [\\d.]+ (B|kB) in [\\d.]+ s`));
     expect(second.log).toContain(`gantry: cache ${key("lock-1")}: not saved: exact key was restored`);
+    // the first run's save was unpacked again after it, for this push to take in one rename
+    expect(first.log).not.toContain("unpacked ahead");
+    expect(second.log).toMatch(new RegExp(`restored ${key("lock-1")} \\(hit\\), [^\\n]+, unpacked ahead after an earlier run\\n`));
     expect(second.summary).toMatch(/\| hit \| [\d.]+ (B|kB) \| [^|]+ \| not needed \(hit\) \|/);
 
     const third = await build(repo, { "deps.lock": "lock-2" });
     expect(third.log).toContain("FOUND lock-1");
     expect(third.log).toContain(`gantry: cache ${key("lock-2")}: partial hit from ${key("lock-1")}`);
+    // the second run took lock-1's tree, and it was unpacked again after that run, its hit
+    expect(third.log).toMatch(new RegExp(`partial hit from ${key("lock-1")}, [^\\n]+, unpacked ahead after an earlier run\\n`));
     expect(third.log).toContain(`gantry: cache ${key("lock-2")}: saved`);
     expect(third.summary).toContain(`| partial from ${key("lock-1")} |`);
 

@@ -23,7 +23,7 @@ const NOW = Date.now();
 function stubCaches(): { store: CacheStore; cutoffs: number[] } {
   const cutoffs: number[] = [];
   const unused = () => Promise.reject(new Error("not used by the sweep"));
-  const store: CacheStore = { find: unused, restore: unused, save: unused, list: unused, evictOldest: unused, removeUnusedSince: async (before) => (cutoffs.push(before), 1234) };
+  const store: CacheStore = { find: unused, restore: unused, prepare: unused, save: unused, list: unused, evictOldest: unused, removeUnusedSince: async (before) => (cutoffs.push(before), 1234) };
   return { store, cutoffs };
 }
 

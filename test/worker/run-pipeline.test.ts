@@ -247,6 +247,7 @@ function stubCaches(evict: (bytes: number) => number): { store: CacheStore; evic
   const store: CacheStore = {
     find: unused,
     restore: unused,
+    prepare: unused,
     save: unused,
     removeUnusedSince: unused,
     list: unused,

@@ -8,6 +8,12 @@ import { join } from "node:path";
  */
 export const ARCHIVE_NAME = "archive.tar.gz";
 export const RECORD_NAME = "entry.json";
+/**
+ * The entry's archive already checked and unpacked (`workspace/`, `home/`), made after a run for the next one: a
+ * restore takes it whole in one rename instead of unpacking. Beside its folders, `bytes`: what it takes on disk.
+ */
+export const PREPARED_NAME = "prepared";
+export const PREPARED_BYTES_NAME = "bytes";
 
 /** 128 bits of SHA-256: a collision is out of reach, and entry.json repeats scope and key, compared exactly. */
 const HASHED_NAME = /^[0-9a-f]{32}$/;

@@ -57,10 +57,16 @@ export interface CacheStore {
   find(request: FindCacheRequest): Promise<CacheLookup | null>;
   /**
    * Unpacks the entry into the roots (only into them: no entry leads out, none through a symlink), merging with
-   * what is there, and marks it used. Throws, naming the key, if the entry is gone (evicted since `find`) or cannot
+   * what is there, and marks it used; `prepared`: it took the tree `prepare` made rather than unpacking. Throws, naming the key, if the entry is gone (evicted since `find`) or cannot
    * be restored (a damaged archive, a disk error); such an entry is removed, so the next run misses cleanly.
    */
-  restore(entry: CacheEntry, roots: CacheRoots): Promise<{ sizeBytes: number }>;
+  restore(entry: CacheEntry, roots: CacheRoots): Promise<{ sizeBytes: number; prepared: boolean }>;
+  /**
+   * Unpacks the entry ahead of its next restore (after a run, off the push's path), so that restore takes the tree
+   * whole in one rename instead of unpacking. The tree counts towards the caps with the archive; eviction removes
+   * both. Resolves when done; nothing if the entry is gone or has a tree already; throws on a refused archive.
+   */
+  prepare(entry: Pick<CacheEntry, "repositoryId" | "scope" | "key">): Promise<void>;
   /**
    * Archives the paths that exist (regular files, directories, symlinks as links; nothing else), compressed, under a
    * temporary name renamed into place (a crash leaves no half entry), then evicts least recently used entries until

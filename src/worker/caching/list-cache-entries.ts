@@ -1,13 +1,14 @@
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { hashMatches, isHashedName, isRepositoryName, repositoryDir } from "./cache-layout.js";
+import { hashMatches, isHashedName, isRepositoryName, PREPARED_BYTES_NAME, PREPARED_NAME, repositoryDir } from "./cache-layout.js";
 import { readCacheEntryRecord } from "./read-cache-entry-record.js";
 import type { CacheEntry } from "./cache-store.js";
 
-/** An entry with the folder it is in. */
+/** An entry with the folder it is in, and what its prepared tree (if it has one) takes besides the archive. */
 export interface StoredCacheEntry {
   entry: CacheEntry;
   dir: string;
+  preparedBytes: number;
 }
 
 /**
@@ -30,7 +31,7 @@ export async function listCacheEntries(
         const dir = join(repository, scopeName, keyName);
         const record = await readCacheEntryRecord(dir);
         if (!record || !hashMatches(scopeName, record.scope) || !hashMatches(keyName, record.key)) continue;
-        found.push({ entry: { repositoryId, ...record }, dir });
+        found.push({ entry: { repositoryId, ...record }, dir, preparedBytes: await preparedBytesOf(dir) });
       }
     }
   }
@@ -44,5 +45,15 @@ async function namesIn(dir: string): Promise<string[]> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return [];
     throw error;
+  }
+}
+
+async function preparedBytesOf(dir: string): Promise<number> {
+  try {
+    const bytes = Number((await readFile(join(dir, PREPARED_NAME, PREPARED_BYTES_NAME), "utf8")).trim());
+    return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : 0;
+  } catch {
+    // none (or taken by a restore just now)
+    return 0;
   }
 }

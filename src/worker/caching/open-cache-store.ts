@@ -10,7 +10,10 @@ import { listCacheEntries, type StoredCacheEntry } from "./list-cache-entries.js
 import { packCacheArchive } from "./pack-cache-archive.js";
 import { removeCacheLeftovers } from "./remove-cache-leftovers.js";
 import { resolveCachePaths } from "./resolve-cache-paths.js";
-import { unpackCacheArchive } from "./unpack-cache-archive.js";
+import { CACHE_RESTORE_SUFFIX, unpackCacheArchive } from "./unpack-cache-archive.js";
+import { placeCacheTree } from "./place-cache-tree.js";
+import { prepareCacheTree } from "./prepare-cache-tree.js";
+import { takePreparedTree } from "./take-prepared-tree.js";
 
 export interface CacheStoreOptions {
   /** The caches folder, `$GANTRY_DATA_DIR/caches`; other gantry processes on this host may share it. */
@@ -36,6 +39,8 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
   mkdirSync(root, { recursive: true });
   removeCacheLeftovers(root);
 
+  // this process's preparations under way, by entry folder: a restore of that entry waits for it
+  const preparing = new Map<string, Promise<void>>();
   const lru = (entries: StoredCacheEntry[]) =>
     entries.sort((a, b) => a.entry.lastUsedAt - b.entry.lastUsedAt || a.entry.createdAt - b.entry.createdAt);
 
@@ -44,17 +49,19 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
     const entries = lru(await listCacheEntries(root));
     const perRepository = new Map<number, number>();
     let total = 0;
-    for (const { entry } of entries) {
-      perRepository.set(entry.repositoryId, (perRepository.get(entry.repositoryId) ?? 0) + entry.sizeBytes);
-      total += entry.sizeBytes;
+    for (const stored of entries) {
+      const { entry } = stored;
+      perRepository.set(entry.repositoryId, (perRepository.get(entry.repositoryId) ?? 0) + bytesOf(stored));
+      total += bytesOf(stored);
     }
     let freed = 0;
-    for (const { entry, dir } of entries) {
+    for (const stored of entries) {
+      const { entry, dir } = stored;
       if (perRepository.get(entry.repositoryId)! <= repositoryMaxBytes && total <= maxBytes) continue;
-      if (await removeEntry(dir)) freed += entry.sizeBytes;
+      if (await removeEntry(dir)) freed += bytesOf(stored);
       // gone either way: another process may have removed it first
-      perRepository.set(entry.repositoryId, perRepository.get(entry.repositoryId)! - entry.sizeBytes);
-      total -= entry.sizeBytes;
+      perRepository.set(entry.repositoryId, perRepository.get(entry.repositoryId)! - bytesOf(stored));
+      total -= bytesOf(stored);
     }
     return freed;
   }
@@ -77,14 +84,19 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
       return null;
     },
 
-    async restore(entry: CacheEntry, roots: CacheRoots): Promise<{ sizeBytes: number }> {
+    async restore(entry: CacheEntry, roots: CacheRoots): Promise<{ sizeBytes: number; prepared: boolean }> {
       const dir = entryDir(root, entry.repositoryId, entry.scope, entry.key);
       const record = await readCacheEntryRecord(dir);
       if (!record || record.scope !== entry.scope || record.key !== entry.key) {
         throw new Error(`cache ${JSON.stringify(entry.key)} of ${entry.scope} is gone (removed since it was found)`);
       }
+      await preparing.get(dir)?.catch(() => {});
+      const staging = `${roots.workspace}${CACHE_RESTORE_SUFFIX}`;
+      let prepared = false;
       try {
-        await unpackCacheArchive(join(dir, ARCHIVE_NAME), roots);
+        prepared = await takePreparedTree(dir, staging);
+        if (prepared) await placeCacheTree(staging, roots).finally(() => rm(staging, { recursive: true, force: true }));
+        else await unpackCacheArchive(join(dir, ARCHIVE_NAME), roots);
       } catch (error) {
         // a damaged entry would fail every run: without it the next run misses, and saves a sound one
         await removeEntry(dir);
@@ -94,7 +106,22 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
         });
       }
       await touch(dir, record);
-      return { sizeBytes: record.sizeBytes };
+      return { sizeBytes: record.sizeBytes, prepared };
+    },
+
+    prepare(ref: Pick<CacheEntry, "repositoryId" | "scope" | "key">): Promise<void> {
+      const dir = entryDir(root, ref.repositoryId, ref.scope, ref.key);
+      const under = preparing.get(dir);
+      if (under) return under;
+      const done = (async () => {
+        const record = await readCacheEntryRecord(dir);
+        if (!record || record.scope !== ref.scope || record.key !== ref.key) return;
+        await prepareCacheTree(dir);
+        // the tree's bytes count from now on: the caps may no longer hold
+        await evict();
+      })().finally(() => preparing.delete(dir));
+      preparing.set(dir, done);
+      return done;
     },
 
     async save(request: SaveCacheRequest, roots: CacheRoots): Promise<SaveCacheResult> {
@@ -133,17 +160,17 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
 
     async removeUnusedSince(before: number): Promise<number> {
       let freed = 0;
-      for (const { entry, dir } of await listCacheEntries(root)) {
-        if (entry.lastUsedAt < before && (await removeEntry(dir))) freed += entry.sizeBytes;
+      for (const stored of await listCacheEntries(root)) {
+        if (stored.entry.lastUsedAt < before && (await removeEntry(stored.dir))) freed += bytesOf(stored);
       }
       return freed;
     },
 
     async evictOldest(bytes: number): Promise<number> {
       let freed = 0;
-      for (const { entry, dir } of lru(await listCacheEntries(root))) {
+      for (const stored of lru(await listCacheEntries(root))) {
         if (freed >= bytes) break;
-        if (await removeEntry(dir)) freed += entry.sizeBytes;
+        if (await removeEntry(stored.dir)) freed += bytesOf(stored);
       }
       return freed;
     },
@@ -161,6 +188,11 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
   }
+}
+
+/** An entry's bytes on disk: its archive, and its prepared tree if it has one. */
+function bytesOf(stored: StoredCacheEntry): number {
+  return stored.entry.sizeBytes + stored.preparedBytes;
 }
 
 /**

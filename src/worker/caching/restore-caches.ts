@@ -1,7 +1,7 @@
 import type { PlannedCache } from "../../planning/plan-types.js";
 import type { CacheScopes } from "../../planning/cache-scopes.js";
 import type { CacheReport } from "../../runs/run-types.js";
-import type { CacheRoots, CacheStore } from "./cache-store.js";
+import type { CacheEntry, CacheRoots, CacheStore } from "./cache-store.js";
 import { formatCacheSize } from "../../runs/format-cache-size.js";
 import { resolveCacheKey } from "./resolve-cache-key.js";
 
@@ -18,6 +18,8 @@ export interface RestoredCache {
   cache: PlannedCache;
   key: string | null;
   report: CacheReport;
+  /** The entry restored, on an exact hit: the one the next run with this key hits too. */
+  hit?: CacheEntry;
 }
 
 /**
@@ -50,11 +52,13 @@ export async function restoreCaches(caches: readonly PlannedCache[], run: RunCac
         restored.push({ cache, key: resolved.key, report: miss(resolved.key) });
         continue;
       }
-      const { sizeBytes } = await run.store.restore(found.entry, run.roots);
+      const { sizeBytes, prepared } = await run.store.restore(found.entry, run.roots);
       const durationMs = Date.now() - started;
       const what = found.match === "hit" ? `restored ${found.entry.key} (hit)` : `partial hit from ${found.entry.key}`;
-      write(`gantry: cache ${resolved.key}: ${what}, ${formatCacheSize(sizeBytes)} in ${(durationMs / 1000).toFixed(1)} s`);
-      restored.push({ cache, key: resolved.key, report: { key: resolved.key, restore: { match: found.match, restoredKey: found.entry.key, sizeBytes, durationMs } } });
+      const how = prepared ? ", unpacked ahead after an earlier run" : "";
+      write(`gantry: cache ${resolved.key}: ${what}, ${formatCacheSize(sizeBytes)} in ${(durationMs / 1000).toFixed(1)} s${how}`);
+      const report: CacheReport = { key: resolved.key, restore: { match: found.match, restoredKey: found.entry.key, sizeBytes, durationMs } };
+      restored.push({ cache, key: resolved.key, report, ...(found.match === "hit" ? { hit: found.entry } : {}) });
     } catch (error) {
       write(`gantry: warning: cache ${resolved.key}: not restored (${error instanceof Error ? error.message : String(error)}); a miss`);
       restored.push({ cache, key: resolved.key, report: miss(resolved.key) });

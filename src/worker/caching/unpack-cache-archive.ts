@@ -1,9 +1,8 @@
 import { createReadStream } from "node:fs";
 import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
 import { execa } from "execa";
 import type { CacheRoots } from "./cache-store.js";
-import { moveIntoPlace } from "./move-into-place.js";
+import { placeCacheTree } from "./place-cache-tree.js";
 import { validateCacheArchive } from "./validate-cache-archive.js";
 
 /** A restore extracts into `<workspace>` + this, beside the workspace (same file system), and removes it after. */
@@ -11,37 +10,47 @@ export const CACHE_RESTORE_SUFFIX = ".cache-restore";
 
 /**
  * Unpacks `file` into the roots (its `workspace/...` into `roots.workspace`, `home/...` into `roots.home`),
- * merging with what is there. gantry runs as root and the archive holds what a step wrote, so node-tar first
- * reads the whole archive and refuses it (throws) unless every entry is one a save writes (see
- * validateCacheArchive); only then GNU tar, about 4 times faster than node-tar's extraction, extracts it into
- * an empty staging folder, owned by gantry's uid, not the archive's; and the entries are moved into the roots
- * without following any symlink already there. Rejects if the archive is damaged (truncated, garbage).
+ * merging with what is there: extracted into a staging folder beside the workspace (extractCacheArchive), then
+ * moved into place without following any symlink already there (placeCacheTree). Rejects if the archive is
+ * refused or damaged (truncated, garbage).
  */
 export async function unpackCacheArchive(file: string, roots: CacheRoots): Promise<void> {
-  // opened once: an eviction by another process may remove the file between the two reads
-  const handle = await open(file, "r");
   const staging = `${roots.workspace}${CACHE_RESTORE_SUFFIX}`;
   try {
-    await validateCacheArchive(handle);
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging);
-    await extract(handle, staging);
-    await moveIntoPlace(join(staging, "workspace"), roots.workspace);
-    await mkdir(roots.home, { recursive: true });
-    await moveIntoPlace(join(staging, "home"), roots.home);
+    await extractCacheArchive(file, staging);
+    await placeCacheTree(staging, roots);
   } finally {
-    await handle.close();
     await rm(staging, { recursive: true, force: true });
   }
 }
 
-async function extract(handle: FileHandle, staging: string): Promise<void> {
+/**
+ * Extracts `file` into `into` (made afresh, empty). gantry runs as root and the archive holds what a step wrote,
+ * so node-tar first reads the whole archive and refuses it (throws) unless every entry is one a save writes (see
+ * validateCacheArchive); only then GNU tar, about 4 times faster than node-tar's extraction, extracts it, owned
+ * by gantry's uid, not the archive's. Returns about what the tree takes on disk.
+ */
+export async function extractCacheArchive(file: string, into: string): Promise<{ diskBytes: number }> {
+  // opened once: an eviction by another process may remove the file between the two reads
+  const handle = await open(file, "r");
+  try {
+    const checked = await validateCacheArchive(handle);
+    await rm(into, { recursive: true, force: true });
+    await mkdir(into);
+    await extract(handle, into);
+    return checked;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function extract(handle: FileHandle, into: string): Promise<void> {
   const source = createReadStream("", { fd: handle, start: 0, autoClose: false, highWaterMark: 1024 * 1024 });
   const result = await execa(
     "tar",
     // the archive was validated; these keep GNU tar's own guards on anyway (no absolute names, no `..`, owner
     // and umask of gantry, not the archive's)
-    ["-x", "-z", "-f", "-", "-C", staging, "--no-same-owner", "--no-same-permissions", "--no-overwrite-dir", "--warning=no-timestamp"],
+    ["-x", "-z", "-f", "-", "-C", into, "--no-same-owner", "--no-same-permissions", "--no-overwrite-dir", "--warning=no-timestamp"],
     { stdin: source, reject: false, stdout: "ignore", env: { LC_ALL: "C" } },
   );
   if (result.exitCode !== 0) throw new Error(`tar could not extract the archive: ${String(result.stderr).trim() || `exit ${result.exitCode}`}`);

@@ -6,6 +6,7 @@ import type { ArchiveRoot } from "./resolve-cache-paths.js";
 
 /** What a save writes; an archive with anything else was not written by gantry. */
 const ALLOWED_TYPES = new Set(["File", "Directory", "SymbolicLink"]);
+const BLOCK_BYTES = 4096;
 
 /**
  * Reads the gzip'd tar at `handle` from its start, extracting nothing, and throws on the first entry a save
@@ -13,10 +14,11 @@ const ALLOWED_TYPES = new Set(["File", "Directory", "SymbolicLink"]);
  * symlinks; paths under `workspace/` or `home/` (not the root itself), relative, without `..`, backslash or
  * NUL; nothing at or under a path an earlier entry made a symlink (it would be written through); symlinks
  * that stay inside their root; no setuid, setgid or sticky bit. gantry runs as root and the archive holds what
- * a step wrote: a refused archive is not extracted at all.
+ * a step wrote: a refused archive is not extracted at all. Returns about what it takes unpacked on disk.
  */
-export async function validateCacheArchive(handle: FileHandle): Promise<void> {
+export async function validateCacheArchive(handle: FileHandle): Promise<{ diskBytes: number }> {
   let problem: string | undefined;
+  let diskBytes = 0;
   const links = new Set<string>();
   const parser = new Parser({
     onwarn: (code: string, message: string | Error) => {
@@ -25,6 +27,8 @@ export async function validateCacheArchive(handle: FileHandle): Promise<void> {
   });
   parser.on("entry", (entry: ReadEntry) => {
     problem ??= refusal(entry, links);
+    // an inode's block and the file's own, each rounded up to the 4 KiB blocks a file system gives
+    diskBytes += BLOCK_BYTES + Math.ceil((entry.size ?? 0) / BLOCK_BYTES) * BLOCK_BYTES;
     entry.resume();
   });
   await new Promise<void>((resolve, reject) => {
@@ -37,6 +41,7 @@ export async function validateCacheArchive(handle: FileHandle): Promise<void> {
     source.pipe(parser);
   });
   if (problem !== undefined) throw new Error(problem);
+  return { diskBytes };
 }
 
 /** Why `entry` is refused, if it is; `links` holds the paths earlier entries made symlinks, and gets this one. */

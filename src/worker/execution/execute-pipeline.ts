@@ -16,6 +16,7 @@ import type { CacheStore } from "../caching/cache-store.js";
 import type { CacheScopes } from "../../planning/cache-scopes.js";
 import { restoreCaches, type RestoredCache, type RunCaches } from "../caching/restore-caches.js";
 import { saveCaches } from "../caching/save-caches.js";
+import { prepareNextHits } from "../caching/prepare-next-hits.js";
 
 export interface PipelineOutcome {
   conclusion: Conclusion;
@@ -94,6 +95,8 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
     // no step started: the scanner still learns the commit's files before its scan is finished
     const note = await listFiles?.();
     if (note) log.write(note);
+    // the steps are over: what they used is unpacked again for the next push, while this one is reported
+    if (caches && cacheReports) prepareNextHits(caches.restored, cacheReports, caches.run);
     return cacheReports ? { ...outcome, caches: cacheReports } : outcome;
   };
   for (const [index, step] of plan.entries()) {

@@ -20,6 +20,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const brokenStore: CacheStore = {
   find: () => Promise.reject(new Error("EIO: i/o error, open")),
   restore: () => Promise.reject(new Error("unexpected")),
+  prepare: () => Promise.reject(new Error("unexpected")),
   save: () => Promise.reject(new Error("ENOSPC: no space left on device")),
   removeUnusedSince: () => Promise.resolve(0),
   evictOldest: () => Promise.resolve(0),

@@ -87,7 +87,7 @@ it("saves a tree of folders, files, symlinks and modes, finds it by its key and 
   const second = roots();
   mkdirSync(join(second.workspace, "node_modules"));
   writeFileSync(join(second.workspace, "node_modules", "already-here.txt"), "merged");
-  expect(await store.restore(found!.entry, second)).toEqual({ sizeBytes: found!.entry.sizeBytes });
+  expect(await store.restore(found!.entry, second)).toEqual({ sizeBytes: found!.entry.sizeBytes, prepared: false });
   const pad = join(second.workspace, "node_modules", "left-pad");
   expect(readFileSync(join(pad, "lib", "index.js"), "utf8")).toBe("module.exports = 1;\n");
   expect(lstatSync(join(pad, "cli.js")).mode & 0o777).toBe(0o755);
@@ -575,4 +575,133 @@ it("removes at open what a crashed save left, keeps a live process's, and never 
   expect(existsSync(crashed)).toBe(false);
   expect(existsSync(join(scopeFolder, ".tmp-junk"))).toBe(false);
   expect(existsSync(live)).toBe(true);
+});
+
+/** The entry folder of the only entry under `root`. */
+function onlyEntryFolder(root: string): string {
+  const records = filesUnder(root).filter((path) => path.endsWith("entry.json"));
+  expect(records).toHaveLength(1);
+  return join(root, records[0]!, "..");
+}
+
+/** A tree under `node_modules` and `~/.npm` saved as `key`. */
+async function saveTree(setup: ReturnType<typeof setUp>, key: string): Promise<void> {
+  const roots = setup.roots();
+  mkdirSync(join(roots.workspace, "node_modules", "pad", "lib"), { recursive: true });
+  writeFileSync(join(roots.workspace, "node_modules", "pad", "lib", "index.js"), "module.exports = 1;\n");
+  writeFileSync(join(roots.workspace, "node_modules", "pad", "cli.js"), "#!/bin/sh\n");
+  chmodSync(join(roots.workspace, "node_modules", "pad", "cli.js"), 0o755);
+  mkdirSync(join(roots.workspace, "node_modules", ".bin"));
+  symlinkSync("../pad/cli.js", join(roots.workspace, "node_modules", ".bin", "pad"));
+  mkdirSync(join(roots.home, ".npm"));
+  writeFileSync(join(roots.home, ".npm", "index"), "npm");
+  const saved = await setup.store.save({ repositoryId: REPO, scope: MAIN, key, paths: ["node_modules", "~/.npm"] }, roots);
+  expect(saved.outcome).toBe("saved");
+}
+
+/** What a restore of saveTree's tree gave in `roots`. */
+function restoredTree(roots: CacheRoots) {
+  const modules = join(roots.workspace, "node_modules");
+  return {
+    index: readFileSync(join(modules, "pad", "lib", "index.js"), "utf8"),
+    cliMode: lstatSync(join(modules, "pad", "cli.js")).mode & 0o7777,
+    link: readlinkSync(join(modules, ".bin", "pad")),
+    npm: readFileSync(join(roots.home, ".npm", "index"), "utf8"),
+    files: filesUnder(modules),
+  };
+}
+
+const TREE = { index: "module.exports = 1;\n", cliMode: 0o755, link: "../pad/cli.js", npm: "npm", files: [".bin/pad", "pad/cli.js", "pad/lib/index.js"] };
+
+it("prepares an entry's tree ahead of its next restore, which takes it whole; the one after unpacks the archive again", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  await saveTree(setup, "npm-1");
+  const folder = onlyEntryFolder(setup.root);
+  const entry = (await find(store, "npm-1"))!.entry;
+  await store.prepare(entry);
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json", "prepared"]);
+  expect(readdirSync(join(folder, "prepared")).sort()).toEqual(["bytes", "home", "workspace"]);
+  // twice is once: a tree is there already
+  await store.prepare(entry);
+
+  const first = setup.roots();
+  expect(await store.restore(entry, first)).toEqual({ sizeBytes: entry.sizeBytes, prepared: true });
+  expect(restoredTree(first)).toEqual(TREE);
+  // taken by the restore (one rename): nothing left of it in the entry, nor of the staging folder
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json"]);
+  expect(existsSync(`${first.workspace}.cache-restore`)).toBe(false);
+
+  // no tree now: the next restore unpacks, and gives the same
+  const second = setup.roots();
+  expect(await store.restore(entry, second)).toEqual({ sizeBytes: entry.sizeBytes, prepared: false });
+  expect(restoredTree(second)).toEqual(TREE);
+});
+
+it("gives the next run the archive's files, not what a run changed in the tree it took", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  await saveTree(setup, "npm-1");
+  const entry = (await find(store, "npm-1"))!.entry;
+  await store.prepare(entry);
+  const attacker = setup.roots();
+  await store.restore(entry, attacker);
+  // a step with push access rewrites the restored files, and plants one
+  writeFileSync(join(attacker.workspace, "node_modules", "pad", "lib", "index.js"), "steal()\n");
+  writeFileSync(join(attacker.workspace, "node_modules", "pad", "planted.js"), "steal()\n");
+  await store.prepare(entry);
+  const next = setup.roots();
+  await store.restore(entry, next);
+  expect(restoredTree(next)).toEqual(TREE);
+});
+
+it("a restore started while the entry is being prepared waits for it and takes the tree; two restores at once both get every file", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  await saveTree(setup, "npm-1");
+  const folder = onlyEntryFolder(setup.root);
+  const entry = (await find(store, "npm-1"))!.entry;
+  const preparing = store.prepare(entry);
+  const during = setup.roots();
+  await store.restore(entry, during);
+  await preparing;
+  expect(restoredTree(during)).toEqual(TREE);
+  // it took the tree the preparation made rather than unpacking beside it
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json"]);
+
+  await store.prepare(entry);
+  const [a, b] = [setup.roots(), setup.roots()];
+  await Promise.all([store.restore(entry, a), store.restore(entry, b)]);
+  expect(restoredTree(a)).toEqual(TREE);
+  expect(restoredTree(b)).toEqual(TREE);
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json"]);
+});
+
+it("counts a prepared tree's bytes towards the caps: preparing can evict, and removing an entry frees both", async () => {
+  // ~20 KB archives of random bytes, unpacked ~24 KB: two archives fit the repository, not two and a tree
+  const setup = setUp({ repositoryMaxBytes: 60_000 });
+  const { store } = setup;
+  const sizes = { a: await saveRandom(setup, { key: "a", at: 1, bytes: 20_000 }), b: await saveRandom(setup, { key: "b", at: 2, bytes: 20_000 }) };
+  expect(await keysOf(store)).toEqual(["42/a", "42/b"]);
+  await store.prepare((await find(store, "b"))!.entry);
+  // b's tree pushed the repository past its cap: a, the least recently used, went
+  expect(await keysOf(store)).toEqual(["42/b"]);
+  const freed = await store.removeUnusedSince(Number.MAX_SAFE_INTEGER);
+  expect(freed).toBeGreaterThan(sizes.b + 20_000);
+  expect(freed).toBeLessThan(sizes.b + 30_000);
+  expect(filesUnder(setup.root)).toEqual([]);
+});
+
+it("prepares nothing from a damaged archive (the restore then refuses it as before), and nothing for an entry that is gone", async () => {
+  const setup = setUp();
+  const { store } = setup;
+  await saveRandom(setup, { key: "garbage", at: 1 });
+  replaceArchive(setup.root, gzipSync(randomBytes(10_000)));
+  const folder = onlyEntryFolder(setup.root);
+  const entry = (await find(store, "garbage"))!.entry;
+  await expect(store.prepare(entry)).rejects.toThrow();
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json"]);
+  await expect(store.restore(entry, setup.roots())).rejects.toThrow('cache "garbage" of refs/heads/main could not be restored and is removed: ');
+  await store.prepare(entry);
+  expect(filesUnder(setup.root)).toEqual([]);
 });
