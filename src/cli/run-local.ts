@@ -6,6 +6,7 @@ import { executePipeline, type PipelineOutcome } from "../worker/execution/execu
 import { LogFile } from "../worker/execution/log-file.js";
 import { buildStepEnv } from "../worker/execution/step-env.js";
 import { removeWorkspace } from "../worker/execution/workspace.js";
+import { checkoutOptionsOf } from "../worker/execution/checkout-options-of.js";
 import { readPassEnv } from "../app/settings/read-pass-env.js";
 import { pushContextFromPayload, type PushPayload } from "../dispatch/push-context.js";
 import { judgeNeeds } from "../planning/judge-needs.js";
@@ -40,6 +41,17 @@ export interface RunLocalOptions {
   /** Given: each pipeline's log is scanned as on the server, and the annotations found are printed after it. */
   createLogProcessor?: CreateLogProcessor;
 }
+
+/**
+ * What a local run cannot give of a pipeline's `checkout:`, and why: it fetches from a path, and both come only from
+ * the repository's own http(s) host (checkSubmodule refuses every submodule of a path; `<path>/info/lfs` is no LFS
+ * endpoint). Said in the log, and the run goes on without them: a pipeline's steps that do not need them can still
+ * be tried, and one that does fails after this line, not at a refused checkout.
+ */
+const NOT_LOCAL: Record<"submodules" | "lfs", string> = {
+  submodules: "submodules are fetched only from the repository's own http(s) host, and a local run fetches from a path: the submodules' folders stay empty",
+  lfs: "LFS files come only from the repository's LFS endpoint (<clone URL>/info/lfs), and a local run fetches from a path: LFS files stay pointer files",
+};
 
 /** A local run prints this many annotations of a pipeline at most; the rest are counted. */
 const PRINTED_ANNOTATIONS = 50;
@@ -171,12 +183,16 @@ async function runOne(pipeline: PlannedPipeline, push: PushContext, scratch: str
       })
     : null;
   options.out.write(`\n▶ ${pipeline.name}\n`);
+  const { submodules, lfs, ...wanted } = checkoutOptionsOf(pipeline);
   let workspace: string | null = null;
   let scan: LogScanResult | null = null;
   try {
+    for (const [option, asked] of [["submodules", submodules], ["lfs", lfs]] as const) {
+      if (asked) log.write(`gantry: checkout.${option} is not supported by gantry run: ${NOT_LOCAL[option]}\n`);
+    }
     return await executePipeline({
       pipeline,
-      checkout: { root: workspaces, runId, cloneUrl: resolve(options.dir), sha: push.sha },
+      checkout: { root: workspaces, runId, cloneUrl: resolve(options.dir), sha: push.sha, ...wanted },
       env: (dir) => buildStepEnv({ serverEnv: options.env, passEnv: readPassEnv(options.env), push, pipeline, runId, workspace: dir }),
       log,
       ...(scanner ? { scanner } : {}),

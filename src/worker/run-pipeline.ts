@@ -26,6 +26,7 @@ import { judgeDiskSpace } from "./judge-disk-space.js";
 import { mirrorRoot } from "./mirror-root.js";
 import { cacheScopes } from "../planning/cache-scopes.js";
 import { executedPlan } from "../planning/executed-plan.js";
+import { checkoutOptionsOf } from "./execution/checkout-options-of.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -235,9 +236,7 @@ async function execute(
       token,
       // records from before mirrors carry no repository id: their runs fetch the commit alone
       ...(Number.isSafeInteger(run.push.repositoryId) ? { mirrors: { root: mirrorRoot(deps.dataDir), repositoryId: run.push.repositoryId } } : {}),
-      ...(run.pipeline.checkout?.depth ? { depth: run.pipeline.checkout.depth } : {}),
-      ...(run.pipeline.checkout?.submodules ? { submodules: true } : {}),
-      ...(run.pipeline.checkout?.lfs ? { lfs: true } : {}),
+      ...checkoutOptionsOf(run.pipeline),
     },
     env: (workspace) => ({
       ...buildStepEnv({ serverEnv: deps.serverEnv, passEnv: deps.passEnv, push: run.push, pipeline: run.pipeline, runId: run.id, workspace }),

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initRepo, type Repo } from "../helpers/git-repo.js";
+import { gitmodules } from "../helpers/commit-tree.js";
+import { git, initRepo, type Repo } from "../helpers/git-repo.js";
 
 const BIN = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const run = promisify(execFile);
@@ -158,6 +159,48 @@ describe("gantry run, planned and run as the server would", () => {
     expect(out).toMatch(/==> Checkout\n[0-9a-f]{40}\n✔ Checkout: success/);
     expect(out).toMatch(/build\s+Checkout\s+✔ success\s+0[^\n]*\nbuild\s+echo built\s+✔ success/);
     expect(out).toMatch(/deploy\s+Checkout\s+✔ success\s+0[^\n]*\ndeploy\s+echo "deploying[^\n]*✔ success/);
+  });
+});
+
+describe("gantry run and a pipeline's checkout options", () => {
+  let own: Repo;
+  let lib: Repo;
+  beforeAll(async () => {
+    lib = await initRepo({ bareDir: join(root, "lib.git") });
+    own = await initRepo({ bareDir: join(root, "with-submodule.git") });
+  });
+  afterAll(async () => {
+    await own?.cleanup();
+    await lib?.cleanup();
+  });
+
+  it("honours depth, and says that submodules and LFS files are not checked out locally, running without them", async () => {
+    await own.commit({ "first.txt": "1\n" }, "First");
+    // a submodule there to fetch, as git would from the developer's checkout: beside it, at a relative URL the
+    // server's check allows for an http(s) clone URL
+    await lib.push("refs/heads/main", await lib.commit({ "lib.txt": "from lib\n" }, "Lib"));
+    await git(["clone", "-q", lib.bareDir, join(own.workDir, "lib")], { cwd: own.workDir, env: own.env() });
+    await symlink(lib.bareDir, join(own.workDir, "..", "lib.git"));
+    const pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\nsize 6\n";
+    const yml = [
+      "pipelines:",
+      "  build:",
+      "    checkout: { depth: 2, submodules: true, lfs: true }",
+      "    steps:",
+      '      - run: echo "lib has $(ls -A lib | wc -l) files; $(head -1 big.bin); $(git rev-list --count HEAD) commits"',
+      "",
+    ].join("\n");
+    await own.commit(
+      { ".github/gantry.yml": yml, ".gitmodules": gitmodules([{ name: "lib", path: "lib", url: "../lib.git" }]), ".gitattributes": "*.bin filter=lfs diff=lfs merge=lfs -text\n", "big.bin": pointer },
+      "Submodule and LFS",
+    );
+    const { code, out } = await gantry(["run", own.workDir, "--no-sandbox"]);
+    expect(code, out).toBe(0);
+    expect(out).toContain(
+      "▶ build\ngantry: checkout.submodules is not supported by gantry run: submodules are fetched only from the repository's own http(s) host, and a local run fetches from a path: the submodules' folders stay empty\n" +
+        "gantry: checkout.lfs is not supported by gantry run: LFS files come only from the repository's LFS endpoint (<clone URL>/info/lfs), and a local run fetches from a path: LFS files stay pointer files\n==> Checkout\n",
+    );
+    expect(out).toContain("\nlib has 0 files; version https://git-lfs.github.com/spec/v1; 2 commits\n");
   });
 });
 
