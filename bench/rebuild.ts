@@ -37,6 +37,8 @@ export interface RebuildPush {
   commit: string;
   /** gantry's run id (the check run's external_id). */
   run: string;
+  /** Epoch ms when the fake GitHub took the PATCH that completed the check run. */
+  completedAt: number;
   completedMs: number;
   /** ms after the delivery was sent: the worker took the run ("pipeline started"), and logged its end (after the workspace's removal). */
   takenMs: number;
@@ -46,6 +48,14 @@ export interface RebuildPush {
   /** Per step (checkout first), ms. */
   steps: Array<{ name: string; durationMs: number | null }>;
   caches: CacheReport[];
+  /** Whether its restore took the tree unpacked ahead after the previous run (the log says so). */
+  tookPrepared: boolean;
+  /**
+   * ms from the check run completed until gantry had unpacked the cache again for the next push (after the run,
+   * off this push's path); the next by-hand `npm test` starts only after it, so the two never share the CPU.
+   * Null: caches off, or nothing was prepared within the wait.
+   */
+  preparedAfterMs: number | null;
 }
 
 export interface RebuildResult {
@@ -74,6 +84,10 @@ export interface RebuildResult {
   warmReported: Summary;
   /** Warm pushes' cache restore, ms (from the run's result). */
   warmRestore: Summary;
+  /** Warm pushes whose restore took the tree unpacked ahead. */
+  warmTookPrepared: number;
+  /** After each push, until the next push's tree was unpacked ahead, ms (off the push's path). */
+  preparedAfter: Summary;
 }
 
 /**
@@ -113,7 +127,9 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
       await repo.push("refs/heads/main", sha);
       const push: Push = { repo, before: previous, after: sha, message };
       previous = sha;
-      return timePush(fake, node, app.secret, push);
+      const timed = await timePush(fake, node, app.secret, push);
+      if (options.cache) timed.preparedAfterMs = await waitForPrepared(join(dataDir, "caches"), timed.completedAt);
+      return timed;
     };
 
     const cold = await pushOnce(files, "the project, as cloned");
@@ -156,6 +172,8 @@ export async function benchRebuild(options: RebuildOptions, log: (line: string) 
       warmCleanup: summarize(warm.map((w) => w.endedMs - w.takenMs - (w.pipelineMs ?? Number.NaN))),
       warmReported: summarize(warm.map((w) => w.completedMs - w.endedMs)),
       warmRestore: summarize(warm.flatMap((w) => w.caches.map((c) => c.restore.durationMs))),
+      warmTookPrepared: warm.filter((w) => w.tookPrepared).length,
+      preparedAfter: summarize([cold, ...warm].flatMap((w) => (w.preparedAfterMs === null ? [] : [w.preparedAfterMs]))),
     };
   } finally {
     if (server && !stopped) await stopTracked(server.proc, "SIGTERM");
@@ -182,13 +200,38 @@ async function timePush(fake: FakeGitHub, server: GantryNode, secret: string, pu
   return {
     commit: push.after,
     run,
+    completedAt,
     completedMs: completedAt - sentAt,
     takenMs: ofRun("pipeline started"),
     endedMs: ofRun("pipeline success"),
     pipelineMs: null,
     steps: [],
     caches: [],
+    tookPrepared: (checkRun.output?.text ?? "").includes("unpacked ahead after an earlier run"),
+    preparedAfterMs: null,
   };
+}
+
+/**
+ * Waits until an entry under the caches folder holds a prepared tree (`<repo>/<scope>/<key>/prepared`): ms after
+ * `since` (epoch ms), or null after two minutes.
+ */
+async function waitForPrepared(caches: string, since: number): Promise<number | null> {
+  const names = (dir: string) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const found = () =>
+    names(caches).some((repo) => names(join(caches, repo)).some((scope) => names(join(caches, repo, scope)).some((key) => names(join(caches, repo, scope, key)).includes("prepared"))));
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (found()) return performance.timeOrigin + performance.now() - since;
+    await sleep(20);
+  }
+  return null;
 }
 
 /** Fills in each push's pipeline duration, steps and caches from gantry's store (gantry stopped). */
@@ -273,7 +316,8 @@ function describePush(push: RebuildPush): string {
     .join("; ");
   return (
     `${push.completedMs.toFixed(0)} ms to completed: taken at ${push.takenMs.toFixed(0)}, pipeline ${push.pipelineMs ?? "-"} ms (${steps})${caches ? `; ${caches}` : ""}, ` +
-    `ended at ${push.endedMs.toFixed(0)} (cleanup ${(push.endedMs - push.takenMs - (push.pipelineMs ?? Number.NaN)).toFixed(0)}), reported ${(push.completedMs - push.endedMs).toFixed(0)} later`
+    `ended at ${push.endedMs.toFixed(0)} (cleanup ${(push.endedMs - push.takenMs - (push.pipelineMs ?? Number.NaN)).toFixed(0)}), reported ${(push.completedMs - push.endedMs).toFixed(0)} later` +
+    `${push.tookPrepared ? "; took the tree unpacked ahead" : ""}${push.preparedAfterMs === null ? "" : `; next tree unpacked ${push.preparedAfterMs.toFixed(0)} ms after completed`}`
   );
 }
 

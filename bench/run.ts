@@ -353,6 +353,16 @@ function tableRows(): string[][] {
     rows.push(["rebuild, warm pipeline's own duration", `npm test ${ms(r.baseline)}`, ms(r.warmPipeline), x(r.pipelineRatio), "report", "-"]);
     const testStep = summarize(r.warm.flatMap((w) => w.steps.filter((s) => s.name === "Test").map((s) => s.durationMs ?? Number.NaN)));
     rows.push(["rebuild, warm: its Test step (npm test in the sandbox)", `npm test ${ms(r.baseline)}`, ms(testStep), `${testStep.median >= r.baseline.median ? "+" : "−"}${fmt(Math.abs(testStep.median - r.baseline.median), " ms")}`, "report", "-"]);
+    if (r.cache) {
+      rows.push([
+        "rebuild, warm: restores that took the tree unpacked ahead; unpacked ahead after the run",
+        "-",
+        `${r.warmTookPrepared} of ${r.warm.length}; ${ms(r.preparedAfter)} after completed`,
+        "-",
+        "report",
+        "-",
+      ]);
+    }
     rows.push([
       "rebuild, warm: taken / cleanup / reported",
       "-",

@@ -41,6 +41,8 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
 
   // this process's preparations under way, by entry folder: a restore of that entry waits for it
   const preparing = new Map<string, Promise<void>>();
+  // set when a prepared tree could not be renamed into a workspace (another file system): preparing is then waste
+  let treesUnreachable = false;
   const lru = (entries: StoredCacheEntry[]) =>
     entries.sort((a, b) => a.entry.lastUsedAt - b.entry.lastUsedAt || a.entry.createdAt - b.entry.createdAt);
 
@@ -94,7 +96,9 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
       const staging = `${roots.workspace}${CACHE_RESTORE_SUFFIX}`;
       let prepared = false;
       try {
-        prepared = await takePreparedTree(dir, staging);
+        const taken = await takePreparedTree(dir, staging);
+        if (taken === "elsewhere") treesUnreachable = true;
+        prepared = taken === "taken";
         if (prepared) await placeCacheTree(staging, roots).finally(() => rm(staging, { recursive: true, force: true }));
         else await unpackCacheArchive(join(dir, ARCHIVE_NAME), roots);
       } catch (error) {
@@ -113,6 +117,7 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
       const dir = entryDir(root, ref.repositoryId, ref.scope, ref.key);
       const under = preparing.get(dir);
       if (under) return under;
+      if (treesUnreachable) return Promise.resolve();
       const done = (async () => {
         const record = await readCacheEntryRecord(dir);
         if (!record || record.scope !== ref.scope || record.key !== ref.key) return;

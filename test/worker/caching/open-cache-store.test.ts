@@ -11,6 +11,7 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
@@ -704,4 +705,22 @@ it("prepares nothing from a damaged archive (the restore then refuses it as befo
   await expect(store.restore(entry, setup.roots())).rejects.toThrow('cache "garbage" of refs/heads/main could not be restored and is removed: ');
   await store.prepare(entry);
   expect(filesUnder(setup.root)).toEqual([]);
+});
+
+const SHM = "/dev/shm";
+const otherFileSystem = existsSync(SHM) && statSync(SHM).dev !== statSync(tmpdir()).dev;
+
+it.skipIf(!otherFileSystem)("with its caches on another file system than the workspaces, unpacks the archive and leaves the tree (no rename reaches it)", async () => {
+  const shm = mkdtempSync(join(SHM, "gantry-cache-"));
+  temps.push(shm);
+  const setup = setUp({ root: shm });
+  const { store } = setup;
+  await saveTree(setup, "npm-1");
+  const folder = onlyEntryFolder(shm);
+  const entry = (await find(store, "npm-1"))!.entry;
+  await store.prepare(entry);
+  const roots = setup.roots();
+  expect(await store.restore(entry, roots)).toEqual({ sizeBytes: entry.sizeBytes, prepared: false });
+  expect(restoredTree(roots)).toEqual(TREE);
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json", "prepared"]);
 });
