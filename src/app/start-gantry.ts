@@ -20,6 +20,7 @@ import { createCheckRunSyncer } from "../report/check-run-syncer.js";
 import { removeWorkspaceLeftovers } from "../worker/remove-workspace-leftovers.js";
 import { removeUnusedFiles } from "../worker/remove-unused-files.js";
 import { Worker } from "../worker/worker.js";
+import { createPrefetch } from "../worker/create-prefetch.js";
 import { logProcessorFor } from "../worker/scanning/log-processor-for.js";
 import type { WorkerDeps } from "../worker/worker-deps.js";
 
@@ -83,6 +84,10 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
         }
       : {}),
     nodeId: options.nodeId,
+    // with one node (SQLite) its own workers check out what it dispatches; with Redis any node's worker may
+    ...(settings.concurrency > 0 && settings.redisUrl === null
+      ? { prefetch: createPrefetch({ dataDir: settings.dataDir, gitBaseUrl: settings.gitBaseUrl, github }) }
+      : {}),
   };
   const pump = createDeliveryPump(deps);
   const worker = new Worker(deps);

@@ -29,8 +29,9 @@ export async function dispatchPush(deps: RunDeps, delivery: Delivery): Promise<s
     return `${recorded.length} pipeline(s) resumed`;
   }
 
-  // 4. Plan from the config in the pushed commit.
+  // 4. Plan from the config in the pushed commit; meanwhile the commit is fetched for the runs it may have.
   const push = pushContextFromPayload(payload, installationId);
+  deps.prefetch?.(push);
   const text = await fetchConfig(await deps.github.octokit(installationId), push);
   if (text === null) return `no ${CONFIG_PATH} at ${push.sha}`;
   const runs = await startRuns(deps, planRuns(delivery.id, push, text));

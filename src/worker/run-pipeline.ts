@@ -27,6 +27,7 @@ import { mirrorRoot } from "./mirror-root.js";
 import { cacheScopes } from "../planning/cache-scopes.js";
 import { executedPlan } from "../planning/executed-plan.js";
 import { checkoutOptionsOf } from "./execution/checkout-options-of.js";
+import { cloneUrlOf } from "./clone-url-of.js";
 
 /** A run whose worker died this many times is failed instead of being tried again. */
 export const MAX_ATTEMPTS = 2;
@@ -231,7 +232,7 @@ async function execute(
     checkout: {
       root: workspaceRoot(deps.dataDir),
       runId: run.id,
-      cloneUrl: `${deps.gitBaseUrl}/${run.push.owner}/${run.push.repo}.git`,
+      cloneUrl: cloneUrlOf(deps.gitBaseUrl, run.push),
       sha: run.push.sha,
       token,
       // records from before mirrors carry no repository id: their runs fetch the commit alone

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, waitForLog, type Stack } from "./stack.js";
 
@@ -199,5 +201,17 @@ describe("a signed push becomes check runs on the commit", () => {
     expect(run.output.summary).toContain(".github/gantry.yml:3:");
     expect(run.output.summary).toContain('"soon"');
     expect(run.annotations).toEqual([expect.objectContaining({ path: ".github/gantry.yml", start_line: 3, annotation_level: "failure" })]);
+  });
+
+  it("fetches the pushed commit into the repository's mirror while its config is read, before any run exists", async () => {
+    // no config: nothing would ever be checked out, so only the fetch at dispatch can have put the commit there
+    const repo = await stack.repo("prefetch", { "README.md": "hi" });
+    const { sha } = await stack.push(repo, { files: { "README.md": "again" } });
+    const ref = join(stack.app.dataDir, "mirrors", String(repo.id), "refs", "gantry", sha);
+    await waitForLog(stack.app, new RegExp(`no .github/gantry.yml at ${sha}`));
+    const end = Date.now() + 20_000;
+    while (!existsSync(ref) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(readFileSync(ref, "utf8")).toBe(`${sha}\n`);
+    expect(stack.fake.checkRunsFor(repo.owner, repo.name)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, writeSync } from "node:fs";
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -100,6 +100,40 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   }
 }
 
+/** What prefetchIntoMirror needs: the mirror, where to fetch from, with what, and for how long at most. */
+export interface PrefetchOptions {
+  mirrors: { root: string; repositoryId: number };
+  cloneUrl: string;
+  sha: string;
+  token: Promise<string>;
+  timeoutMs: number;
+}
+
+/**
+ * Fetches a pushed commit into its repository's mirror ahead of its runs, while the push is still being planned
+ * (its config read from GitHub), under the same lock as a checkout: a checkout that comes meanwhile waits, then
+ * finds the commit there. The commit only (`--depth=1`): a pipeline asking for more history fetches it itself.
+ * True when the mirror has the commit; false otherwise (anything that went wrong is the checkout's to meet again).
+ */
+export async function prefetchIntoMirror(options: PrefetchOptions): Promise<boolean> {
+  if (!Number.isSafeInteger(options.mirrors.repositoryId) || options.mirrors.repositoryId <= 0) return false;
+  const mirror = join(options.mirrors.root, String(options.mirrors.repositoryId));
+  const cwd = options.mirrors.root;
+  await mkdir(cwd, { recursive: true });
+  // git's own complaints have no run log to go to yet
+  const logFd = openSync("/dev/null", "w");
+  try {
+    const checkoutOptions: CheckoutOptions = { root: cwd, runId: "", cloneUrl: options.cloneUrl, sha: options.sha, token: options.token, logFd, timeoutMs: options.timeoutMs };
+    const git = gitRunner(checkoutOptions, cwd, Date.now() + options.timeoutMs);
+    const failed = await lockMirror(mirror, () => intoMirror(checkoutOptions, mirror, cwd, git, false));
+    return failed === null;
+  } catch {
+    return false;
+  } finally {
+    closeSync(logFd);
+  }
+}
+
 /** Today's way, and the fallback: `git init`, fetch the commit, check it out. */
 async function alone(options: CheckoutOptions, dir: string, git: Git): Promise<StepOutcome> {
   const init = await git(["init", "--quiet"], dir);
@@ -168,9 +202,11 @@ async function intoMirror(options: CheckoutOptions, mirror: string, dir: string,
   }
   // a new commit (no ref, no stamp of an earlier checkout) is fetched without asking git first; a commit seen
   // before (its loose ref, or its stamp when a sweep's gc packed the ref) is checked in the mirror, which also finds
-  // a mirror git cannot open
+  // a mirror git cannot open. Not for more history than the commit: the commit may be there (a prefetch, another
+  // pipeline of the push) with less of its history than this pipeline asks for, which the fetch then deepens
   const ref = join(mirror, "refs", "gantry", options.sha);
-  if (!FULL_SHA.test(options.sha) || existsSync(ref) || existsSync(mirrorStamps(mirror).ref(options.sha))) {
+  const seen = !FULL_SHA.test(options.sha) || existsSync(ref) || existsSync(mirrorStamps(mirror).ref(options.sha));
+  if (seen && (options.depth ?? 1) === 1) {
     const has = await git(["-C", mirror, "cat-file", "-e", `${options.sha}^{commit}`], dir);
     if (has.exitCode === 0) {
       // the commit's own ref, also when it came with another's history: pruning another ref never takes it from this run

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, truncate, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { CheckoutOptions } from "../../../src/worker/execution/workspace.js";
+import { prefetchIntoMirror, type CheckoutOptions } from "../../../src/worker/execution/workspace.js";
 import { listRepositoryFiles } from "../../../src/worker/scanning/list-repository-files.js";
 import type { HostedRepo } from "../../fake-github/fake-github.js";
 import { useMirrorFixture } from "./use-mirror-fixture.js";
@@ -217,6 +217,54 @@ describe("checkout from the repository's mirror", () => {
     const history = await m.git(["log", "--format=%H"], done.dir);
     expect(history.split("\n")).toEqual([third, second]);
     expect(history).not.toContain(first);
+  });
+});
+
+describe("the commit fetched into the mirror ahead of its runs (prefetchIntoMirror)", () => {
+  const prefetch = (sha: string, token: Promise<string> = Promise.resolve(m.token)) =>
+    prefetchIntoMirror({ mirrors: { root: m.mirrors, repositoryId: repo.id }, cloneUrl: repo.cloneUrl, sha, token, timeoutMs: 30_000 });
+
+  it("fetches the commit once: the run's checkout after it asks the git server nothing, and one during it waits for it", async () => {
+    const first = await pushed(manyFiles(), "first");
+    expect(await prefetch(first)).toBe(true);
+    expect(await m.objectCount(mirrorOf())).toBe(153);
+    const before = m.fake.gitRequests.length;
+    const done = await run("run-1", first);
+    expect(done.outcome.exitCode).toBe(0);
+    expect(await head(done.dir)).toBe(first);
+    expect(m.fake.gitRequests.length).toBe(before);
+
+    // a checkout started while the prefetch is under way waits on the mirror's lock, then fetches nothing more
+    const second = await pushed({ "src/f7.txt": "changed\n" }, "second");
+    const start = m.fake.gitRequests.length;
+    const [prefetched, during] = await Promise.all([prefetch(second), run("run-2", second)]);
+    expect(prefetched).toBe(true);
+    expect(during.outcome.exitCode).toBe(0);
+    expect(await readFile(join(during.dir, "src", "f7.txt"), "utf8")).toBe("changed\n");
+    expect(m.fake.gitRequests.slice(start).filter((r) => r.path.endsWith("/git-upload-pack"))).toHaveLength(1);
+  });
+
+  it("gives a pipeline that asks for more history than the prefetched commit all of it", async () => {
+    const first = await pushed({ "a.txt": "1\n" }, "one");
+    const second = await pushed({ "a.txt": "2\n" }, "two");
+    const third = await pushed({ "a.txt": "3\n" }, "three");
+    expect(await prefetch(third)).toBe(true);
+    const done = await run("run-1", third, { depth: 2 });
+    expect(done.outcome.exitCode).toBe(0);
+    const history = await m.git(["log", "--format=%H"], done.dir);
+    expect(history.split("\n")).toEqual([third, second]);
+    expect(history).not.toContain(first);
+  });
+
+  it("says false and leaves the run's checkout to fetch when the commit cannot be had: a bad token, an unknown commit", async () => {
+    const sha = await pushed({ "a.txt": "1\n" }, "one");
+    const failed = Promise.reject(new Error("no token"));
+    failed.catch(() => {});
+    expect(await prefetch(sha, failed)).toBe(false);
+    expect(await prefetch("f".repeat(40))).toBe(false);
+    const done = await run("run-1", sha);
+    expect(done.outcome.exitCode).toBe(0);
+    expect(await head(done.dir)).toBe(sha);
   });
 });
 
