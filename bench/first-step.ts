@@ -24,7 +24,7 @@ export interface FirstStepSample {
   shellDoneMs: number;
   /** Where gantry's time went (ms after the delivery was sent): answered, dispatched (runs queued), pipeline taken by the worker. */
   answeredMs: number;
-  /** The fake GitHub answered the config read, and the checkout token (ms after the delivery was sent). */
+  /** The fake GitHub answered the config read, and the checkout token (ms after the delivery was sent; NaN: the token was cached, none asked for). */
   configReadMs: number;
   dispatchedMs: number;
   takenMs: number;
@@ -158,7 +158,7 @@ export async function benchFirstStep(options: FirstStepOptions, log: (line: stri
       log(
         `  first-step ${i === 0 ? "warm-up" : `#${i}`}: gantry ${sample.gantryFirstStepMs.toFixed(1)} ms to first step, ` +
           `${sample.gantryCompletedMs.toFixed(0)} ms to completed (answered ${sample.answeredMs.toFixed(1)}, config read ${sample.configReadMs.toFixed(0)}, ` +
-          `dispatched ${sample.dispatchedMs.toFixed(0)}, taken ${sample.takenMs.toFixed(0)}, token ${sample.tokenMs.toFixed(0)}); shell ${sample.shellFirstStepMs.toFixed(1)} ms to step, ${sample.shellDoneMs.toFixed(1)} ms done`,
+          `dispatched ${sample.dispatchedMs.toFixed(0)}, taken ${sample.takenMs.toFixed(0)}, token ${Number.isNaN(sample.tokenMs) ? "cached (none asked for)" : sample.tokenMs.toFixed(0)}); shell ${sample.shellFirstStepMs.toFixed(1)} ms to step, ${sample.shellDoneMs.toFixed(1)} ms done`,
       );
       if (i > 0) samples.push(sample);
       githubCalls.push(await timeGitHubCalls(fake.apiUrl, app, repo.owner, repo.name, repo.installationId, gantryPush.after, token));
