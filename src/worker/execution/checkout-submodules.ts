@@ -51,6 +51,10 @@ export async function checkoutSubmodules(options: SubmoduleOptions): Promise<Ste
       if (!check.ok) return refuse(`submodule ${quote(module.name)}`, check.reason);
       byPath.set(module.path, { module, url: check.url });
     }
+    // before fetching any: a commit naming more than the cap is refused at once, not after a hundred fetches
+    if (count + tree.gitlinks.size > MAX_SUBMODULES) {
+      return refuse(`the submodules of ${sha}`, `the checkout has more than ${MAX_SUBMODULES} submodules (this commit names ${tree.gitlinks.size})`);
+    }
     for (const [path, commit] of tree.gitlinks) {
       const found = byPath.get(path);
       if (!found) return refuse(`the gitlink ${quote(path)}`, "no submodule in the commit's .gitmodules has this path");

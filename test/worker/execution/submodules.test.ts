@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_SUBMODULE_LEVELS } from "../../../src/config/schema.js";
+import { MAX_SUBMODULE_LEVELS, MAX_SUBMODULES } from "../../../src/config/schema.js";
 import type { HostedRepo } from "../../fake-github/fake-github.js";
 import { commitTree as committed, gitmodules } from "../../helpers/commit-tree.js";
 import { useMirrorFixture } from "./use-mirror-fixture.js";
@@ -107,6 +107,23 @@ describe("checkout of submodules", () => {
     const refused = await m.checkout(deeper.app, "run-deeper", deeper.top, { submodules: true });
     expect(refused.outcome.exitCode).toBe(1);
     expect(await log()).toContain(`gantry: submodule "s0" refused: it is more than ${MAX_SUBMODULE_LEVELS} levels of submodules deep`);
+  });
+
+  it(`refuses a commit naming more than ${MAX_SUBMODULES} submodules before fetching any`, async () => {
+    const other = await m.createRepo();
+    const commit = await commitTree(other, { "x.txt": "x\n" });
+    const count = MAX_SUBMODULES + 1;
+    const modules = Array.from({ length: count }, (_, i) => ({ name: `m${i}`, path: `vendor/m${i}`, url: other.cloneUrl }));
+    const app = await m.createRepo();
+    const top = await commitTree(app, { ".gitmodules": gitmodules(modules) }, Object.fromEntries(modules.map((module) => [module.path, commit])));
+    const done = await m.checkout(app, "run-1", top);
+    expect(done.outcome.exitCode).toBe(0);
+    const requests = m.fake.gitRequests.length;
+    const refused = await m.checkout(app, "run-2", top, { submodules: true });
+    expect(refused.outcome.exitCode).toBe(1);
+    expect(await log()).toContain(`gantry: the submodules of ${top} refused: the checkout has more than ${MAX_SUBMODULES} submodules (this commit names ${count})`);
+    // the superproject was in the mirror already: not one request, no submodule fetched
+    expect(m.fake.gitRequests.length).toBe(requests);
   });
 
   it("keeps the whole checkout, submodules included, within its one time limit", async () => {
