@@ -36,6 +36,8 @@ export type * from "./types.js";
 
 const API_PREFIX = "/api/v3";
 const GIT_PATH = /^\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)\.git(\/.*)?$/;
+/** As GitHub, the smart HTTP protocol also at the repository's URL without `.git` (how many `.gitmodules` name it). */
+const GIT_PATH_BARE_NAME = /^\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)(\/(?:info\/refs|git-upload-pack))$/;
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const DEFAULT_WAIT_MS = 10_000;
 /** What api.github.com/meta listed as `hooks` when this was written. */
@@ -329,7 +331,7 @@ class FakeGitHubServer implements FakeGitHub, FakeState {
         return;
       }
       if (url.pathname.startsWith("/login/oauth/") && (await this.oauth.handle(req, res, url))) return;
-      const git = GIT_PATH.exec(url.pathname);
+      const git = GIT_PATH.exec(url.pathname) ?? GIT_PATH_BARE_NAME.exec(url.pathname);
       if (git) {
         if (!(await this.passHold(req, res, url.pathname, undefined))) return;
         await this.handleGit(req, res, url, git[1] as string, git[2] as string, git[3] ?? "");

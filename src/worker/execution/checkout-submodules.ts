@@ -18,6 +18,8 @@ export interface SubmoduleOptions {
   git: Git;
   read: GitRead;
   logFd: number;
+  /** Told of each submodule once checked out: its folder and the URL it was fetched from (for its LFS files). */
+  checkedOut?: (submodule: { dir: string; url: string }) => void;
 }
 
 /** What a gitlink is in `git ls-tree`. */
@@ -67,6 +69,7 @@ export async function checkoutSubmodules(options: SubmoduleOptions): Promise<Ste
       writeSync(options.logFd, `gantry: submodule ${quote(module.name)} at ${quote(path)}: ${commit} from ${found.url.href}\n`);
       const outcome = await one(target, commit, found.url);
       if (outcome.exitCode !== 0) return outcome;
+      options.checkedOut?.({ dir: target, url: found.url.href });
       const nested = await level(target, commit, found.url.href, depth + 1);
       if (nested) return nested;
     }

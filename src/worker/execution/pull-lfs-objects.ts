@@ -22,7 +22,8 @@ export interface LfsOptions {
 
 /**
  * Replaces the LFS pointer files of the checkout with their objects, fetched from the repository's LFS endpoint
- * (`<cloneUrl>/info/lfs`, as GitHub serves it; the workspace has no remote to find it from). The pointers are read
+ * (`<cloneUrl>/info/lfs`, `.git` added when the URL lacks it, as GitHub serves it; the workspace has no remote to
+ * find it from). The pointers are read
  * from the checked-out commit, so only its objects are fetched. The workspace's config gets no filter and git-lfs's
  * hooks are removed: nothing in the workspace has a step's git run git-lfs.
  */
@@ -33,7 +34,9 @@ export async function pullLfsObjects(options: LfsOptions): Promise<StepOutcome> 
     writeSync(options.logFd, `gantry: ${LFS_MISSING}\n`);
     return { ...version, exitCode: 1 };
   }
-  const endpoint = `${options.cloneUrl}/info/lfs`;
+  // GitHub's endpoint is the `.git` URL's; a submodule's URL may name its repository without the suffix
+  const base = options.cloneUrl.replace(/\/+$/, "");
+  const endpoint = `${base.endsWith(".git") ? base : `${base}.git`}/info/lfs`;
   writeSync(options.logFd, `gantry: LFS files from ${endpoint}\n`);
   const only = ["-c", `lfs.url=${endpoint}`, "-c", `lfs.concurrenttransfers=${CONCURRENT_TRANSFERS}`, "-c", "credential.helper="];
   const pulled = await options.git([...only, "lfs", "pull"], options.dir, true);

@@ -59,8 +59,16 @@ export async function checkout(options: CheckoutOptions): Promise<Checkout> {
   const finish = async (outcome: StepOutcome): Promise<StepOutcome> => {
     if (outcome.exitCode !== 0 || (!options.submodules && !options.lfs)) return outcome;
     let done = outcome;
-    if (options.submodules) done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read: gitReader(options, dir, deadline), logFd: options.logFd });
-    if (done.exitCode === 0 && options.lfs) done = await pullLfsObjects({ dir, cloneUrl: options.cloneUrl, git, logFd: options.logFd });
+    // the superproject's LFS files first, then each submodule's, from its own repository's endpoint
+    const repositories = [{ dir, url: options.cloneUrl }];
+    if (options.submodules) {
+      const read = gitReader(options, dir, deadline);
+      done = await checkoutSubmodules({ dir, sha: options.sha, cloneUrl: options.cloneUrl, git, read, logFd: options.logFd, checkedOut: (one) => repositories.push(one) });
+    }
+    for (const repository of options.lfs ? repositories : []) {
+      if (done.exitCode !== 0) break;
+      done = await pullLfsObjects({ dir: repository.dir, cloneUrl: repository.url, git, logFd: options.logFd });
+    }
     // a read git stopped by the cancel or the limit is no refusal
     if (done.exitCode === 0) return done;
     if (options.signal?.aborted) return { ...done, exitCode: null, isCanceled: true };

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HostedRepo } from "../../fake-github/fake-github.js";
 import { LFS_MISSING } from "../../../src/worker/execution/pull-lfs-objects.js";
+import { commitTree, gitmodules } from "../../helpers/commit-tree.js";
 import { useMirrorFixture } from "./use-mirror-fixture.js";
 
 const m = useMirrorFixture("lfs");
@@ -66,6 +67,33 @@ describe("checkout of LFS files", () => {
     }
     expect(batches(repo).length).toBe(2);
     expect(batches(repo).every((request) => request.user === "x-access-token")).toBe(true);
+  });
+
+  it("replaces a submodule's pointers too, from the submodule's own endpoint (its URL with or without .git)", async () => {
+    const content = "a submodule's LFS content\n".repeat(50);
+    const lib = await withLfsFile(content);
+    const other = await withLfsFile("another submodule's LFS content\n");
+    const app = await m.createRepo();
+    const modules = [
+      { name: "lib", path: "vendor/lib", url: lib.repo.cloneUrl },
+      { name: "other", path: "vendor/other", url: other.repo.cloneUrl.replace(/\.git$/, "") },
+    ];
+    const top = await commitTree(app, { ".gitmodules": gitmodules(modules) }, { "vendor/lib": lib.sha, "vendor/other": other.sha });
+    await app.push("refs/heads/main", top);
+    const done = await m.checkout(app, "run-both", top, { submodules: true, lfs: true });
+    expect(done.outcome.exitCode, await log()).toBe(0);
+    expect(await readFile(join(done.dir, "vendor", "lib", "data", "big.bin"), "utf8")).toBe(content);
+    expect(await readFile(join(done.dir, "vendor", "other", "data", "big.bin"), "utf8")).toBe("another submodule's LFS content\n");
+    expect(batches(lib.repo).length).toBe(1);
+    expect(batches(other.repo).length).toBe(1);
+    await expectNoToken(done.dir);
+    const hooks = (await allFiles(done.dir)).filter((file) => file.includes(join(".git", "hooks")) && !file.endsWith(".sample"));
+    expect(hooks).toEqual([]);
+
+    const pointers = await m.checkout(app, "run-submodules-only", top, { submodules: true });
+    expect(pointers.outcome.exitCode, await log()).toBe(0);
+    expect(await readFile(join(pointers.dir, "vendor", "lib", "data", "big.bin"), "utf8")).toBe(lib.pointer);
+    expect(batches(lib.repo).length).toBe(1);
   });
 
   it("leaves the pointer as committed without lfs, and asks no LFS endpoint", async () => {
