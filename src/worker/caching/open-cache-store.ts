@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { ARCHIVE_NAME, entryDir, scopeDir } from "./cache-layout.js";
+import { ARCHIVE_NAME, entryDir, PREPARED_NAME, scopeDir } from "./cache-layout.js";
 import { readCacheEntryRecord } from "./read-cache-entry-record.js";
 import { writeCacheEntryRecord } from "./write-cache-entry-record.js";
 import type { CacheEntry, CacheLookup, CacheRoots, CacheStore, FindCacheRequest, SaveCacheRequest, SaveCacheResult } from "./cache-store.js";
@@ -121,6 +121,8 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
       const done = (async () => {
         const record = await readCacheEntryRecord(dir);
         if (!record || record.scope !== ref.scope || record.key !== ref.key) return;
+        // two runs of one key end close together: the second finds the first's tree, and unpacks nothing
+        if (existsSync(join(dir, PREPARED_NAME))) return;
         await prepareCacheTree(dir);
         // the tree's bytes count from now on: the caps may no longer hold
         await evict();
