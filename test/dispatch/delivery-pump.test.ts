@@ -11,8 +11,8 @@ import { openTempStore } from "../helpers/temp-store.js";
 const CONFIG = "pipelines:\n  build:\n    steps:\n      - run: echo build\n";
 
 let temp: ReturnType<typeof openTempStore>;
-let fake: FakeGitHub;
-let github: GitHubApp;
+/** The fake GitHub, and gantry's client of it. */
+let app: { fake: FakeGitHub; github: GitHubApp };
 let repo: HostedRepo;
 let sha: string;
 let memory: ReturnType<typeof memoryLog>;
@@ -26,8 +26,8 @@ let pump: DeliveryPump | null;
 
 beforeEach(async () => {
   temp = openTempStore();
-  ({ fake, github } = await startFakeGitHubApp());
-  repo = await fake.createRepo("octo", "app");
+  app = await startFakeGitHubApp();
+  repo = await app.fake.createRepo("octo", "app");
   sha = await repo.commit({ ".github/gantry.yml": CONFIG }, "add gantry");
   await repo.push("refs/heads/main", sha);
   memory = memoryLog();
@@ -39,7 +39,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await pump?.stop();
   await temp.close();
-  await fake.close();
+  await app.fake.close();
 });
 
 /** The real store, its payload reads counted: what the pump did not have in memory. */
@@ -61,7 +61,7 @@ function counted(store: Store): Store {
 }
 
 function startPump(bound?: { maxCount: number; maxBytes: number }): DeliveryPump {
-  const deps = { store: counted(temp.store), queue: temp.openQueue(), github, log: memory.log, wakeSyncer: () => {}, nodeId: "test-host:1" };
+  const deps = { store: counted(temp.store), queue: temp.openQueue(), github: app.github, log: memory.log, wakeSyncer: () => {}, nodeId: "test-host:1" };
   pump = createDeliveryPump(deps, bound);
   return pump;
 }
