@@ -121,7 +121,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
     if (settings.redeliveryIntervalMs > 0) {
       sweeps = startSweeps({ store, github, log, intervalMs: settings.redeliveryIntervalMs, nodeId: options.nodeId });
     }
-    const webhooks = createWebhookHandler({ path: settings.webhookPath, secret: settings.webhookSecret, store, log, onRecorded: () => pump.wake(), sourceCheck: sourceCheck?.check ?? null });
+    const webhooks = createWebhookHandler({ path: settings.webhookPath, secret: settings.webhookSecret, store, log, onRecorded: (recorded) => pump.recorded(recorded), sourceCheck: sourceCheck?.check ?? null });
     if (settings.oauth && !settings.publicUrl) log.warn("GITHUB_CLIENT_ID is set but GANTRY_PUBLIC_URL is not: GitHub cannot send a viewer back, so private repositories' run pages show only the state");
     const access = createRunAccess({ oauth: settings.oauth, publicUrl: settings.publicUrl });
     const signIn = createSignInHandler({ store, oauth: settings.oauth, publicUrl: settings.publicUrl, gitBaseUrl: settings.gitBaseUrl, apiBaseUrl: settings.apiBaseUrl, log });

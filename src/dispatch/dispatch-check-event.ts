@@ -2,7 +2,7 @@ import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import { cancelRun } from "../runs/cancel-run.js";
 import { newRun } from "../runs/new-run.js";
 import type { RunRecord } from "../runs/run-types.js";
-import type { Delivery } from "../backend/storage/store.js";
+import type { ClaimedDelivery } from "../backend/storage/store.js";
 import { mayTriggerRuns } from "./check-permission.js";
 import type { RunDeps } from "../runs/run-deps.js";
 import { fetchConfig } from "./fetch-config.js";
@@ -16,8 +16,8 @@ type CheckSuitePayload = EmitterWebhookEvent<"check_suite">["payload"];
  * The Checks tab's buttons: "Re-run" and "Cancel" on one of gantry's check runs (`check_run.requested_action`,
  * `check_run.rerequested`), and "Re-run all" (`check_suite.rerequested`). Only users with write access count.
  */
-export async function dispatchCheckEvent(deps: RunDeps, delivery: Delivery): Promise<string> {
-  const payload = JSON.parse(delivery.payload) as CheckRunPayload | CheckSuitePayload;
+export async function dispatchCheckEvent(deps: RunDeps, delivery: ClaimedDelivery, parsed: unknown): Promise<string> {
+  const payload = parsed as CheckRunPayload | CheckSuitePayload;
   const installationId = payload.installation?.id;
   if (installationId === undefined) return "no installation in the payload";
   const owner = payload.repository.owner.login;

@@ -1,4 +1,4 @@
-import type { Delivery } from "../backend/storage/store.js";
+import type { ClaimedDelivery } from "../backend/storage/store.js";
 import { REDELIVERY_WINDOW_MS } from "../github/redelivery-window.js";
 import type { RunDeps } from "../runs/run-deps.js";
 import { fetchConfig } from "./fetch-config.js";
@@ -8,8 +8,8 @@ import { pushContextFromPayload, type PushPayload } from "./push-context.js";
 import { startRuns } from "./start-runs.js";
 
 /** From a recorded push delivery to runs in the store and the queue. Returns what happened, for the log. */
-export async function dispatchPush(deps: RunDeps, delivery: Delivery): Promise<string> {
-  const payload = JSON.parse(delivery.payload) as PushPayload;
+export async function dispatchPush(deps: RunDeps, delivery: ClaimedDelivery, parsed: unknown): Promise<string> {
+  const payload = parsed as PushPayload;
   const installationId = payload.installation?.id;
   if (installationId === undefined) return "no installation in the payload";
 

@@ -1,4 +1,4 @@
-import type { Delivery } from "../backend/storage/store.js";
+import type { ClaimedDelivery } from "../backend/storage/store.js";
 import type { RunDeps } from "../runs/run-deps.js";
 import { dispatchCheckEvent } from "./dispatch-check-event.js";
 import { dispatchPush } from "./dispatch-push.js";
@@ -6,8 +6,8 @@ import { dispatchPush } from "./dispatch-push.js";
 interface HandledEvent {
   /** The actions gantry acts on; "any" for events without one. */
   actions: ReadonlySet<string> | "any";
-  /** Turns the recorded delivery into runs (or a cancel); returns what it did, for the log. */
-  dispatch: (deps: RunDeps, delivery: Delivery) => Promise<string>;
+  /** Turns the recorded delivery (its payload parsed) into runs (or a cancel); returns what it did, for the log. */
+  dispatch: (deps: RunDeps, delivery: ClaimedDelivery, payload: unknown) => Promise<string>;
 }
 
 /**

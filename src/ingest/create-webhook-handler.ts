@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "probot";
+import type { RecordedPayload } from "../dispatch/create-payload-memory.js";
 import { handledEvent } from "../dispatch/handled-events.js";
 import type { Store } from "../backend/storage/store.js";
 import { BodyTooLargeError, readBody } from "./read-body.js";
@@ -30,8 +31,11 @@ export interface WebhookHandlerOptions {
   secret: string;
   store: Store;
   log: Logger;
-  /** Told after a delivery is recorded, so it is dispatched without waiting for a poll. */
-  onRecorded: () => void;
+  /**
+   * Told after a delivery is recorded, so it is dispatched without waiting for a poll, and from the payload
+   * parsed here rather than read back from the store and parsed again.
+   */
+  onRecorded: (recorded: RecordedPayload) => void;
   /** GANTRY_IP_ALLOWLIST: null = any source may deliver. */
   sourceCheck?: SourceCheck | null;
 }
@@ -104,15 +108,16 @@ export function createWebhookHandler(options: WebhookHandlerOptions): Handler {
     }
 
     let recorded: boolean;
+    const receivedAt = Date.now();
     try {
-      recorded = await options.store.recordDelivery({ id: id!, event: event!, payload, receivedAt: Date.now() });
+      recorded = await options.store.recordDelivery({ id: id!, event: event!, payload, receivedAt });
     } catch (error) {
       // GitHub shows a failed delivery, and it can be redelivered; a 2xx here would lose it
       log.error({ err: error, delivery: id }, "could not record delivery");
       answer(response, 503, { error: "delivery could not be recorded" });
       return true;
     }
-    if (recorded) options.onRecorded();
+    if (recorded) options.onRecorded({ id: id!, payload: parsed, bytes: body.length, receivedAt });
     answer(response, recorded ? 202 : 200, recorded ? { ok: true, delivery: id } : { ok: true, duplicate: true });
     return true;
   };

@@ -52,7 +52,7 @@ let deliveries = 0;
 async function dispatch(event: "check_run" | "check_suite", payload: unknown): Promise<{ outcome: string; deliveryId: string }> {
   const deliveryId = `delivery-${++deliveries}`;
   const deps = { store: temp.store, queue, github, log: memory.log, wakeSyncer: () => void wakes++, nodeId: "test-host:1" };
-  const outcome = await dispatchCheckEvent(deps, { id: deliveryId, event, payload: JSON.stringify(payload), receivedAt: Date.now(), attempts: 0 });
+  const outcome = await dispatchCheckEvent(deps, { id: deliveryId, event, receivedAt: Date.now(), attempts: 0 }, payload);
   return { outcome, deliveryId };
 }
 

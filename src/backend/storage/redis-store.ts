@@ -7,7 +7,7 @@ import type { LuaScript } from "./redis/lua-script.js";
 import { retentionScripts } from "./redis/retention-scripts.js";
 import { runScripts } from "./redis/run-scripts.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
-import type { Delivery, FinishedDelivery, RemovedRecords, RunFilter, Store } from "./store.js";
+import type { ClaimedDelivery, Delivery, FinishedDelivery, RemovedRecords, RunFilter, Store } from "./store.js";
 
 export interface RedisStoreOptions {
   /** Put before every key, e.g. "gantry:". On Redis Cluster it must hold a hash tag ("{gantry}:"): scripts touch many keys. */
@@ -73,15 +73,20 @@ export class RedisStore implements Store {
     return (await this.#client().exists(this.#key(`delivery:${id}`))) === 1;
   }
 
-  async claimDeliveries(owner: string, now: number, limit: number, leaseMs: number): Promise<Delivery[]> {
+  async claimDeliveries(owner: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const rows = (await this.#run(deliveryScripts.claim, owner, now, limit, now + leaseMs)) as string[][];
-    return rows.map(([id, event, payload, receivedAt, attempts]) => ({
+    return rows.map(([id, event, receivedAt, attempts]) => ({
       id: id!,
       event: event!,
-      payload: payload!,
       receivedAt: Number(receivedAt),
       attempts: Number(attempts),
     }));
+  }
+
+  async readDeliveryPayload(id: string): Promise<string | null> {
+    const payload = await this.#client().hget(this.#key(`delivery:${id}`), "payload");
+    // a finished delivery's payload is '' (never a recorded one: it was valid JSON)
+    return payload === null || payload === "" ? null : payload;
   }
 
   async renewDeliveryLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {

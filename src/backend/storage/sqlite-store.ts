@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../open-database.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
-import type { Delivery, FinishedDelivery, RemovedRecords, RunFilter, Store } from "./store.js";
+import type { ClaimedDelivery, Delivery, FinishedDelivery, RemovedRecords, RunFilter, Store } from "./store.js";
 
 interface RunRow {
   id: string;
@@ -140,20 +140,26 @@ export class SqliteStore implements Store {
     return this.#prepare("SELECT 1 FROM deliveries WHERE id = ?").get(id) !== undefined;
   }
 
-  async claimDeliveries(owner: string, now: number, limit: number, leaseMs: number): Promise<Delivery[]> {
+  async claimDeliveries(owner: string, now: number, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return this.#db.transaction(() => {
       const rows = this
         .#prepare(
-          `SELECT id, event, payload, received_at AS receivedAt, attempts FROM deliveries d
+          `SELECT id, event, received_at AS receivedAt, attempts FROM deliveries d
            WHERE state = 'pending' AND next_attempt_at <= ?
              AND NOT EXISTS (SELECT 1 FROM delivery_leases l WHERE l.id = d.id AND l.until > ?)
            ORDER BY received_at, d.rowid LIMIT ?`,
         )
-        .all(now, now, limit) as Delivery[];
+        .all(now, now, limit) as ClaimedDelivery[];
       const lease = this.#prepare("INSERT OR REPLACE INTO delivery_leases (id, owner, until) VALUES (?, ?, ?)");
       for (const row of rows) lease.run(row.id, owner, now + leaseMs);
       return rows;
     }).immediate();
+  }
+
+  async readDeliveryPayload(id: string): Promise<string | null> {
+    const row = this.#prepare("SELECT payload FROM deliveries WHERE id = ?").get(id) as { payload: string } | undefined;
+    // a finished delivery's payload is '' (never a recorded one: it was valid JSON)
+    return row === undefined || row.payload === "" ? null : row.payload;
   }
 
   async renewDeliveryLeases(owner: string, ids: string[], now: number, leaseMs: number): Promise<string[]> {

@@ -53,7 +53,8 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       expect(await store.hasDelivery("nope")).toBe(false);
       expect(await store.countPendingDeliveries()).toBe(2);
       const first = await store.claimDeliveries("node-a", 100, 1, 1_000);
-      expect(first.map((d) => [d.id, d.event, d.payload, d.receivedAt, d.attempts])).toEqual([["d1", "push", "{}", 10, 0]]);
+      // exactly these fields: the payload is not read back at every claim (readDeliveryPayload reads it)
+      expect(first).toEqual([{ id: "d1", event: "push", receivedAt: 10, attempts: 0 }]);
       expect((await store.claimDeliveries("node-b", 100, 10, 1_000)).map((d) => d.id)).toEqual(["d2"]);
       expect(await store.claimDeliveries("node-b", 200, 10, 1_000)).toEqual([]);
       await store.finishDeliveries([{ id: "d1" }]);
@@ -93,6 +94,26 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       // all finished ones are old records for retention; the pending one is kept
       expect((await store.removeOldRecords(100, 10, 0)).deliveries).toBe(3);
       expect(await store.hasDelivery("d2")).toBe(true);
+      await store.close();
+    });
+
+    it("reads a delivery's payload text as recorded, null for an unknown id and once it is finished", async () => {
+      const { store } = await open();
+      const text = '{"ref":"refs/heads/main","note":"héllo 😀","n":[1,2.5,null]}';
+      await store.recordDelivery({ id: "d1", event: "push", payload: text, receivedAt: 10 });
+      await store.recordDelivery({ id: "d2", event: "push", payload: "{}", receivedAt: 11 });
+      expect(await store.readDeliveryPayload("d1")).toBe(text);
+      expect(await store.readDeliveryPayload("nope")).toBeNull();
+      // claimed, then retried: still readable, a later attempt dispatches from it
+      expect((await store.claimDeliveries("n", 100, 10, 1_000)).map((d) => Object.keys(d).sort())).toEqual([
+        ["attempts", "event", "id", "receivedAt"],
+        ["attempts", "event", "id", "receivedAt"],
+      ]);
+      await store.retryDeliveryLater("d1", 500, "GitHub answered 502");
+      expect(await store.readDeliveryPayload("d1")).toBe(text);
+      await store.finishDeliveries([{ id: "d1" }, { id: "d2", error: "gave up" }]);
+      expect(await store.readDeliveryPayload("d1")).toBeNull();
+      expect(await store.readDeliveryPayload("d2")).toBeNull();
       await store.close();
     });
 

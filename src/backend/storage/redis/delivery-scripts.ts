@@ -19,7 +19,7 @@ redis.call('ZADD', p .. 'deliveries:pending', ARGV[5], ARGV[2])
 return 1
 `),
 
-  /** ARGV: prefix, owner, now, limit, leaseUntil → [id, event, payload, receivedAt, attempts] per leased delivery. */
+  /** ARGV: prefix, owner, now, limit, leaseUntil → [id, event, receivedAt, attempts] per leased delivery (no payload: see readDeliveryPayload). */
   claim: new LuaScript(`${LUA_PRELUDE}
 local now = tonumber(ARGV[3])
 local ids = pick(p .. 'deliveries:pending', tonumber(ARGV[4]), function(id)
@@ -33,7 +33,7 @@ local out = {}
 for i, id in ipairs(ids) do
   local key = p .. 'delivery:' .. id
   redis.call('HSET', key, 'leaseOwner', ARGV[2], 'leaseUntil', ARGV[5])
-  out[i] = redis.call('HMGET', key, 'id', 'event', 'payload', 'receivedAt', 'attempts')
+  out[i] = redis.call('HMGET', key, 'id', 'event', 'receivedAt', 'attempts')
 end
 return out
 `),
