@@ -80,6 +80,7 @@ export async function startGantry(options: StartOptions): Promise<Gantry> {
             root: join(settings.dataDir, "caches"),
             maxBytes: settings.cacheMaxBytes,
             repositoryMaxBytes: settings.cacheRepositoryMaxBytes,
+            keepFreeBytes: settings.minFreeBytes,
           }),
         }
       : {}),

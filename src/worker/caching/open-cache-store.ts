@@ -14,6 +14,7 @@ import { CACHE_RESTORE_SUFFIX, unpackCacheArchive } from "./unpack-cache-archive
 import { placeCacheTree } from "./place-cache-tree.js";
 import { prepareCacheTree } from "./prepare-cache-tree.js";
 import { takePreparedTree } from "./take-prepared-tree.js";
+import { readFreeBytes } from "../read-free-bytes.js";
 
 export interface CacheStoreOptions {
   /** The caches folder, `$GANTRY_DATA_DIR/caches`; other gantry processes on this host may share it. */
@@ -24,6 +25,13 @@ export interface CacheStoreOptions {
   repositoryMaxBytes: number;
   /** ms since epoch; tests set it to order entries. */
   now?: () => number;
+  /**
+   * A tree is unpacked ahead (prepare) only while at least this many bytes stay free after it (Settings.minFreeBytes:
+   * below it runs wait and caches are evicted, so a tree must not be what takes the disk there); 0 or absent: no check.
+   */
+  keepFreeBytes?: number;
+  /** How free bytes of the caches folder's file system are read; default readFreeBytes (tests stand in a disk). */
+  readFreeBytes?: (dir: string) => Promise<number>;
 }
 
 /**
@@ -33,6 +41,8 @@ export interface CacheStoreOptions {
 export function openCacheStore(options: CacheStoreOptions): CacheStore {
   const { root, maxBytes, repositoryMaxBytes } = options;
   const now = options.now ?? Date.now;
+  const keepFreeBytes = options.keepFreeBytes ?? 0;
+  const readFree = options.readFreeBytes ?? readFreeBytes;
   for (const [name, value] of Object.entries({ maxBytes, repositoryMaxBytes })) {
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} ${String(value)} is not a positive number of bytes`);
   }
@@ -123,7 +133,7 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
         if (!record || record.scope !== ref.scope || record.key !== ref.key) return;
         // two runs of one key end close together: the second finds the first's tree, and unpacks nothing
         if (existsSync(join(dir, PREPARED_NAME))) return;
-        await prepareCacheTree(dir);
+        await prepareCacheTree(dir, keepFreeBytes > 0 ? { fits: async (bytes) => (await readFree(root)) - bytes >= keepFreeBytes } : {});
         // the tree's bytes count from now on: the caps may no longer hold
         await evict();
       })().finally(() => preparing.delete(dir));

@@ -7,12 +7,15 @@ import { extractCacheArchive } from "./unpack-cache-archive.js";
 /**
  * Unpacks the entry folder's archive, checked as a restore checks it, into `<dir>/prepared` for the next restore
  * to take whole: under a temporary name in the entry's folder first (a crash leaves a leftover, never half a
- * tree under the real name). Nothing if a tree is there already, or the entry went meanwhile.
+ * tree under the real name). Nothing if a tree is there already, the entry went meanwhile, or `fits` says a tree
+ * of its size would not fit.
  */
-export async function prepareCacheTree(dir: string): Promise<void> {
+export async function prepareCacheTree(dir: string, options: { fits?: (diskBytes: number) => Promise<boolean> } = {}): Promise<void> {
   const temp = join(dir, cacheTempName());
   try {
-    const { diskBytes } = await extractCacheArchive(join(dir, ARCHIVE_NAME), temp);
+    const extracted = await extractCacheArchive(join(dir, ARCHIVE_NAME), temp, options);
+    if (extracted === null) return;
+    const { diskBytes } = extracted;
     await writeFile(join(temp, PREPARED_BYTES_NAME), `${diskBytes}\n`);
     await rename(temp, join(dir, PREPARED_NAME));
   } catch (error) {

@@ -28,13 +28,20 @@ export async function unpackCacheArchive(file: string, roots: CacheRoots): Promi
  * Extracts `file` into `into` (made afresh, empty). gantry runs as root and the archive holds what a step wrote,
  * so node-tar first reads the whole archive and refuses it (throws) unless every entry is one a save writes (see
  * validateCacheArchive); only then GNU tar, about 4 times faster than node-tar's extraction, extracts it, owned
- * by gantry's uid, not the archive's. Returns about what the tree takes on disk.
+ * by gantry's uid, not the archive's. Returns about what the tree takes on disk; null, extracting nothing, when
+ * `fits` (asked with that size once the archive is checked) says no.
  */
-export async function extractCacheArchive(file: string, into: string): Promise<{ diskBytes: number }> {
+export async function extractCacheArchive(
+  file: string,
+  into: string,
+  options: { fits?: (diskBytes: number) => Promise<boolean> } = {},
+): Promise<{ diskBytes: number } | null> {
   // opened once: an eviction by another process may remove the file between the two reads
   const handle = await open(file, "r");
   try {
     const checked = await validateCacheArchive(handle);
+    // null: `fits` said the tree would not fit (the check told its size); nothing is extracted
+    if (options.fits && !(await options.fits(checked.diskBytes))) return null;
     await rm(into, { recursive: true, force: true });
     await mkdir(into);
     await extract(handle, into);

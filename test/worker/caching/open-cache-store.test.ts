@@ -724,3 +724,24 @@ it.skipIf(!otherFileSystem)("with its caches on another file system than the wor
   expect(restoredTree(roots)).toEqual(TREE);
   expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json", "prepared"]);
 });
+
+it("unpacks nothing ahead when the tree would leave less than keepFreeBytes free, and the restore then unpacks", async () => {
+  const disk = { free: 10_000_000 };
+  const asked: string[] = [];
+  const setup = setUp({ keepFreeBytes: 9_990_000, readFreeBytes: async (dir) => (asked.push(dir), disk.free) });
+  const { store } = setup;
+  await saveTree(setup, "npm-1");
+  const folder = onlyEntryFolder(setup.root);
+  const entry = (await find(store, "npm-1"))!.entry;
+  // the tree takes a few 4 KiB blocks: more than the 10,000 bytes above the minimum
+  await store.prepare(entry);
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json"]);
+  expect(asked).toEqual([setup.root]);
+  const roots = setup.roots();
+  expect(await store.restore(entry, roots)).toEqual({ sizeBytes: entry.sizeBytes, prepared: false });
+  expect(restoredTree(roots)).toEqual(TREE);
+
+  disk.free = 20_000_000;
+  await store.prepare(entry);
+  expect(readdirSync(folder).sort()).toEqual(["archive.tar.gz", "entry.json", "prepared"]);
+});
