@@ -62,18 +62,19 @@ export function openCacheStore(options: CacheStoreOptions): CacheStore {
     const perRepository = new Map<number, number>();
     let total = 0;
     for (const stored of entries) {
-      const { entry } = stored;
-      perRepository.set(entry.repositoryId, (perRepository.get(entry.repositoryId) ?? 0) + bytesOf(stored));
+      const { repositoryId } = stored.entry;
+      perRepository.set(repositoryId, (perRepository.get(repositoryId) ?? 0) + bytesOf(stored));
       total += bytesOf(stored);
     }
     let freed = 0;
     for (const stored of entries) {
-      const { entry, dir } = stored;
-      if (perRepository.get(entry.repositoryId)! <= repositoryMaxBytes && total <= maxBytes) continue;
-      if (await removeEntry(dir)) freed += bytesOf(stored);
+      const { repositoryId } = stored.entry;
+      const bytes = bytesOf(stored);
+      if (perRepository.get(repositoryId)! <= repositoryMaxBytes && total <= maxBytes) continue;
+      if (await removeEntry(stored.dir)) freed += bytes;
       // gone either way: another process may have removed it first
-      perRepository.set(entry.repositoryId, perRepository.get(entry.repositoryId)! - bytesOf(stored));
-      total -= bytesOf(stored);
+      perRepository.set(repositoryId, perRepository.get(repositoryId)! - bytes);
+      total -= bytes;
     }
     return freed;
   }

@@ -91,7 +91,8 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
   let cacheReports: CacheReport[] | undefined;
   // the commit's files, when they can be listed in the mirror: once the first step has started, off its path
   let listFiles: (() => Promise<string | null>) | null = null;
-  const withCaches = async (outcome: Omit<PipelineOutcome, "caches">): Promise<PipelineOutcome> => {
+  // every way out of the plan: what is owed after the last step, then the outcome with the caches' reports
+  const concluded = async (outcome: Omit<PipelineOutcome, "caches">): Promise<PipelineOutcome> => {
     // no step started: the scanner still learns the commit's files before its scan is finished
     const note = await listFiles?.();
     if (note) log.write(note);
@@ -178,10 +179,10 @@ async function runPlan(options: ExecutePipelineOptions, summaries: string, home:
     if (record.conclusion !== "success") {
       const reason = explain(outcome, step.timeoutMs, pipelineLimited ? pipeline.timeoutMs : null);
       log.write(`\n==> ${step.name}: ${reason}\n`);
-      return await withCaches({ conclusion: record.conclusion, steps, reason, durationMs: Date.now() - started });
+      return await concluded({ conclusion: record.conclusion, steps, reason, durationMs: Date.now() - started });
     }
   }
-  return await withCaches({ conclusion: "success", steps, durationMs: Date.now() - started });
+  return await concluded({ conclusion: "success", steps, durationMs: Date.now() - started });
 }
 
 /**

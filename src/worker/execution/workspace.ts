@@ -1,5 +1,5 @@
-import { closeSync, existsSync, openSync, writeSync } from "node:fs";
-import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
+import { existsSync, writeSync } from "node:fs";
+import { copyFile, mkdir, open, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { checkoutSubmodules, type Git, type GitRead } from "./checkout-submodules.js";
@@ -127,18 +127,20 @@ export async function prefetchIntoMirror(options: PrefetchOptions): Promise<bool
   if (!Number.isSafeInteger(options.mirrors.repositoryId) || options.mirrors.repositoryId <= 0) return false;
   const mirror = join(options.mirrors.root, String(options.mirrors.repositoryId));
   const cwd = options.mirrors.root;
-  await mkdir(cwd, { recursive: true });
-  // git's own complaints have no run log to go to yet
-  const logFd = openSync("/dev/null", "w");
+  let devNull: FileHandle | undefined;
+  // never rejects: nobody awaits a prefetch, and whatever failed is the checkout's to meet again
   try {
-    const checkoutOptions: CheckoutOptions = { root: cwd, runId: "", cloneUrl: options.cloneUrl, sha: options.sha, token: options.token, logFd, timeoutMs: options.timeoutMs };
-    const git = gitRunner(checkoutOptions, cwd, Date.now() + options.timeoutMs);
-    const failed = await lockMirror(mirror, () => intoMirror(checkoutOptions, mirror, cwd, git, false));
+    await mkdir(cwd, { recursive: true });
+    // git's own complaints have no run log to go to yet
+    devNull = await open("/dev/null", "w");
+    const run = { cloneUrl: options.cloneUrl, sha: options.sha, token: options.token, logFd: devNull.fd };
+    const git = gitRunner(run, cwd, Date.now() + options.timeoutMs);
+    const failed = await lockMirror(mirror, () => intoMirror(run, mirror, cwd, git, false));
     return failed === null;
   } catch {
     return false;
   } finally {
-    closeSync(logFd);
+    await devNull?.close();
   }
 }
 
@@ -195,7 +197,7 @@ async function writeRepository(dir: string, mirror: string): Promise<void> {
 }
 
 /** The commit into the mirror, unless it is there: null when the mirror has it, else the failed command's outcome. */
-async function intoMirror(options: CheckoutOptions, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<(StepOutcome & { mirrorSound?: true }) | null> {
+async function intoMirror(options: Pick<CheckoutOptions, "cloneUrl" | "sha" | "depth">, mirror: string, dir: string, git: Git, rebuild: boolean): Promise<(StepOutcome & { mirrorSound?: true }) | null> {
   if (rebuild) await rm(mirror, { recursive: true, force: true, maxRetries: 3 });
   let outcome: StepOutcome;
   if (!existsSync(join(mirror, "config"))) {
@@ -269,7 +271,7 @@ function gitReader(options: CheckoutOptions, dir: string, deadline: number): Git
  * with no origin (a local path, `gantry run`) gets no header, but the token is still awaited: a token that never
  * comes must fail the checkout the same way whatever the URL.
  */
-function gitRunner(options: CheckoutOptions, dir: string, deadline: number): Git {
+function gitRunner(options: Pick<CheckoutOptions, "cloneUrl" | "token" | "logFd" | "signal">, dir: string, deadline: number): Git {
   const env = gitEnv(dir);
   let auth: Record<string, string> | undefined;
   return async (args, cwd, withToken = false) => {
