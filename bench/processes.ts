@@ -16,7 +16,8 @@ export const ROOT = (() => {
   }
 })();
 
-export const GANTRY_MAIN = join(ROOT, "dist", "main.js");
+// GANTRY_BENCH_MAIN: another build of gantry (an older commit's dist/, say), for paired runs against this one
+export const GANTRY_MAIN = process.env["GANTRY_BENCH_MAIN"] ?? join(ROOT, "dist", "main.js");
 export const GANTRY_CLI = join(ROOT, "dist", "cli", "main.js");
 
 /** A process this bench started: its output goes to a file, not through a pipe into the load generator's process. */

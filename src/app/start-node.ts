@@ -35,7 +35,7 @@ export async function startNode(settings: Settings, env: NodeJS.ProcessEnv, role
   const nodeId = currentNodeId();
   const backend: Backend = settings.redisUrl
     ? await openRedisBackend({ url: settings.redisUrl, lockMs: settings.workerLockMs, log, nodeId })
-    : openSqliteBackend(settings.dataDir, log, nodeId);
+    : await openSqliteBackend(settings.dataDir, log, nodeId);
   const gantry = await startGantry({ settings, backend, github: githubAppFromProbot(probot), log, env, role, nodeId });
   let stopping = false;
   const stop = (signal: string) => {

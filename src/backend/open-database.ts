@@ -5,11 +5,10 @@ import { join } from "node:path";
 export type Db = Database.Database;
 
 /** One SQLite file holds deliveries, runs and the embedded queue, so one transaction can span them. */
-export function openDatabase(dataDir: string, options: { exclusive?: boolean } = {}): Db {
+export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "gantry.db"));
   try {
-    if (options.exclusive) db.pragma("locking_mode = EXCLUSIVE");
     prepare(db);
   } catch (error) {
     db.close();

@@ -4,7 +4,7 @@ import { BullmqQueue, takeoverBoundMs } from "./queue/bullmq-queue.js";
 import { checkRedis } from "./queue/check-redis.js";
 import { redisOptionsFromUrl } from "./storage/redis/redis-options-from-url.js";
 import { RedisStore } from "./storage/redis-store.js";
-import type { Backend } from "./backend.js";
+import { backendOf, type Backend } from "./backend.js";
 
 export interface RedisBackendOptions {
   url: string;
@@ -41,13 +41,7 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Ba
     onConnectionError: (error) => options.log.error({ err: error }, "queue connection error"),
   });
   options.log.info(`queue and runs on Redis (shared by every node; the runs of a worker that dies go to another within ${takeoverBoundMs(options.lockMs) / 1000}s)`);
-  return {
-    store,
-    queue,
-    async close() {
-      await queue.close();
-      await store.close();
-      await redis.quit();
-    },
-  };
+  return backendOf(store, queue, async () => {
+    await redis.quit();
+  });
 }

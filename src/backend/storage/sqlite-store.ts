@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import type { Statement } from "better-sqlite3";
 import type { Db } from "../open-database.js";
 import type { RunPatch, RunRecord, RunState } from "../../runs/run-types.js";
@@ -55,9 +55,23 @@ interface UnsyncedDelivery extends PendingDelivery {
   recorded: boolean;
 }
 
+/** What the store fsyncs the WAL through: the file, opened once (tests hand in one that fails). */
+export type WalFile = Pick<FileHandle, "sync" | "close">;
+
+export interface SqliteStoreOptions {
+  openWal?: (path: string) => Promise<WalFile>;
+}
+
 /** The embedded store: better-sqlite3 is synchronous, so each method is one short transaction. */
 export class SqliteStore implements Store {
   #db: Db;
+  #openWal: (path: string) => Promise<WalFile>;
+  /**
+   * Opened at the first sync and kept: an open and a close per group commit were two more trips through the
+   * thread pool. SQLite only truncates or rewrites the WAL while a connection is open, never replaces it, and
+   * fsync flushes a file's pages whichever descriptor wrote them.
+   */
+  #wal: Promise<WalFile> | null = null;
   #pending: PendingDelivery[] = [];
   #unsynced: UnsyncedDelivery[] = [];
   #syncing: Promise<void> | null = null;
@@ -65,8 +79,9 @@ export class SqliteStore implements Store {
   #syncFailure: Error | null = null;
   #statements = new Map<string, Statement>();
 
-  constructor(db: Db) {
+  constructor(db: Db, options: SqliteStoreOptions = {}) {
     this.#db = db;
+    this.#openWal = options.openWal ?? ((path) => open(path, "r"));
   }
 
   /** Statements are compiled once per store, not once per call. */
@@ -119,8 +134,9 @@ export class SqliteStore implements Store {
       for (const unsynced of waiting) unsynced.reject(this.#syncFailure);
       return;
     }
-    // fsync flushes a file's pages whichever descriptor wrote them: the sync synchronous = FULL makes at commit
-    this.#syncing = syncFile(`${this.#db.name}-wal`).then(
+    // the sync synchronous = FULL would make at commit, made off the event loop for all of them
+    this.#wal ??= this.#openWal(`${this.#db.name}-wal`);
+    this.#syncing = this.#wal.then((wal) => wal.sync()).then(
       () => {
         for (const unsynced of waiting) unsynced.resolve(unsynced.recorded);
       },
@@ -359,6 +375,9 @@ export class SqliteStore implements Store {
     // the deliveries still waiting are committed and synced first: their senders are answered, not refused
     if (this.#db.open) this.#commitDeliveries();
     while (this.#syncing) await this.#syncing;
+    const wal = this.#wal;
+    this.#wal = null;
+    await wal?.then((file) => file.close()).catch(() => {});
     if (this.#db.open) this.#db.close();
   }
 
@@ -420,13 +439,4 @@ function fromRow(row: RunRow): RunRecord {
     annotationsSent: row.annotations_sent,
     ...(row.waiting !== null ? { waiting: row.waiting } : {}),
   };
-}
-
-async function syncFile(path: string): Promise<void> {
-  const file = await open(path, "r");
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
-  }
 }

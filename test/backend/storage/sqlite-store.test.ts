@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
 import Database from "better-sqlite3";
 import { afterAll, expect, it } from "vitest";
 import { tmpdir } from "node:os";
@@ -54,10 +55,21 @@ it("drops push claims older than the retention with the old records (Redis lets 
 it("refuses a delivery whose WAL could not be synced, and every delivery after it until reopened", async () => {
   const dir = mkdtempSync(join(tmpdir(), "gantry-store-"));
   dirs.push(dir);
-  const store = new SqliteStore(openDatabase(dir));
+  // the real WAL, whose fsync fails from the second on, as a failing disk's would
+  let syncs = 0;
+  const store = new SqliteStore(openDatabase(dir), {
+    openWal: async (path) => {
+      const file = await open(path, "r");
+      return {
+        sync: async () => {
+          if (++syncs > 1) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+          await file.sync();
+        },
+        close: () => file.close(),
+      };
+    },
+  });
   expect(await store.recordDelivery({ id: "d1", event: "push", payload: "{}", receivedAt: 10 })).toBe(true);
-  // SQLite keeps writing to the unlinked file; the sync, which opens it by name, fails as a failing disk would
-  unlinkSync(join(dir, "gantry.db-wal"));
   await expect(store.recordDelivery({ id: "d2", event: "push", payload: "{}", receivedAt: 11 })).rejects.toThrow(
     `gantry: the data directory's disk failed to sync ${join(dir, "gantry.db")}-wal`,
   );
@@ -65,6 +77,24 @@ it("refuses a delivery whose WAL could not be synced, and every delivery after i
   await expect(store.recordDelivery({ id: "d2", event: "push", payload: "{}", receivedAt: 12 })).rejects.toThrow("deliveries are refused until gantry is restarted");
   await expect(store.recordDelivery({ id: "d3", event: "push", payload: "{}", receivedAt: 13 })).rejects.toThrow("deliveries are refused until gantry is restarted");
   await store.close();
+});
+
+it("opens the WAL once for every group commit after, and closes it with the store", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-store-"));
+  dirs.push(dir);
+  const opened: string[] = [];
+  let closed = 0;
+  const store = new SqliteStore(openDatabase(dir), {
+    openWal: async (path) => {
+      opened.push(path);
+      const file = await open(path, "r");
+      return { sync: () => file.sync(), close: async () => (closed++, file.close()) };
+    },
+  });
+  for (let i = 0; i < 5; i++) expect(await store.recordDelivery({ id: `d${i}`, event: "push", payload: "{}", receivedAt: i })).toBe(true);
+  expect(opened).toEqual([`${join(dir, "gantry.db")}-wal`]);
+  await store.close();
+  expect(closed).toBe(1);
 });
 
 it("answers the deliveries still being recorded when it is closed, and they are there after reopening", async () => {
