@@ -86,11 +86,7 @@ export async function openThreadedStore(options: ThreadedStoreOptions): Promise<
     for (const { reject } of pending.values()) reject(failure);
     pending.clear();
   };
-  const opened = new Promise<void>((resolve, reject) => {
-    worker.once("message", (hello: ThreadHello) => (hello.ready ? resolve() : reject(fromRemote(hello.error))));
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`gantry: the store's thread exited with code ${code} while opening ${options.dataDir}`)));
-  });
+  const opened = threadStarted(worker, "store", options.dataDir);
   await opened.catch(async (error: unknown) => {
     await worker.terminate();
     throw error;
@@ -145,11 +141,7 @@ export async function openThreadedStore(options: ThreadedStoreOptions): Promise<
  */
 async function startCheckpointer(script: URL, dataDir: string): Promise<{ stop(): Promise<void> }> {
   const worker = new Worker(script, { workerData: { dataDir, intervalMs: CHECKPOINT_INTERVAL_MS } });
-  await new Promise<void>((resolve, reject) => {
-    worker.once("message", () => resolve());
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`gantry: the WAL checkpoint thread exited with code ${code} while opening ${dataDir}`)));
-  });
+  await threadStarted(worker, "WAL checkpoint", dataDir);
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   // an error after the start ends the thread; the store goes on without it
   worker.on("error", () => {});
@@ -173,4 +165,13 @@ function fromRemote(remote: RemoteError): Error {
   if (remote.stack) error.stack = remote.stack;
   if (remote.code !== undefined) Object.assign(error, { code: remote.code });
   return error;
+}
+
+/** A thread's first message: its connection opened, or why it could not be. */
+function threadStarted(worker: Worker, name: string, dataDir: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    worker.once("message", (hello: ThreadHello) => (hello.ready ? resolve() : reject(fromRemote(hello.error))));
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`gantry: the ${name} thread exited with code ${code} while opening ${dataDir}`)));
+  });
 }

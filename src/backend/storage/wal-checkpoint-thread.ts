@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { openDatabase } from "../open-database.js";
+import type { ThreadHello } from "./threaded-store.js";
 
 // The thread openThreadedStore starts beside the store's: it copies the WAL into the database while the store
 // goes on writing, so a delivery never waits behind a checkpoint (4 MB copied and the file fsynced, every
@@ -16,4 +17,4 @@ port.once("message", () => {
   db.close();
   port.close();
 });
-port.postMessage("ready");
+port.postMessage({ ready: true } satisfies ThreadHello);
